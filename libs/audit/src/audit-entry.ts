@@ -1,0 +1,38 @@
+import { RecordedEvent } from '@mandate/core';
+
+/** One line of the audit trail: who did what to which agent, passport and mission, and how it ended. */
+export interface AuditEntry {
+  position: number;
+  eventId: string;
+  tenantId: string;
+  type: string;
+  occurredAt: string;
+  actorKind: string;
+  actorId: string;
+  agentId: string | null;
+  jti: string | null;
+  missionId: string | null;
+  outcome: 'ok' | 'refused';
+  code: string | null;
+}
+
+const REFUSALS = new Set(['PassportUseRefused']);
+
+export function toAuditEntry(event: RecordedEvent): AuditEntry {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  return {
+    position: event.position,
+    eventId: event.id,
+    tenantId: event.tenantId,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    actorKind: event.actor.kind,
+    actorId: event.actor.id,
+    agentId: text('agentId'),
+    jti: text('jti'),
+    missionId: text('missionId'),
+    outcome: REFUSALS.has(event.type) ? 'refused' : 'ok',
+    code: text('code'),
+  };
+}

@@ -1,0 +1,54 @@
+import { DomainError, NewEvent, RecordedEvent } from '@mandate/core';
+
+/** `0` means "the stream must not exist yet"; `'any'` skips the check (only for facts with no invariant). */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendResult {
+  /** The stream's version after the append (the last event's streamVersion). */
+  streamVersion: number;
+  /** The global position of the last appended event: what a reader waits for to see this write. */
+  position: number;
+  events: RecordedEvent[];
+}
+
+export interface ChainedEvent {
+  event: RecordedEvent;
+  chainHash: string;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export type BatchHandler = (events: RecordedEvent[]) => Promise<void> | void;
+
+/**
+ * The truth. Every adapter passes the contract suite in test/int/event-store.contract.ts.
+ * - append is atomic per call, checks the expected version, is idempotent by event id, and is durable once it resolves;
+ * - positions are global, gap-free and in commit order, so a reader checkpointing "last position seen" misses nothing.
+ */
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
+  readStream(streamId: string, afterVersion?: number): Promise<RecordedEvent[]>;
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+  /** The tenant's events with their chain links, for tamper checks and export. */
+  readTenantChain(tenantId: string, afterPosition: number, limit: number): Promise<ChainedEvent[]>;
+  headPosition(): Promise<number>;
+  /** Delivers every committed event after `afterPosition`, in order, then follows new commits until stopped. */
+  subscribe(afterPosition: number, handle: BatchHandler, options?: { batchSize?: number }): Subscription;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersion extends DomainError {
+  constructor(readonly streamId: string, readonly expected: ExpectedVersion, readonly actual: number) {
+    super('WRONG_EXPECTED_VERSION', `stream ${streamId} is at version ${actual}, expected ${expected}`, 409, {
+      stream_id: streamId,
+    });
+  }
+}
+
+export class DuplicateEventId extends DomainError {
+  constructor(readonly eventId: string) {
+    super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, 409);
+  }
+}

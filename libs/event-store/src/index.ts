@@ -1,0 +1,4 @@
+export * from './event-store';
+export * from './event-stream';
+export * from './follow';
+export * from './sqlite/sqlite-event-store';

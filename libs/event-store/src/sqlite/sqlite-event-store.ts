@@ -1,0 +1,307 @@
+import Database from 'better-sqlite3';
+import { chainHash, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
+import { follow } from '../follow';
+import {
+  AppendResult,
+  BatchHandler,
+  ChainedEvent,
+  DuplicateEventId,
+  EventStore,
+  ExpectedVersion,
+  Subscription,
+  WrongExpectedVersion,
+} from '../event-store';
+
+interface PendingAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface EventRow {
+  position: number;
+  id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  tenant_id: string;
+  occurred_at: string;
+  actor: string;
+  causation_id: string | null;
+  correlation_id: string;
+  data: string;
+  chain_hash: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position       INTEGER PRIMARY KEY,
+  id             TEXT NOT NULL UNIQUE,
+  stream_id      TEXT NOT NULL,
+  stream_version INTEGER NOT NULL,
+  type           TEXT NOT NULL,
+  schema_version INTEGER NOT NULL,
+  tenant_id      TEXT NOT NULL,
+  occurred_at    TEXT NOT NULL,
+  actor          TEXT NOT NULL,
+  causation_id   TEXT,
+  correlation_id TEXT NOT NULL,
+  data           TEXT NOT NULL,
+  chain_hash     TEXT NOT NULL,
+  UNIQUE (stream_id, stream_version)
+);
+CREATE INDEX IF NOT EXISTS events_by_tenant ON events (tenant_id, position);
+`;
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; ':memory:' for throwaway tests only (not durable). */
+  file: string;
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an append that resolved is on disk.
+ * Appends queue up and are committed together, one transaction and one fsync for everything that arrived in the same
+ * turn of the event loop (group commit). This process is the only writer (exclusive lock), which is what lets it keep
+ * stream versions and chain heads in memory.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private head: number;
+  private readonly streamVersions = new Map<string, number>();
+  private readonly chainHeads = new Map<string, string>();
+  private commitWaiters: Array<() => void> = [];
+  private closed = false;
+  private readonly statements: ReturnType<SqliteEventStore['prepare']>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.exec(SCHEMA);
+    this.statements = this.prepare();
+    this.head = (this.statements.head.get() as { head: number | null }).head ?? 0;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      head: db.prepare('SELECT MAX(position) AS head FROM events'),
+      streamVersion: db.prepare('SELECT MAX(stream_version) AS version FROM events WHERE stream_id = ?'),
+      byId: db.prepare('SELECT stream_id, stream_version, position FROM events WHERE id = ?'),
+      chainHead: db.prepare('SELECT chain_hash FROM events WHERE tenant_id = ? ORDER BY position DESC LIMIT 1'),
+      insert: db.prepare(
+        `INSERT INTO events (position, id, stream_id, stream_version, type, schema_version, tenant_id, occurred_at,
+           actor, causation_id, correlation_id, data, chain_hash)
+         VALUES (@position, @id, @stream_id, @stream_version, @type, @schema_version, @tenant_id, @occurred_at,
+           @actor, @causation_id, @correlation_id, @data, @chain_hash)`,
+      ),
+      readStream: db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version'),
+      readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      readTenant: db.prepare('SELECT * FROM events WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?'),
+      readRange: db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_version BETWEEN ? AND ? ORDER BY stream_version'),
+    };
+  }
+
+  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expectedVersion, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    // Overlays so a failed transaction leaves the in-memory heads untouched.
+    const versions = new Map<string, number>();
+    const chains = new Map<string, string>();
+    const seenIds = new Set<string>();
+    let head = this.head;
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const write = this.db.transaction(() => {
+      for (const pending of batch) {
+        try {
+          const result = this.applyOne(pending, versions, chains, seenIds, head);
+          if (result.events.length > 0 && result.position > head) head = result.position;
+          outcomes.push({ ok: true, result });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    try {
+      write();
+    } catch (error) {
+      batch.forEach((pending) => pending.reject(error));
+      return;
+    }
+    this.head = head;
+    versions.forEach((v, k) => this.streamVersions.set(k, v));
+    chains.forEach((v, k) => this.chainHeads.set(k, v));
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.result) : batch[i].reject(outcome.error)));
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    waiters.forEach((wake) => wake());
+  }
+
+  private applyOne(
+    pending: PendingAppend,
+    versions: Map<string, number>,
+    chains: Map<string, string>,
+    seenIds: Set<string>,
+    head: number,
+  ): AppendResult {
+    const { streamId, events, expectedVersion } = pending;
+    const replay = this.existingAppend(streamId, events, seenIds);
+    if (replay) return replay;
+    const current = versions.get(streamId) ?? this.currentVersion(streamId);
+    if (expectedVersion !== 'any' && expectedVersion !== current) {
+      throw new WrongExpectedVersion(streamId, expectedVersion, current);
+    }
+    const recorded: RecordedEvent[] = events.map((event, i) => ({
+      id: event.id,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      streamId,
+      streamVersion: current + i + 1,
+      position: head + i + 1,
+      tenantId: event.tenantId,
+      occurredAt: event.occurredAt,
+      actor: event.actor,
+      causationId: event.causationId,
+      correlationId: event.correlationId,
+      data: event.data,
+    }));
+    for (const event of recorded) {
+      if (seenIds.has(event.id)) throw new DuplicateEventId(event.id);
+      const previous = chains.get(event.tenantId) ?? this.chainHead(event.tenantId);
+      const link = chainHash(previous, event);
+      chains.set(event.tenantId, link);
+      seenIds.add(event.id);
+      this.statements.insert.run({
+        position: event.position,
+        id: event.id,
+        stream_id: streamId,
+        stream_version: event.streamVersion,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        tenant_id: event.tenantId,
+        occurred_at: event.occurredAt,
+        actor: JSON.stringify(event.actor),
+        causation_id: event.causationId,
+        correlation_id: event.correlationId,
+        data: JSON.stringify(event.data),
+        chain_hash: link,
+      });
+    }
+    versions.set(streamId, current + recorded.length);
+    return { streamVersion: current + recorded.length, position: head + recorded.length, events: recorded };
+  }
+
+  /** A retried append (same event ids, same stream) answers with what was stored the first time. */
+  private existingAppend(streamId: string, events: NewEvent[], seenIds: Set<string>): AppendResult | null {
+    if (seenIds.has(events[0].id)) throw new DuplicateEventId(events[0].id);
+    const first = this.statements.byId.get(events[0].id) as { stream_id: string; stream_version: number } | undefined;
+    if (!first) return null;
+    if (first.stream_id !== streamId) throw new DuplicateEventId(events[0].id);
+    const stored = (this.statements.readRange.all(streamId, first.stream_version, first.stream_version + events.length - 1) as EventRow[]).map(toEvent);
+    if (stored.length !== events.length || stored.some((e, i) => e.id !== events[i].id)) throw new DuplicateEventId(events[0].id);
+    const last = stored[stored.length - 1];
+    return { streamVersion: last.streamVersion, position: last.position, events: stored };
+  }
+
+  private currentVersion(streamId: string): number {
+    const cached = this.streamVersions.get(streamId);
+    if (cached !== undefined) return cached;
+    const version = (this.statements.streamVersion.get(streamId) as { version: number | null }).version ?? 0;
+    this.streamVersions.set(streamId, version);
+    return version;
+  }
+
+  private chainHead(tenantId: string): string {
+    const cached = this.chainHeads.get(tenantId);
+    if (cached !== undefined) return cached;
+    const row = this.statements.chainHead.get(tenantId) as { chain_hash: string } | undefined;
+    return row?.chain_hash ?? GENESIS_HASH;
+  }
+
+  async readStream(streamId: string, afterVersion = 0): Promise<RecordedEvent[]> {
+    return (this.statements.readStream.all(streamId, afterVersion) as EventRow[]).map(toEvent);
+  }
+
+  async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
+    return (this.statements.readAll.all(afterPosition, limit) as EventRow[]).map(toEvent);
+  }
+
+  async readTenantChain(tenantId: string, afterPosition: number, limit: number): Promise<ChainedEvent[]> {
+    return (this.statements.readTenant.all(tenantId, afterPosition, limit) as EventRow[]).map((row) => ({
+      event: toEvent(row),
+      chainHash: row.chain_hash,
+    }));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.head;
+  }
+
+  subscribe(afterPosition: number, handle: BatchHandler, options: { batchSize?: number } = {}): Subscription {
+    return follow(
+      (after, limit) => this.readAll(after, limit),
+      () => new Promise<void>((wake) => (this.closed ? wake() : this.commitWaiters.push(wake))),
+      afterPosition,
+      handle,
+      options.batchSize ?? 500,
+      (error) => {
+        if (!this.closed) console.error('event store subscription stopped', error);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.commitWaiters.forEach((wake) => wake());
+    this.commitWaiters = [];
+    this.db.close();
+  }
+}
+
+function toEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    position: row.position,
+    tenantId: row.tenant_id,
+    occurredAt: row.occurred_at,
+    actor: parseStored(row.actor) as RecordedEvent['actor'],
+    causationId: row.causation_id,
+    correlationId: row.correlation_id,
+    data: parseStored(row.data),
+  };
+}
+
+/** A stored payload that is no longer JSON has been altered; keep it readable so the chain check can point at it. */
+function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unparseable: text };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './mission';
+export * from './mission.decide';

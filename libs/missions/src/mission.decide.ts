@@ -1,0 +1,156 @@
+import { addSeconds, conflict, Decider, DomainError } from '@mandate/core';
+import { AccountabilityMode } from '@mandate/agents';
+import {
+  evolveMission,
+  MissionEvent,
+  MissionFacts,
+  missionInitialState,
+  MissionState,
+  PassportOperation,
+  refusalOf,
+  RevocationScope,
+  ToolCall,
+} from './mission';
+
+/** Commands that use a passport carry the presented token's exp: an old token stays expired after a refresh. */
+interface PassportUse {
+  now: string;
+  tokenExpiresAt: string;
+}
+
+export type MissionCommand =
+  | {
+      type: 'IssuePassport';
+      missionId: string;
+      jti: string;
+      agent: { agentId: string; accountabilityMode: AccountabilityMode; suspended: boolean };
+      intent: { summary: string; services: string[] };
+      ttlSeconds: number;
+      checkpointIntervalSeconds: number;
+      idempotencyKey: string | null;
+      requestFingerprint: string;
+      now: string;
+    }
+  | ({ type: 'RecordCheckpoint'; servicesUsed: string[]; actionsCount: number; summary: string } & PassportUse)
+  | ({ type: 'LogToolCalls'; calls: ToolCall[] } & PassportUse)
+  | ({ type: 'CheckOut'; summary: string; outcome: 'success' | 'failure' } & PassportUse)
+  | ({ type: 'VerifyPassport' } & PassportUse)
+  | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string };
+
+const minIso = (a: string, b: string) => (a < b ? a : b);
+
+/** In enforced mode the token lives one checkpoint interval at a time; otherwise it lives as long as the mission. */
+function leash(mode: AccountabilityMode, now: string, intervalSeconds: number, expiresAt: string): string {
+  return mode === 'enforced' ? minIso(addSeconds(now, intervalSeconds), expiresAt) : expiresAt;
+}
+
+const ref = (s: MissionFacts) => ({ missionId: s.missionId, jti: s.jti, agentId: s.agentId });
+
+function servicesOf(command: MissionCommand): string[] {
+  if (command.type === 'LogToolCalls') return [...new Set(command.calls.map((c) => c.service))];
+  if (command.type === 'RecordCheckpoint') return command.servicesUsed;
+  return [];
+}
+
+const operationOf: Record<string, PassportOperation> = {
+  RecordCheckpoint: 'checkpoint',
+  LogToolCalls: 'tool_call',
+  CheckOut: 'checkout',
+  VerifyPassport: 'verify',
+};
+
+function decideMission(command: MissionCommand, state: MissionState): MissionEvent[] {
+  if (command.type === 'IssuePassport') return issue(command, state);
+  if (state.status !== 'issued') throw new DomainError('PASSPORT_UNKNOWN', 'passport was not found', 404);
+
+  if (command.type === 'RevokePassport') {
+    if (state.revoked) return [];
+    return [
+      {
+        type: 'PassportRevoked',
+        data: { ...ref(state), reason: command.reason, scope: command.scope, at: command.now, tokenExpiresAt: state.leashExpiresAt },
+      },
+    ];
+  }
+
+  // Every other command uses the passport: a refusal is itself a fact the detectors must see.
+  const refusal = refusalOf(state, command.now, command.tokenExpiresAt);
+  if (refusal) {
+    return [
+      {
+        type: 'PassportUseRefused',
+        data: { ...ref(state), operation: operationOf[command.type], code: refusal, at: command.now, services: servicesOf(command) },
+      },
+    ];
+  }
+
+  switch (command.type) {
+    case 'VerifyPassport':
+      return [];
+    case 'RecordCheckpoint': {
+      const leashExpiresAt = leash(state.accountabilityMode, command.now, state.checkpointIntervalSeconds, state.expiresAt);
+      return [
+        {
+          type: 'CheckpointRecorded',
+          data: {
+            ...ref(state),
+            servicesUsed: command.servicesUsed,
+            actionsCount: command.actionsCount,
+            summary: command.summary,
+            at: command.now,
+            leashExpiresAt,
+            checkpointDueAt: addSeconds(command.now, state.checkpointIntervalSeconds),
+          },
+        },
+      ];
+    }
+    case 'LogToolCalls':
+      return command.calls.map((call) => ({ type: 'ToolCallLogged' as const, data: { ...ref(state), ...call, at: command.now } }));
+    case 'CheckOut':
+      return [{ type: 'MissionCheckedOut', data: { ...ref(state), summary: command.summary, outcome: command.outcome, at: command.now } }];
+  }
+}
+
+function issue(command: Extract<MissionCommand, { type: 'IssuePassport' }>, state: MissionState): MissionEvent[] {
+  if (state.status === 'issued') {
+    // Same idempotency key and same request: the retry gets the mission it already opened.
+    if (state.requestFingerprint === command.requestFingerprint) return [];
+    throw conflict('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different passport request');
+  }
+  if (command.agent.suspended) throw new DomainError('AGENT_SUSPENDED', `agent ${command.agent.agentId} is suspended`, 403);
+  const mode = command.agent.accountabilityMode;
+  if (mode !== 'standard' && (!command.intent.summary.trim() || command.intent.services.length === 0)) {
+    throw new DomainError(
+      'ACCOUNTABILITY_REQUIRED',
+      `agents in ${mode} mode must state an intent: a summary and at least one service`,
+      422,
+    );
+  }
+  const expiresAt = addSeconds(command.now, command.ttlSeconds);
+  return [
+    {
+      type: 'PassportIssued',
+      data: {
+        missionId: command.missionId,
+        jti: command.jti,
+        agentId: command.agent.agentId,
+        accountabilityMode: mode,
+        intent: { summary: command.intent.summary, services: [...new Set(command.intent.services)] },
+        ttlSeconds: command.ttlSeconds,
+        checkpointIntervalSeconds: command.checkpointIntervalSeconds,
+        issuedAt: command.now,
+        expiresAt,
+        leashExpiresAt: leash(mode, command.now, command.checkpointIntervalSeconds, expiresAt),
+        checkpointDueAt: addSeconds(command.now, command.checkpointIntervalSeconds),
+        idempotencyKey: command.idempotencyKey,
+        requestFingerprint: command.requestFingerprint,
+      },
+    },
+  ];
+}
+
+export const missionDecider: Decider<MissionCommand, MissionEvent, MissionState> = {
+  initialState: missionInitialState,
+  evolve: evolveMission,
+  decide: decideMission,
+};

@@ -1,0 +1,142 @@
+import { DomainEvent } from '@mandate/core';
+import { AccountabilityMode } from '@mandate/agents';
+
+export const MISSION_LIMITS = {
+  ttlSeconds: { min: 60, max: 3600, default: 900 },
+  checkpointIntervalSeconds: { min: 60, max: 3600, default: 300 },
+  intentSummary: 500,
+  checkpointSummary: 1000,
+} as const;
+
+/** Every mission event names its mission, passport and agent, so each one reads on its own in an export or a topic. */
+interface MissionRef {
+  missionId: string;
+  jti: string;
+  agentId: string;
+}
+
+export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify';
+export type RefusalCode = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
+export type RevocationScope = 'passport' | 'agent' | 'tenant';
+
+export interface ToolCall {
+  service: string;
+  action: string;
+  target?: string;
+  outcome: 'success' | 'failure' | 'unknown';
+  approvalId?: string;
+}
+
+export type MissionEvent =
+  | DomainEvent<'PassportIssued', MissionRef & {
+      accountabilityMode: AccountabilityMode;
+      intent: { summary: string; services: string[] };
+      ttlSeconds: number;
+      checkpointIntervalSeconds: number;
+      issuedAt: string;
+      expiresAt: string;
+      /** The passport token's exp: the mission's end, or one checkpoint interval ahead in enforced mode. */
+      leashExpiresAt: string;
+      checkpointDueAt: string;
+      idempotencyKey: string | null;
+      requestFingerprint: string;
+    }>
+  | DomainEvent<'CheckpointRecorded', MissionRef & {
+      servicesUsed: string[];
+      actionsCount: number;
+      summary: string;
+      at: string;
+      leashExpiresAt: string;
+      checkpointDueAt: string;
+    }>
+  | DomainEvent<'ToolCallLogged', MissionRef & ToolCall & { at: string }>
+  | DomainEvent<'MissionCheckedOut', MissionRef & { summary: string; outcome: 'success' | 'failure'; at: string }>
+  | DomainEvent<'PassportRevoked', MissionRef & {
+      reason: string;
+      scope: RevocationScope;
+      at: string;
+      /** Until when an offline verifier could still accept the token: after this, the revocation can be forgotten. */
+      tokenExpiresAt: string;
+    }>
+  | DomainEvent<'PassportUseRefused', MissionRef & {
+      operation: PassportOperation;
+      code: RefusalCode;
+      at: string;
+      /** What the refused call tried to touch, so detectors can weigh the attempt. */
+      services: string[];
+    }>;
+
+export interface MissionFacts extends MissionRef {
+  accountabilityMode: AccountabilityMode;
+  services: string[];
+  summary: string;
+  checkpointIntervalSeconds: number;
+  issuedAt: string;
+  expiresAt: string;
+  leashExpiresAt: string;
+  checkpointDueAt: string;
+  idempotencyKey: string | null;
+  requestFingerprint: string;
+  actionsLogged: number;
+  checkpoints: number;
+  checkedOut: { at: string; outcome: 'success' | 'failure'; summary: string } | null;
+  revoked: { at: string; reason: string; scope: RevocationScope } | null;
+}
+
+export type MissionState = { status: 'none' } | ({ status: 'issued' } & MissionFacts);
+
+export const missionInitialState: MissionState = { status: 'none' };
+
+export function evolveMission(state: MissionState, event: MissionEvent): MissionState {
+  if (event.type === 'PassportIssued') {
+    const d = event.data;
+    return {
+      status: 'issued',
+      missionId: d.missionId,
+      jti: d.jti,
+      agentId: d.agentId,
+      accountabilityMode: d.accountabilityMode,
+      services: d.intent.services,
+      summary: d.intent.summary,
+      checkpointIntervalSeconds: d.checkpointIntervalSeconds,
+      issuedAt: d.issuedAt,
+      expiresAt: d.expiresAt,
+      leashExpiresAt: d.leashExpiresAt,
+      checkpointDueAt: d.checkpointDueAt,
+      idempotencyKey: d.idempotencyKey,
+      requestFingerprint: d.requestFingerprint,
+      actionsLogged: 0,
+      checkpoints: 0,
+      checkedOut: null,
+      revoked: null,
+    };
+  }
+  if (state.status !== 'issued') return state;
+  switch (event.type) {
+    case 'CheckpointRecorded':
+      return {
+        ...state,
+        checkpoints: state.checkpoints + 1,
+        leashExpiresAt: event.data.leashExpiresAt,
+        checkpointDueAt: event.data.checkpointDueAt,
+      };
+    case 'ToolCallLogged':
+      return { ...state, actionsLogged: state.actionsLogged + 1 };
+    case 'MissionCheckedOut':
+      return { ...state, checkedOut: { at: event.data.at, outcome: event.data.outcome, summary: event.data.summary } };
+    case 'PassportRevoked':
+      return { ...state, revoked: { at: event.data.at, reason: event.data.reason, scope: event.data.scope } };
+    case 'PassportUseRefused':
+      return state;
+  }
+}
+
+/** Why a passport may not be used at `now` with a token that expires at `tokenExpiresAt`, or null if it may. */
+export function refusalOf(state: MissionFacts, now: string, tokenExpiresAt: string): RefusalCode | null {
+  if (state.revoked) return 'PASSPORT_REVOKED';
+  if (state.checkedOut) return 'PASSPORT_CHECKED_OUT';
+  if (now >= tokenExpiresAt || now >= state.expiresAt) return 'PASSPORT_EXPIRED';
+  return null;
+}
+
+export const missionStream = (missionId: string) => `mission-${missionId}`;
