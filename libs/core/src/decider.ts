@@ -1,3 +1,4 @@
+import { deepStrictEqual, fail } from 'assert';
 import { DomainEvent } from './event';
 
 /** The shape of every aggregate: pure, no clock, no I/O. Time arrives inside the command. */
@@ -19,7 +20,7 @@ export function specFor<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) 
         then: (expected: E[] | ((events: E[]) => void)) => {
           const events = run();
           if (typeof expected === 'function') expected(events);
-          else expect(events).toEqual(expected);
+          else deepStrictEqual(events, expected);
         },
         thenThrows: (code: string) => {
           let thrown: unknown;
@@ -28,7 +29,9 @@ export function specFor<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) 
           } catch (error) {
             thrown = error;
           }
-          expect(thrown).toMatchObject({ code });
+          if ((thrown as { code?: string } | undefined)?.code !== code) {
+            fail(`expected a refusal with code ${code}, got ${thrown === undefined ? 'no error' : String((thrown as Error).message ?? thrown)}`);
+          }
         },
       };
     },

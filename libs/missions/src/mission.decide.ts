@@ -23,6 +23,7 @@ export type MissionCommand =
       type: 'IssuePassport';
       missionId: string;
       jti: string;
+      tenantId: string;
       agent: { agentId: string; accountabilityMode: AccountabilityMode; suspended: boolean };
       intent: { summary: string; services: string[] };
       ttlSeconds: number;
@@ -134,6 +135,7 @@ function issue(command: Extract<MissionCommand, { type: 'IssuePassport' }>, stat
         missionId: command.missionId,
         jti: command.jti,
         agentId: command.agent.agentId,
+        tenantId: command.tenantId,
         accountabilityMode: mode,
         intent: { summary: command.intent.summary, services: [...new Set(command.intent.services)] },
         ttlSeconds: command.ttlSeconds,

@@ -29,6 +29,7 @@ export interface ToolCall {
 
 export type MissionEvent =
   | DomainEvent<'PassportIssued', MissionRef & {
+      tenantId: string;
       accountabilityMode: AccountabilityMode;
       intent: { summary: string; services: string[] };
       ttlSeconds: number;
@@ -67,6 +68,7 @@ export type MissionEvent =
     }>;
 
 export interface MissionFacts extends MissionRef {
+  tenantId: string;
   accountabilityMode: AccountabilityMode;
   services: string[];
   summary: string;
@@ -95,6 +97,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       missionId: d.missionId,
       jti: d.jti,
       agentId: d.agentId,
+      tenantId: d.tenantId,
       accountabilityMode: d.accountabilityMode,
       services: d.intent.services,
       summary: d.intent.summary,

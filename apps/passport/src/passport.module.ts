@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AgentsController, RegisterAgentHandler, UpdateAgentHandler } from './agents/agents.controller';
+import { KillSwitch, KillSwitchController } from './kill-switch/kill-switch';
+import { PassportsController } from './passports/passports.controller';
+import { PASSPORT_HANDLERS } from './passports/passports.handlers';
+import { PassportsService } from './passports/passports.service';
+import { CreateOperatorKeyHandler, CreateTenantHandler, RevokeOperatorKeyHandler, TenantsController } from './tenants/tenants.controller';
+import { WellKnownController } from './well-known/well-known.controller';
+
+/** Tenants, keys, agents, passports and missions, verification and the kill switch. */
+@Module({
+  imports: [CqrsModule],
+  controllers: [TenantsController, AgentsController, PassportsController, KillSwitchController, WellKnownController],
+  providers: [
+    PassportsService,
+    KillSwitch,
+    CreateTenantHandler,
+    CreateOperatorKeyHandler,
+    RevokeOperatorKeyHandler,
+    RegisterAgentHandler,
+    UpdateAgentHandler,
+    ...PASSPORT_HANDLERS,
+  ],
+})
+export class PassportModule {}

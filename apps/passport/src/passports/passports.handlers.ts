@@ -1,0 +1,98 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Principal } from '@mandate/platform';
+import { ToolCall } from '@mandate/missions';
+import { KillSwitch } from '../kill-switch/kill-switch';
+import { operatorOf } from '../principal';
+import { CheckoutDto, CheckpointDto, IssuePassportDto, LogActionsDto, ToolCallDto } from './passports.dto';
+import { missionIdOf, PassportsService } from './passports.service';
+import { DomainError } from '@mandate/core';
+
+export class IssuePassport {
+  constructor(readonly principal: Principal, readonly body: IssuePassportDto, readonly idempotencyKey: string | null) {}
+}
+export class RecordCheckpoint {
+  constructor(readonly principal: Principal, readonly jti: string, readonly body: CheckpointDto) {}
+}
+export class LogToolCalls {
+  constructor(readonly principal: Principal, readonly jti: string, readonly body: LogActionsDto) {}
+}
+export class CheckOut {
+  constructor(readonly principal: Principal, readonly jti: string, readonly body: CheckoutDto) {}
+}
+export class RevokePassport {
+  constructor(readonly principal: Principal, readonly jti: string, readonly reason: string) {}
+}
+
+@CommandHandler(IssuePassport)
+export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
+  constructor(private readonly passports: PassportsService) {}
+  execute({ principal, body, idempotencyKey }: IssuePassport) {
+    return this.passports.issue(principal, body, idempotencyKey);
+  }
+}
+
+@CommandHandler(RecordCheckpoint)
+export class RecordCheckpointHandler implements ICommandHandler<RecordCheckpoint> {
+  constructor(private readonly passports: PassportsService) {}
+  async execute({ principal, jti, body }: RecordCheckpoint) {
+    const { state, position, events } = await this.passports.use(principal, jti, {
+      type: 'RecordCheckpoint',
+      servicesUsed: body.services_used ?? [],
+      actionsCount: body.actions_count ?? 0,
+      summary: body.summary ?? '',
+    });
+    const at = events[0]?.occurredAt ?? state.issuedAt;
+    // Enforced passports live one interval at a time: the checkpoint is what renews them.
+    const token = state.accountabilityMode === 'enforced' ? await this.passports.sign(state, at) : undefined;
+    return { jti, checkpoint_due_at: state.checkpointDueAt, expires_at: state.leashExpiresAt, ...(token ? { token } : {}), position };
+  }
+}
+
+const toToolCall = (c: ToolCallDto | LogActionsDto): ToolCall => ({
+  service: c.service!,
+  action: c.action!,
+  ...(c.target !== undefined ? { target: c.target } : {}),
+  outcome: c.outcome ?? 'unknown',
+  ...(c.approval_id !== undefined ? { approvalId: c.approval_id } : {}),
+});
+
+@CommandHandler(LogToolCalls)
+export class LogToolCallsHandler implements ICommandHandler<LogToolCalls> {
+  constructor(private readonly passports: PassportsService) {}
+  async execute({ principal, jti, body }: LogToolCalls) {
+    const single = body.service !== undefined || body.action !== undefined || body.target !== undefined || body.outcome !== undefined || body.approval_id !== undefined;
+    if (body.calls && single) throw new DomainError('VALIDATION_FAILED', 'send either one call (service, action, …) or a batch in "calls", not both', 422);
+    if (!body.calls && (!body.service || !body.action)) {
+      throw new DomainError('VALIDATION_FAILED', 'a tool call needs "service" and "action" (or send a batch in "calls")', 422, {
+        errors: [{ field: body.service ? 'action' : 'service', problems: ['is required'] }],
+      });
+    }
+    const calls = body.calls ? body.calls.map(toToolCall) : [toToolCall(body)];
+    const { position } = await this.passports.use(principal, jti, { type: 'LogToolCalls', calls });
+    return { jti, logged: calls.length, position };
+  }
+}
+
+@CommandHandler(CheckOut)
+export class CheckOutHandler implements ICommandHandler<CheckOut> {
+  constructor(private readonly passports: PassportsService) {}
+  async execute({ principal, jti, body }: CheckOut) {
+    const { position, state } = await this.passports.use(principal, jti, { type: 'CheckOut', summary: body.summary ?? '', outcome: body.outcome });
+    return { jti, status: 'checked_out', outcome: state.checkedOut?.outcome, position };
+  }
+}
+
+@CommandHandler(RevokePassport)
+export class RevokePassportHandler implements ICommandHandler<RevokePassport> {
+  constructor(
+    private readonly passports: PassportsService,
+    private readonly killSwitch: KillSwitch,
+  ) {}
+  async execute({ principal, jti, reason }: RevokePassport) {
+    const mission = await this.passports.get(principal, jti);
+    const { position, events } = await this.killSwitch.revokeOne(principal, operatorOf(principal).tenantId, missionIdOf(mission.jti), reason, 'passport');
+    return { jti, revoked: true, already_revoked: events.length === 0, position };
+  }
+}
+
+export const PASSPORT_HANDLERS = [IssuePassportHandler, RecordCheckpointHandler, LogToolCallsHandler, CheckOutHandler, RevokePassportHandler];

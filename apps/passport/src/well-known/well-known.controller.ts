@@ -1,0 +1,33 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { Allow, MANDATE_CONFIG, MandateConfig, PassportTokens } from '@mandate/platform';
+
+/** What a downstream verifier or a cloud STS needs to trust passports without calling Mandate (RFC 7517, OIDC). */
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(
+    private readonly tokens: PassportTokens,
+    @Inject(MANDATE_CONFIG) private readonly config: MandateConfig,
+  ) {}
+
+  @Get('jwks.json')
+  @Allow('public')
+  jwks() {
+    return this.tokens.jwks();
+  }
+
+  @Get('openid-configuration')
+  @Allow('public')
+  discovery() {
+    const issuer = this.config.issuer;
+    return {
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      introspection_endpoint: `${issuer}/v1/passports/verify`,
+      id_token_signing_alg_values_supported: ['EdDSA'],
+      token_endpoint_auth_methods_supported: ['none'],
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      claims_supported: ['iss', 'sub', 'aud', 'jti', 'iat', 'exp', 'tid', 'mission_id', 'services', 'accountability_mode', 'mission_exp'],
+    };
+  }
+}

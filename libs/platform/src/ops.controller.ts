@@ -1,0 +1,45 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { EventStore } from '@mandate/event-store';
+import { SqliteReadModels } from '@mandate/read-models';
+import { Allow } from './auth';
+import { Metrics } from './metrics';
+import { EVENT_STORE } from './platform.module';
+import { sendProblem, problem } from './problem';
+
+/** Liveness, readiness and Prometheus metrics for whoever runs Mandate. */
+@Controller()
+export class OpsController {
+  private readyAt: number | null = null;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly readModels: SqliteReadModels,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Get('healthz')
+  @Allow('public')
+  health() {
+    return { status: 'ok' };
+  }
+
+  /** Ready once the read models have caught up with the history that existed at start-up. */
+  @Get('readyz')
+  @Allow('public')
+  async ready(@Res() reply: any) {
+    const head = await this.store.headPosition();
+    this.readyAt ??= head;
+    const position = this.readModels.checkpoint;
+    if (position < this.readyAt) {
+      return sendProblem(reply, problem(503, 'CATCHING_UP', `read models at ${position} of ${this.readyAt}`, { position, head }));
+    }
+    reply.send({ status: 'ready', position, head });
+  }
+
+  @Get('metrics')
+  @Allow('public')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metricsText() {
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,84 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { DomainError } from '@mandate/core';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'VALIDATION_FAILED', 503: 'UNAVAILABLE',
+};
+
+export function problem(status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): Problem {
+  return {
+    type: `https://mandate.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extensions,
+  };
+}
+
+/** Errors raised by Fastify itself (body parsing, size limits) before a route runs. */
+function fromFastify(error: { code?: string; statusCode?: number; message?: string }): Problem | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'send request bodies as application/json');
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return problem(error.statusCode, CODES_BY_STATUS[error.statusCode] ?? 'BAD_REQUEST', error.message ?? 'bad request');
+  }
+  return null;
+}
+
+export function toProblem(error: unknown): Problem {
+  if (error instanceof DomainError) return problem(error.status, error.code, error.message, error.extensions);
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    if (typeof body === 'object' && body && 'code' in body) return body as Problem;
+    const detail = typeof body === 'string' ? body : ((body as { message?: string }).message ?? error.message);
+    return problem(status, CODES_BY_STATUS[status] ?? 'ERROR', Array.isArray(detail) ? detail.join('; ') : String(detail));
+  }
+  const fastify = fromFastify(error as { code?: string });
+  if (fastify) return fastify;
+  return problem(500, 'INTERNAL', 'an unexpected error occurred; it has been logged');
+}
+
+export function sendProblem(reply: any, p: Problem): void {
+  reply.status(p.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(p));
+}
+
+/** The one error shape: RFC 9457 problem details with a stable `code`, for every error on every route. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest();
+    const reply = http.getResponse();
+    const p = toProblem(error);
+    if (p.status >= 500) this.logger.error(`${request.method} ${request.url} failed`, (error as Error)?.stack ?? String(error));
+    sendProblem(reply, { ...p, instance: request.url?.split('?')[0] });
+  }
+}

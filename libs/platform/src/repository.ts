@@ -1,0 +1,94 @@
+import { Decider, DomainEvent, newEventId, RecordedEvent, Actor, CURRENT_SCHEMA_VERSION } from '@mandate/core';
+import { EventStore, WrongExpectedVersion } from '@mandate/event-store';
+
+export interface CommandContext {
+  tenantId: string;
+  actor: Actor;
+  now: string;
+  correlationId: string;
+  causationId?: string | null;
+}
+
+export interface Executed<S> {
+  state: S;
+  version: number;
+  events: RecordedEvent[];
+  /** Where a reader waits to see this write; the stream head when the command changed nothing. */
+  position: number;
+}
+
+interface Cached {
+  state: unknown;
+  version: number;
+}
+
+const MAX_CACHED_STREAMS = 200_000;
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Load by version → decide → append with the expected version, retrying when another writer got there first.
+ * Folded states are cached per stream and brought up to date with the events after the cached version, so a hot
+ * mission costs one indexed read, not a replay of its whole history.
+ */
+export class AggregateRepository {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(private readonly store: EventStore) {}
+
+  async load<S>(decider: Pick<Decider<unknown, any, S>, 'evolve' | 'initialState'>, streamId: string): Promise<{ state: S; version: number }> {
+    const cached = this.cache.get(streamId) as { state: S; version: number } | undefined;
+    let state = cached?.state ?? decider.initialState;
+    let version = cached?.version ?? 0;
+    const newer = await this.store.readStream(streamId, version);
+    for (const event of newer) {
+      state = decider.evolve(state, event as never);
+      version = event.streamVersion;
+    }
+    if (newer.length > 0 || !cached) this.remember(streamId, { state, version });
+    return { state, version };
+  }
+
+  async execute<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    command: C | ((state: S) => C),
+    context: CommandContext,
+  ): Promise<Executed<S>> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(decider, streamId);
+      const resolved = typeof command === 'function' ? (command as (s: S) => C)(state) : command;
+      const decided = decider.decide(resolved, state);
+      if (decided.length === 0) return { state, version, events: [], position: await this.store.headPosition() };
+      try {
+        const result = await this.store.append(
+          streamId,
+          decided.map((event) => ({
+            id: newEventId(),
+            type: event.type,
+            data: event.data,
+            schemaVersion: CURRENT_SCHEMA_VERSION,
+            tenantId: context.tenantId,
+            occurredAt: context.now,
+            actor: context.actor,
+            causationId: context.causationId ?? null,
+            correlationId: context.correlationId,
+          })),
+          version,
+        );
+        const next = decided.reduce(decider.evolve, state);
+        this.remember(streamId, { state: next, version: result.streamVersion });
+        return { state: next, version: result.streamVersion, events: result.events, position: result.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private remember(streamId: string, entry: Cached): void {
+    if (this.cache.size >= MAX_CACHED_STREAMS && !this.cache.has(streamId)) {
+      // Oldest-inserted first; a dropped stream is simply re-read on its next use.
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(streamId, entry);
+  }
+}
