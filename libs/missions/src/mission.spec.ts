@@ -1,0 +1,185 @@
+import { specFor } from '@mandate/core';
+import { MissionEvent } from './mission';
+import { MissionCommand, missionDecider } from './mission.decide';
+
+const spec = specFor(missionDecider);
+const T0 = '2026-01-01T10:00:00.000Z';
+const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const ref = { missionId: 'msn_1', jti: 'pp_1', agentId: 'agt_1' };
+
+const issue = (overrides: Partial<Extract<MissionCommand, { type: 'IssuePassport' }>> = {}): MissionCommand => ({
+  type: 'IssuePassport',
+  missionId: 'msn_1',
+  jti: 'pp_1',
+  tenantId: 'ten_1',
+  agent: { agentId: 'agt_1', accountabilityMode: 'enforced', suspended: false },
+  intent: { summary: 'triage tickets', services: ['slack'] },
+  ttlSeconds: 900,
+  checkpointIntervalSeconds: 300,
+  idempotencyKey: null,
+  requestFingerprint: 'fp-1',
+  now: T0,
+  ...overrides,
+});
+
+const issued = (mode: 'standard' | 'logged' | 'enforced' = 'enforced'): MissionEvent => {
+  const [event] = missionDecider.decide(issue({ agent: { agentId: 'agt_1', accountabilityMode: mode, suspended: false } }), missionDecider.initialState);
+  return event;
+};
+const checkedOut: MissionEvent = { type: 'MissionCheckedOut', data: { ...ref, summary: 'done', outcome: 'success', at: at(60) } };
+const revoked: MissionEvent = { type: 'PassportRevoked', data: { ...ref, reason: 'off-script', scope: 'passport', at: at(60), tokenExpiresAt: at(300) } };
+const logCall = (seconds: number, tokenExpiresAt = at(300)): MissionCommand => ({
+  type: 'LogToolCalls',
+  calls: [{ service: 'slack', action: 'chat.postMessage', outcome: 'success' }],
+  now: at(seconds),
+  tokenExpiresAt,
+});
+
+describe('issuing a passport', () => {
+  it('given no mission, when an enforced agent states its intent, then the passport lives one checkpoint interval', () =>
+    spec([]).when(issue()).then([
+      {
+        type: 'PassportIssued',
+        data: {
+          ...ref,
+          tenantId: 'ten_1',
+          accountabilityMode: 'enforced',
+          intent: { summary: 'triage tickets', services: ['slack'] },
+          ttlSeconds: 900,
+          checkpointIntervalSeconds: 300,
+          issuedAt: T0,
+          expiresAt: at(900),
+          leashExpiresAt: at(300),
+          checkpointDueAt: at(300),
+          idempotencyKey: null,
+          requestFingerprint: 'fp-1',
+        },
+      },
+    ]));
+
+  it('given a logged agent, then the token lives as long as the mission', () =>
+    spec([]).when(issue({ agent: { agentId: 'agt_1', accountabilityMode: 'logged', suspended: false } })).then(([event]) => {
+      expect(event.data).toMatchObject({ leashExpiresAt: at(900), expiresAt: at(900) });
+    }));
+
+  it('given an enforced agent whose interval outlasts the mission, then the leash stops at the mission end', () =>
+    spec([]).when(issue({ ttlSeconds: 120, checkpointIntervalSeconds: 600 })).then(([event]) => {
+      expect(event.data).toMatchObject({ leashExpiresAt: at(120), expiresAt: at(120) });
+    }));
+
+  it('repeated services are stored once', () =>
+    spec([]).when(issue({ intent: { summary: 's', services: ['slack', 'slack', 'github'] } })).then(([event]) => {
+      expect((event.data as { intent: { services: string[] } }).intent.services).toEqual(['slack', 'github']);
+    }));
+
+  it.each(['logged', 'enforced'] as const)('given a %s agent with no stated intent, then ACCOUNTABILITY_REQUIRED', (mode) =>
+    spec([]).when(issue({ agent: { agentId: 'agt_1', accountabilityMode: mode, suspended: false }, intent: { summary: ' ', services: [] } })).thenThrows('ACCOUNTABILITY_REQUIRED'));
+
+  it('given a logged agent naming no services, then ACCOUNTABILITY_REQUIRED', () =>
+    spec([]).when(issue({ agent: { agentId: 'agt_1', accountabilityMode: 'logged', suspended: false }, intent: { summary: 'work', services: [] } })).thenThrows('ACCOUNTABILITY_REQUIRED'));
+
+  it('given a standard agent with no stated intent, then the passport is issued (audit only)', () =>
+    spec([]).when(issue({ agent: { agentId: 'agt_1', accountabilityMode: 'standard', suspended: false }, intent: { summary: '', services: [] } })).then((events) => {
+      expect(events.map((e) => e.type)).toEqual(['PassportIssued']);
+    }));
+
+  it('given a suspended agent, then AGENT_SUSPENDED', () =>
+    spec([]).when(issue({ agent: { agentId: 'agt_1', accountabilityMode: 'enforced', suspended: true } })).thenThrows('AGENT_SUSPENDED'));
+
+  it('given the mission was opened by the same request, when it is retried, then nothing new happens', () =>
+    spec([issued()]).when(issue()).then([]));
+
+  it('given the mission was opened by another request with the same idempotency key, then IDEMPOTENCY_KEY_REUSED', () =>
+    spec([issued()]).when(issue({ requestFingerprint: 'fp-2' })).thenThrows('IDEMPOTENCY_KEY_REUSED'));
+});
+
+describe('using a passport', () => {
+  it('given an active passport, when it logs a batch of calls, then each call is a fact', () =>
+    spec([issued()]).when({
+      type: 'LogToolCalls',
+      calls: [
+        { service: 'slack', action: 'chat.postMessage', outcome: 'success' },
+        { service: 'slack', action: 'reactions.add', target: 'C1', outcome: 'failure', approvalId: 'apr_1' },
+      ],
+      now: at(10),
+      tokenExpiresAt: at(300),
+    }).then([
+      { type: 'ToolCallLogged', data: { ...ref, service: 'slack', action: 'chat.postMessage', outcome: 'success', at: at(10) } },
+      { type: 'ToolCallLogged', data: { ...ref, service: 'slack', action: 'reactions.add', target: 'C1', outcome: 'failure', approvalId: 'apr_1', at: at(10) } },
+    ]));
+
+  it('given a checked-out mission, when a call is logged, then the refusal is recorded as PASSPORT_CHECKED_OUT', () =>
+    spec([issued(), checkedOut]).when(logCall(90)).then([
+      { type: 'PassportUseRefused', data: { ...ref, operation: 'tool_call', code: 'PASSPORT_CHECKED_OUT', at: at(90), services: ['slack'] } },
+    ]));
+
+  it('given a revoked passport, when a checkpoint is recorded, then the refusal is recorded as PASSPORT_REVOKED', () =>
+    spec([issued(), revoked]).when({ type: 'RecordCheckpoint', servicesUsed: ['github'], actionsCount: 1, summary: '', now: at(90), tokenExpiresAt: at(300) }).then([
+      { type: 'PassportUseRefused', data: { ...ref, operation: 'checkpoint', code: 'PASSPORT_REVOKED', at: at(90), services: ['github'] } },
+    ]));
+
+  it('given a revoked and checked-out passport, then revocation is the reason given', () =>
+    spec([issued(), checkedOut, revoked]).when(logCall(90)).then(([event]) => expect(event.data).toMatchObject({ code: 'PASSPORT_REVOKED' })));
+
+  it('given a token past its exp, then PASSPORT_EXPIRED is recorded even though the mission still runs', () =>
+    spec([issued()]).when(logCall(301, at(300))).then(([event]) => expect(event).toMatchObject({ type: 'PassportUseRefused', data: { code: 'PASSPORT_EXPIRED' } })));
+
+  it('given a token exactly at its exp, then it is expired (exp is exclusive)', () =>
+    spec([issued()]).when(logCall(300, at(300))).then(([event]) => expect(event.data).toMatchObject({ code: 'PASSPORT_EXPIRED' })));
+
+  it('given a mission past its TTL, then PASSPORT_EXPIRED even if the token claims a later exp', () =>
+    spec([issued('logged')]).when(logCall(901, at(2000))).then(([event]) => expect(event.data).toMatchObject({ code: 'PASSPORT_EXPIRED' })));
+
+  it('given an active passport, when it is verified, then nothing is recorded', () =>
+    spec([issued()]).when({ type: 'VerifyPassport', now: at(10), tokenExpiresAt: at(300) }).then([]));
+
+  it('given a checked-out mission, when its token is verified, then the attempt is recorded', () =>
+    spec([issued(), checkedOut]).when({ type: 'VerifyPassport', now: at(90), tokenExpiresAt: at(300) }).then([
+      { type: 'PassportUseRefused', data: { ...ref, operation: 'verify', code: 'PASSPORT_CHECKED_OUT', at: at(90), services: [] } },
+    ]));
+
+  it('given no such mission, when it is used, then PASSPORT_UNKNOWN', () => spec([]).when(logCall(10)).thenThrows('PASSPORT_UNKNOWN'));
+});
+
+describe('checkpoints renew the leash', () => {
+  it('given an enforced passport, when it checkpoints, then its leash and deadline move one interval on', () =>
+    spec([issued()]).when({ type: 'RecordCheckpoint', servicesUsed: ['slack'], actionsCount: 3, summary: 'halfway', now: at(200), tokenExpiresAt: at(300) }).then([
+      {
+        type: 'CheckpointRecorded',
+        data: { ...ref, servicesUsed: ['slack'], actionsCount: 3, summary: 'halfway', at: at(200), leashExpiresAt: at(500), checkpointDueAt: at(500) },
+      },
+    ]));
+
+  it('given an enforced passport near its end, then the renewed leash never passes the mission TTL', () =>
+    spec([issued()]).when({ type: 'RecordCheckpoint', servicesUsed: [], actionsCount: 0, summary: '', now: at(800), tokenExpiresAt: at(900) }).then(([event]) =>
+      expect(event.data).toMatchObject({ leashExpiresAt: at(900) })));
+
+  it('given a logged passport, then the token keeps the mission TTL', () =>
+    spec([issued('logged')]).when({ type: 'RecordCheckpoint', servicesUsed: [], actionsCount: 0, summary: '', now: at(200), tokenExpiresAt: at(900) }).then(([event]) =>
+      expect(event.data).toMatchObject({ leashExpiresAt: at(900), checkpointDueAt: at(500) })));
+
+  it('given a refreshed passport, when the token from before the refresh is used after its exp, then it is expired', () => {
+    const checkpoint: MissionEvent = { type: 'CheckpointRecorded', data: { ...ref, servicesUsed: [], actionsCount: 0, summary: '', at: at(200), leashExpiresAt: at(500), checkpointDueAt: at(500) } };
+    spec([issued(), checkpoint]).when(logCall(350, at(300))).then(([event]) => expect(event.data).toMatchObject({ code: 'PASSPORT_EXPIRED' }));
+    spec([issued(), checkpoint]).when(logCall(350, at(500))).then(([event]) => expect(event.type).toBe('ToolCallLogged'));
+  });
+});
+
+describe('checkout and revocation', () => {
+  it('given an active passport, when it checks out, then the mission is over', () =>
+    spec([issued()]).when({ type: 'CheckOut', summary: 'done', outcome: 'success', now: at(60), tokenExpiresAt: at(300) }).then([checkedOut]));
+
+  it('given a checked-out mission, when it checks out again, then the second checkout is refused and recorded', () =>
+    spec([issued(), checkedOut]).when({ type: 'CheckOut', summary: 'again', outcome: 'success', now: at(70), tokenExpiresAt: at(300) }).then(([event]) =>
+      expect(event).toMatchObject({ type: 'PassportUseRefused', data: { operation: 'checkout', code: 'PASSPORT_CHECKED_OUT' } })));
+
+  it('given an active passport, when an operator revokes it, then the revocation says why and until when the token was good', () =>
+    spec([issued()]).when({ type: 'RevokePassport', reason: 'off-script', scope: 'passport', now: at(60) }).then([revoked]));
+
+  it('given a checked-out passport, when it is revoked, then the revocation still happens (offline verifiers must hear of it)', () =>
+    spec([issued(), checkedOut]).when({ type: 'RevokePassport', reason: 'leak', scope: 'agent', now: at(90) }).then(([event]) =>
+      expect(event).toMatchObject({ type: 'PassportRevoked', data: { scope: 'agent', reason: 'leak' } })));
+
+  it('given a revoked passport, when it is revoked again, then nothing new happens', () =>
+    spec([issued(), revoked]).when({ type: 'RevokePassport', reason: 'again', scope: 'tenant', now: at(90) }).then([]));
+});

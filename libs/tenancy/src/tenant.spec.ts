@@ -1,0 +1,40 @@
+import { specFor } from '@mandate/core';
+import { TenantEvent, tenantDecider } from './tenant';
+
+const spec = specFor(tenantDecider);
+const created: TenantEvent[] = [
+  { type: 'TenantCreated', data: { tenantId: 'ten_1', name: 'acme' } },
+  { type: 'OperatorKeyCreated', data: { keyId: 'key_admin', name: 'first admin key', role: 'admin', keyHash: 'h0' } },
+];
+
+describe('tenants and operator keys', () => {
+  it('given nothing, when a tenant is created, then it starts with one admin key', () =>
+    spec([]).when({ type: 'CreateTenant', tenantId: 'ten_1', name: 'acme', firstKey: { keyId: 'key_admin', name: 'first admin key', keyHash: 'h0' } }).then(created));
+
+  it('given a tenant, when it is created again, then TENANT_EXISTS', () =>
+    spec(created).when({ type: 'CreateTenant', tenantId: 'ten_1', name: 'again', firstKey: { keyId: 'k', name: 'k', keyHash: 'h' } }).thenThrows('TENANT_EXISTS'));
+
+  it('given a tenant, when an auditor key is created, then only its hash is recorded', () =>
+    spec(created).when({ type: 'CreateOperatorKey', keyId: 'key_aud', name: 'compliance', role: 'auditor', keyHash: 'h1' }).then([
+      { type: 'OperatorKeyCreated', data: { keyId: 'key_aud', name: 'compliance', role: 'auditor', keyHash: 'h1' } },
+    ]));
+
+  it('given no tenant, when a key is created, then NOT_FOUND', () =>
+    spec([]).when({ type: 'CreateOperatorKey', keyId: 'k', name: 'k', role: 'operator', keyHash: 'h' }).thenThrows('NOT_FOUND'));
+
+  it('given a second admin key, when the first is revoked, then it is revoked', () =>
+    spec([...created, { type: 'OperatorKeyCreated', data: { keyId: 'key_2', name: 'second', role: 'admin', keyHash: 'h2' } }])
+      .when({ type: 'RevokeOperatorKey', keyId: 'key_admin', reason: 'rotated' })
+      .then([{ type: 'OperatorKeyRevoked', data: { keyId: 'key_admin', reason: 'rotated' } }]));
+
+  it('given one admin key, when it is revoked, then LAST_ADMIN_KEY (a tenant never locks itself out)', () =>
+    spec(created).when({ type: 'RevokeOperatorKey', keyId: 'key_admin', reason: 'oops' }).thenThrows('LAST_ADMIN_KEY'));
+
+  it('given a revoked key, when it is revoked again, then nothing new happens', () =>
+    spec([...created, { type: 'OperatorKeyCreated', data: { keyId: 'key_op', name: 'ci', role: 'operator', keyHash: 'h3' } }, { type: 'OperatorKeyRevoked', data: { keyId: 'key_op', reason: 'x' } }])
+      .when({ type: 'RevokeOperatorKey', keyId: 'key_op', reason: 'again' })
+      .then([]));
+
+  it('given a tenant, when an unknown key is revoked, then NOT_FOUND', () =>
+    spec(created).when({ type: 'RevokeOperatorKey', keyId: 'key_nope', reason: 'x' }).thenThrows('NOT_FOUND'));
+});

@@ -1,0 +1,210 @@
+import { randomUUID } from 'crypto';
+import { NewEvent, RecordedEvent } from '@mandate/core';
+import { ChainVerifier } from '@mandate/audit';
+import { DuplicateEventId, EventStore, WrongExpectedVersion } from '@mandate/event-store';
+
+export interface StoreUnderTest {
+  store: EventStore;
+  /** Closes the store and opens a new instance on the same data: what survives is what was durable. */
+  reopen(): Promise<EventStore>;
+  cleanup(): Promise<void>;
+}
+
+export const newEvent = (tenantId = 'ten_a', data: unknown = { service: 'slack' }, type = 'ToolCallLogged'): NewEvent => ({
+  id: randomUUID(),
+  type,
+  schemaVersion: 1,
+  tenantId,
+  occurredAt: new Date('2026-01-01T00:00:00.000Z').toISOString(),
+  actor: { kind: 'passport', id: 'pp_1' },
+  causationId: null,
+  correlationId: randomUUID(),
+  data,
+});
+
+const settle = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
+
+/** The contract every EventStore adapter passes: the same suite runs against embedded, PostgreSQL and EventStoreDB. */
+export function eventStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: EventStore;
+
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterEach(() => subject.cleanup());
+
+    describe('appending', () => {
+      it('given a new stream, when events are appended expecting version 0, then they get versions 1..n and consecutive positions', async () => {
+        const result = await store.append('mission-1', [newEvent(), newEvent(), newEvent()], 0);
+        expect(result.streamVersion).toBe(3);
+        expect(result.events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+        const positions = result.events.map((e) => e.position);
+        expect(positions).toEqual([positions[0], positions[0] + 1, positions[0] + 2]);
+        expect(result.position).toBe(positions[2]);
+        expect(await store.headPosition()).toBe(positions[2]);
+      });
+
+      it('given a stream at version 2, when an append expects version 1, then WRONG_EXPECTED_VERSION and nothing is stored', async () => {
+        await store.append('mission-1', [newEvent(), newEvent()], 0);
+        await expect(store.append('mission-1', [newEvent()], 1)).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await expect(store.append('mission-1', [newEvent()], 0)).rejects.toMatchObject({ code: 'WRONG_EXPECTED_VERSION' });
+        expect(await store.readStream('mission-1')).toHaveLength(2);
+      });
+
+      it("given any stream, when an append expects 'any', then it is appended at the end", async () => {
+        await store.append('tenant-a', [newEvent()], 'any');
+        const result = await store.append('tenant-a', [newEvent()], 'any');
+        expect(result.streamVersion).toBe(2);
+      });
+
+      it('given an append that was stored, when it is retried with the same event ids, then the first result is returned and nothing is duplicated', async () => {
+        const events = [newEvent(), newEvent()];
+        const first = await store.append('mission-1', events, 0);
+        const retried = await store.append('mission-1', events, 0);
+        expect(retried.position).toBe(first.position);
+        expect(retried.events.map((e) => e.id)).toEqual(events.map((e) => e.id));
+        expect(await store.readStream('mission-1')).toHaveLength(2);
+      });
+
+      it('given an event id already stored in another stream, when it is appended again, then DUPLICATE_EVENT_ID', async () => {
+        const event = newEvent();
+        await store.append('mission-1', [event], 0);
+        await expect(store.append('mission-2', [event], 0)).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await store.readStream('mission-2')).toHaveLength(0);
+      });
+
+      it('keeps every envelope field as written', async () => {
+        const event = { ...newEvent('ten_z', { nested: { amount: 4200, currency: 'EUR' }, list: [1, 'two'] }), causationId: randomUUID() };
+        await store.append('mission-1', [event], 0);
+        const [stored] = await store.readStream('mission-1');
+        const { position, streamId, streamVersion, ...rest } = stored;
+        expect(rest).toEqual(event);
+        expect({ streamId, streamVersion }).toEqual({ streamId: 'mission-1', streamVersion: 1 });
+        expect(position).toBeGreaterThan(0);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('given 50 writers racing for version 0 of one stream, then exactly one wins and the others get WRONG_EXPECTED_VERSION', async () => {
+        const results = await settle(Array.from({ length: 50 }, () => store.append('mission-race', [newEvent()], 0)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(losers).toHaveLength(49);
+        losers.forEach((l) => expect(l.reason).toBeInstanceOf(WrongExpectedVersion));
+        expect(await store.readStream('mission-race')).toHaveLength(1);
+      });
+
+      it('given 20 writers that retry on conflict, then every version of the stream is taken exactly once', async () => {
+        const writer = async (w: number) => {
+          for (let i = 0; i < 10; i++) {
+            for (;;) {
+              const current = (await store.readStream('mission-hot')).length;
+              try {
+                await store.append('mission-hot', [newEvent('ten_a', { w, i })], current);
+                break;
+              } catch (error) {
+                if (!(error instanceof WrongExpectedVersion)) throw error;
+              }
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 20 }, (_, w) => writer(w)));
+        const events = await store.readStream('mission-hot');
+        expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+        expect(new Set(events.map((e) => JSON.stringify(e.data))).size).toBe(200);
+      });
+
+      it('given 100 streams written concurrently, then all appends succeed and global positions have no gap and no repeat', async () => {
+        const start = await store.headPosition();
+        await Promise.all(
+          Array.from({ length: 100 }, async (_, s) => {
+            for (let v = 0; v < 5; v++) await store.append(`mission-${s}`, [newEvent(), newEvent()], v * 2);
+          }),
+        );
+        const all = await store.readAll(start, 10_000);
+        expect(all).toHaveLength(1000);
+        expect(all.map((e) => e.position)).toEqual(Array.from({ length: 1000 }, (_, i) => start + i + 1));
+        for (let s = 0; s < 100; s++) {
+          expect((await store.readStream(`mission-${s}`)).map((e) => e.streamVersion)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        }
+      });
+    });
+
+    describe('reading', () => {
+      it('reads a stream after a version, and everything after a position in pages', async () => {
+        await store.append('mission-1', [newEvent(), newEvent(), newEvent()], 0);
+        await store.append('mission-2', [newEvent()], 0);
+        expect((await store.readStream('mission-1', 1)).map((e) => e.streamVersion)).toEqual([2, 3]);
+        expect(await store.readStream('mission-unknown')).toEqual([]);
+        const page1 = await store.readAll(0, 2);
+        const page2 = await store.readAll(page1[1].position, 10);
+        expect([...page1, ...page2].map((e) => e.streamId)).toEqual(['mission-1', 'mission-1', 'mission-1', 'mission-2']);
+      });
+
+      it("chains each tenant's events on its own, and the chain verifies", async () => {
+        await store.append('mission-a', [newEvent('ten_a'), newEvent('ten_a')], 0);
+        await store.append('mission-b', [newEvent('ten_b')], 0);
+        await store.append('mission-a', [newEvent('ten_a')], 2);
+        const chainA = await store.readTenantChain('ten_a', 0, 100);
+        const chainB = await store.readTenantChain('ten_b', 0, 100);
+        expect(chainA.map((c) => c.event.tenantId)).toEqual(['ten_a', 'ten_a', 'ten_a']);
+        expect(chainB).toHaveLength(1);
+        const verifier = new ChainVerifier();
+        expect(verifier.feed(chainA)).toBe(true);
+        expect(new ChainVerifier().feed(chainB)).toBe(true);
+      });
+    });
+
+    describe('subscribing', () => {
+      const collect = (from: number, until: (seen: RecordedEvent[]) => boolean) => {
+        const seen: RecordedEvent[] = [];
+        let done!: () => void;
+        const finished = new Promise<void>((resolve) => (done = resolve));
+        const subscription = store.subscribe(from, (batch) => {
+          seen.push(...batch);
+          if (until(seen)) done();
+        });
+        return { seen, finished, subscription };
+      };
+
+      it('given history, when a subscriber starts from 0, then it gets the history and then new commits, in order', async () => {
+        await store.append('mission-1', [newEvent(), newEvent()], 0);
+        const { seen, finished, subscription } = collect(0, (s) => s.length >= 5);
+        await store.append('mission-2', [newEvent()], 0);
+        await store.append('mission-1', [newEvent(), newEvent()], 2);
+        await finished;
+        await subscription.stop();
+        const positions = seen.map((e) => e.position);
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        expect(new Set(positions).size).toBe(5);
+      });
+
+      it('given a checkpoint, when a subscriber resumes from it, then it gets only what came after', async () => {
+        const first = await store.append('mission-1', [newEvent(), newEvent()], 0);
+        await store.append('mission-1', [newEvent()], 2);
+        const { seen, finished, subscription } = collect(first.position, (s) => s.length >= 1);
+        await finished;
+        await subscription.stop();
+        expect(seen.map((e) => e.streamVersion)).toEqual([3]);
+      });
+    });
+
+    describe('durability', () => {
+      it('given appends that resolved, when the store is reopened, then they are all there with their chain', async () => {
+        for (let i = 0; i < 20; i++) await store.append(`mission-${i % 3}`, [newEvent()], 'any');
+        store = await subject.reopen();
+        const all = await store.readAll(0, 100);
+        expect(all).toHaveLength(20);
+        expect(await store.headPosition()).toBe(all[19].position);
+        const next = await store.append('mission-0', [newEvent()], 'any');
+        expect(next.position).toBe(all[19].position + 1);
+        const verifier = new ChainVerifier();
+        expect(verifier.feed(await store.readTenantChain('ten_a', 0, 100))).toBe(true);
+        expect(verifier.checked).toBe(21);
+      });
+    });
+  });
+}
