@@ -4,6 +4,7 @@ const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, 
 module.exports = {
   // End-to-end tests start real processes; unit specs finish in milliseconds either way.
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/test/int/**/*.int.ts'] },
