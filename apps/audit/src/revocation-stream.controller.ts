@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Logger, Query, Res } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Logger, Query, Res } from '@nestjs/common';
 import { IsOptional, Matches } from 'class-validator';
 import { Clock, DomainError } from '@mandate/core';
 import { Allow, CLOCK, CurrentPrincipal, Principal } from '@mandate/platform';
@@ -25,8 +25,9 @@ function frame(r: Revocation): string {
  * stream starts with every revocation whose token has not yet expired: what an offline verifier must still refuse.
  */
 @Controller('v1/revocations')
-export class RevocationStreamController {
+export class RevocationStreamController implements BeforeApplicationShutdown {
   private readonly logger = new Logger('revocation-stream');
+  private readonly open = new Set<{ end(): void }>();
 
   constructor(
     private readonly readModels: SqliteReadModels,
@@ -82,10 +83,17 @@ export class RevocationStreamController {
     backlogDone = true;
     buffered.forEach(send);
     const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    this.open.add(raw);
     raw.on('close', () => {
       clearInterval(keepalive);
       unsubscribe();
+      this.open.delete(raw);
     });
     this.logger.debug(`revocation subscriber for ${tenantId} from position ${sent}`);
+  }
+
+  /** Streams never end on their own; the server ends them so it can stop, and clients resume with Last-Event-ID. */
+  beforeApplicationShutdown(): void {
+    this.open.forEach((raw) => raw.end());
   }
 }

@@ -46,7 +46,7 @@ export const OPENAPI = {
       patch: { summary: 'Change accountability mode, suspend (revokes its passports) or reinstate', security: operator, parameters: [agentParam], requestBody: body(obj({ accountability_mode: { enum: ['standard', 'logged', 'enforced'] }, status: { enum: ['active', 'suspended'] }, reason: str(500) })), responses: { '200': json({ type: 'object' }), ...errors } },
     },
     '/v1/agents/{agentId}/revoke': { post: { summary: 'Kill switch: revoke every passport of an agent', security: operator, parameters: [agentParam], requestBody: body(obj({ reason: str(500) })), responses: { '200': json({ type: 'object' }), ...errors } } },
-    '/v1/revocations/all': { post: { summary: 'Kill switch: revoke every passport of the tenant (admin)', security: operator, requestBody: body(obj({ reason: str(500), confirm: str(100) }, ['reason'])), responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/revocations/all': { post: { summary: 'Kill switch: revoke every passport of the tenant (admin)', security: operator, requestBody: body(obj({ reason: str(500) }, ['reason'])), responses: { '200': json({ type: 'object' }), ...errors } } },
     '/v1/revocations/stream': { get: { summary: 'Revocations as Server-Sent Events, resumable with Last-Event-ID', security: operator, parameters: [{ name: 'Last-Event-ID', in: 'header', schema: str() }, { name: 'last_event_id', in: 'query', schema: str() }], responses: { '200': { description: 'text/event-stream of `revocation` events', content: { 'text/event-stream': {} } }, ...errors } } },
     '/v1/passports': {
       post: {

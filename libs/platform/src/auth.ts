@@ -63,9 +63,8 @@ export class Authenticator {
   ) {}
 
   async operator(presented: string): Promise<Principal | null> {
-    if (presented.startsWith('mdt_admin.') || !presented.startsWith('mdt.')) {
-      return sameHash(hashSecret(presented), this.adminKeyHash) ? { kind: 'admin', actor: { kind: 'admin', id: 'instance-admin' } } : null;
-    }
+    if (sameHash(hashSecret(presented), this.adminKeyHash)) return { kind: 'admin', actor: { kind: 'admin', id: 'instance-admin' } };
+    if (!presented.startsWith('mdt.')) return null;
     const [, tenantId, keyId, secret, extra] = presented.split('.');
     if (!tenantId || !keyId || !secret || extra !== undefined || tenantId.length > 64 || keyId.length > 64) return null;
     const { state } = await this.repository.load(tenantDecider, tenantStream(tenantId));

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Injectable, Post } from '@nestjs/common';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Clock, DomainError } from '@mandate/core';
 import { EventStore } from '@mandate/event-store';
 import { missionDecider, missionStream, RevocationScope } from '@mandate/missions';
@@ -48,8 +48,7 @@ export class KillSwitch {
 }
 
 class RevokeAllDto {
-  @IsString() @MaxLength(500) reason: string;
-  @IsOptional() @IsString() @MaxLength(100) confirm?: string;
+  @IsString() @IsNotEmpty() @MaxLength(500) reason: string;
 }
 
 @Controller('v1/revocations')
