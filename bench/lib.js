@@ -1,0 +1,98 @@
+'use strict';
+// Small helpers shared by the bench scripts. Plain CommonJS, no dependencies beyond Node itself.
+
+const http = require('http');
+const net = require('net');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of an ascending-sorted numeric array (or typed array); null when empty. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** Summary of latency samples in milliseconds, rounded to microseconds. */
+function summarize(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const round = (v) => (v === null || v === undefined ? null : Math.round(v * 1000) / 1000);
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    count: sorted.length,
+    mean: round(sorted.length ? sum / sorted.length : null),
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    p999: round(percentile(sorted, 99.9)),
+    max: round(sorted.length ? sorted[sorted.length - 1] : null),
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; a tiny race, acceptable for a bench). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/**
+ * One JSON request to 127.0.0.1. Resolves { status, body, headers, ms } (body parsed when JSON); rejects only on a
+ * transport error or the timeout, never on an HTTP status.
+ */
+function request(port, method, path, { token, body, timeoutMs = 10_000, agent = keepAlive } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const headers = { accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    const started = performance.now();
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          /* keep the text */
+        }
+        resolve({ status: res.statusCode, body: parsed, headers: res.headers, ms: performance.now() - started });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+/** Like request(), but throws unless the status is the expected one. */
+async function expectStatus(expected, port, method, path, options) {
+  const res = await request(port, method, path, options);
+  if (res.status !== expected) {
+    throw new Error(`${method} ${path} answered ${res.status}, expected ${expected}: ${JSON.stringify(res.body).slice(0, 500)}`);
+  }
+  return res.body;
+}
+
+/** A tool call shaped like what an agent SDK would send. */
+function toolCall(i = 0) {
+  return { service: 'slack', action: 'chat.postMessage', target: `#bench-${i % 8}`, outcome: 'success' };
+}
+
+module.exports = { sleep, percentile, summarize, freePort, request, expectStatus, toolCall, keepAlive };

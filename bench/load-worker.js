@@ -1,0 +1,95 @@
+'use strict';
+// The load generator, run in its own process (child_process.fork from run.js) so that it gets its own core and
+// does not share an event loop with the server or the orchestrator. It receives one job over IPC, runs autocannon
+// once, sends the figures back and exits.
+//
+// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }] }
+// Connection i uses requests[i % requests.length] for every request it sends (e.g. its own passport).
+
+const autocannon = require('autocannon');
+const { summarize } = require('./lib');
+
+function run(job) {
+  return new Promise((resolve, reject) => {
+    let latencies = new Float64Array(1 << 16);
+    let n = 0;
+    const statuses = {};
+    let firstProblem = null;
+    let nextClient = 0;
+
+    const clientRequest = (spec) => ({
+      method: job.method,
+      path: spec.path,
+      headers: spec.headers || {},
+      body: spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body),
+      onResponse(status, body) {
+        if ((status < 200 || status > 299) && firstProblem === null) firstProblem = { status, body: String(body).slice(0, 1000) };
+      },
+    });
+
+    const started = process.hrtime.bigint();
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${job.port}`,
+        connections: job.connections,
+        pipelining: 1,
+        duration: job.durationSec,
+        timeout: 10,
+        // One request spec per connection, fixed for the connection's lifetime (one passport per agent).
+        setupClient(client) {
+          const spec = job.requests[nextClient++ % job.requests.length];
+          client.setRequests([clientRequest(spec)]);
+        },
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const elapsedSec = Number(process.hrtime.bigint() - started) / 1e9;
+        const ok = Object.entries(statuses).reduce((sum, [code, count]) => (code.startsWith('2') ? sum + count : sum), 0);
+        const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
+        const durationSec = result.duration || elapsedSec;
+        resolve({
+          connections: job.connections,
+          duration_s: Math.round(durationSec * 1000) / 1000,
+          responses: total,
+          responses_2xx: ok,
+          non_2xx: total - ok,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          status_counts: statuses,
+          requests_per_s: Math.round((total / durationSec) * 10) / 10,
+          ok_requests_per_s: Math.round((ok / durationSec) * 10) / 10,
+          // Every response (2xx or not), measured by autocannon from write to complete response, in ms.
+          latency_ms: summarize(latencies.subarray(0, n)),
+          // autocannon's own figures (2xx only, 1 ms resolution) for cross-checking.
+          autocannon: {
+            requests_avg_per_s: result.requests.average,
+            latency_p50_ms: result.latency.p50,
+            latency_p99_ms: result.latency.p99,
+            non2xx: result.non2xx,
+            errors: result.errors,
+            timeouts: result.timeouts,
+          },
+          first_problem: firstProblem,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (n === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[n++] = responseTime;
+      statuses[statusCode] = (statuses[statusCode] || 0) + 1;
+    });
+  });
+}
+
+process.on('message', (job) => {
+  run(job).then(
+    (result) => process.send({ ok: true, result }, () => process.exit(0)),
+    (error) => process.send({ ok: false, error: String((error && error.stack) || error) }, () => process.exit(1)),
+  );
+});
+// If the orchestrator goes away, so do we.
+process.on('disconnect', () => process.exit(2));
