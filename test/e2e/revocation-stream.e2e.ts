@@ -19,7 +19,7 @@ describe('the revocation stream resumes with Last-Event-ID, across a disconnect 
 
   it('given a subscriber that dropped and a restart in between, when it reconnects with its last id, then it gets exactly what it missed, in order', async () => {
     const agentId = await acme.agent('enforced');
-    const passports = [];
+    const passports: Array<{ jti: string }> = [];
     for (let i = 0; i < 5; i++) passports.push(await acme.passport(agentId));
 
     // Connected: sees the first two.

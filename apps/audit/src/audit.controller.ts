@@ -5,7 +5,7 @@ import { DomainError } from '@mandate/core';
 import { ChainVerifier } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, Principal } from '@mandate/platform';
-import { SqliteReadModels } from '@mandate/read-models';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
 
 class AuditQueryDto {
   @IsOptional() @IsString() @MaxLength(100) agent_id?: string;
@@ -34,7 +34,7 @@ function tenantOf(principal: Principal): string {
 @Controller('v1/audit')
 export class AuditController {
   constructor(
-    private readonly readModels: SqliteReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
@@ -46,7 +46,7 @@ export class AuditController {
       throw new DomainError('READ_MODELS_BEHIND', `the audit has not reached position ${q.wait_for_position} yet; retry`, 503);
     }
     const limit = q.limit ?? 100;
-    const entries = this.readModels.audit({
+    const entries = await this.readModels.audit({
       tenantId,
       agentId: q.agent_id,
       jti: q.jti,
@@ -64,7 +64,7 @@ export class AuditController {
         outcome: e.outcome, code: e.code,
       })),
       next_cursor: entries.length === limit ? String(entries[entries.length - 1].position) : null,
-      read_models_position: this.readModels.checkpoint,
+      read_models_position: this.readModels.position(),
     };
   }
 

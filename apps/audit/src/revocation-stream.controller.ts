@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Logger, Qu
 import { IsOptional, Matches } from 'class-validator';
 import { Clock, DomainError } from '@mandate/core';
 import { Allow, CLOCK, CurrentPrincipal, Principal } from '@mandate/platform';
-import { Revocation, SqliteReadModels } from '@mandate/read-models';
+import { READ_MODELS, ReadModels, Revocation } from '@mandate/read-models';
 
 class StreamQueryDto {
   /** For clients that cannot set headers (EventSource in a browser after a manual reconnect). */
@@ -30,13 +30,13 @@ export class RevocationStreamController implements BeforeApplicationShutdown {
   private readonly open = new Set<{ end(): void }>();
 
   constructor(
-    private readonly readModels: SqliteReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
-  stream(
+  async stream(
     @Query() q: StreamQueryDto,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @CurrentPrincipal() principal: Principal,
@@ -74,7 +74,7 @@ export class RevocationStreamController implements BeforeApplicationShutdown {
       else buffered.push(...mine);
     });
     for (;;) {
-      const page = this.readModels.revocationsAfter(tenantId, sent, 500);
+      const page = await this.readModels.revocationsAfter(tenantId, sent, 500);
       if (page.length === 0) break;
       const before = sent;
       page.forEach(send);

@@ -1,18 +1,39 @@
 /**
  * Canonical JSON (RFC 8785 style for the values Mandate stores: objects with sorted keys, no whitespace,
- * JSON.stringify for strings and finite numbers). Hash chains and body digests are taken over this form, so two
+ * JSON.stringify for strings and finite numbers). Stored events, hash chains and body digests use this form, so two
  * bodies that differ only in key order are the same and any other difference is not.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('non-finite number in canonical JSON');
-    if (value === undefined) return 'null';
-    return JSON.stringify(value);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('non-finite number in canonical JSON');
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+        return out + ']';
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      throw new TypeError(`${typeof value} cannot be written as JSON`);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value as object)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
 }

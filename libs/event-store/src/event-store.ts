@@ -14,6 +14,8 @@ export interface AppendResult {
 export interface ChainedEvent {
   event: RecordedEvent;
   chainHash: string;
+  /** The stored canonical JSON of the event: the exact bytes its chain link was taken over. */
+  canonical: string;
 }
 
 export interface Subscription {
@@ -28,6 +30,8 @@ export type BatchHandler = (events: RecordedEvent[]) => Promise<void> | void;
  * - positions are global, gap-free and in commit order, so a reader checkpointing "last position seen" misses nothing.
  */
 export interface EventStore {
+  /** True when no other process can append: a state folded from this store stays current until this process writes. */
+  readonly soleWriter?: boolean;
   append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   readStream(streamId: string, afterVersion?: number): Promise<RecordedEvent[]>;
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
@@ -49,6 +53,6 @@ export class WrongExpectedVersion extends DomainError {
 
 export class DuplicateEventId extends DomainError {
   constructor(readonly eventId: string) {
-    super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, 409);
+    super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, 409, { event_id: eventId });
   }
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Actor, DomainError } from '@mandate/core';
-import { Role, tenantDecider, tenantStream } from '@mandate/tenancy';
+import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
 import { PassportTokens, VerifiedPassport } from './passport-tokens';
 
@@ -69,7 +69,7 @@ export class Authenticator {
     if (!tenantId || !keyId || !secret || extra !== undefined || tenantId.length > 64 || keyId.length > 64) return null;
     const { state } = await this.repository.load(tenantDecider, tenantStream(tenantId));
     if (state.status !== 'active') return null;
-    const key = state.keys[keyId];
+    const key = keyOf(state, keyId);
     if (!key || key.revoked || !sameHash(hashSecret(secret), key.keyHash)) return null;
     return { kind: 'operator', tenantId, keyId, role: key.role, actor: { kind: 'operator', id: keyId } };
   }

@@ -3,19 +3,50 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, MandateConfig } from './config';
 import { DomainError } from '@mandate/core';
+import { problem, sendProblem } from './problem';
+
+/** No Mandate body needs more than a few levels; deeper ones only exist to exhaust the validator's stack. */
+const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of objects and arrays in a JSON text, ignoring brackets inside strings. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return deepest;
+}
 import { Metrics } from './metrics';
 
 const LOG_LEVELS = { error: ['error'], warn: ['error', 'warn'], log: ['error', 'warn', 'log'], debug: ['error', 'warn', 'log', 'debug'] } as const;
 
 /** One way to start any Mandate process: Fastify, the body limit, problem details for errors Fastify raises itself. */
 export async function createMandateApp(rootModule: Type<unknown>, config: MandateConfig = loadConfig()): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 } });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors the router raises before any route runs (a malformed percent-encoding, an absurd path parameter).
+    frameworkErrors: (error: Error, request: { url: string }, reply: unknown) => {
+      sendProblem(reply, { ...problem(400, 'BAD_REQUEST', error.message), instance: request.url.split('?')[0] });
+    },
+  });
   const fastify = adapter.getInstance();
   // Fastify's own parser (it strips __proto__ and constructor.prototype), with a stable code when the body is not JSON.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, {});
+    if (nestingDepth(body as string) > MAX_JSON_DEPTH) {
+      return done(new DomainError('BODY_TOO_DEEP', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`, 400), undefined);
+    }
     parseJson(request, body as string, (error: Error | null, value?: unknown) =>
       error ? done(new DomainError('MALFORMED_JSON', 'the request body is not valid JSON', 400), undefined) : done(null, value),
     );

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { EventStore } from '@mandate/event-store';
-import { SqliteReadModels } from '@mandate/read-models';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { Allow } from './auth';
 import { Metrics } from './metrics';
 import { EVENT_STORE } from './platform.module';
@@ -13,7 +13,7 @@ export class OpsController {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly readModels: SqliteReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     private readonly metrics: Metrics,
   ) {}
 
@@ -29,7 +29,7 @@ export class OpsController {
   async ready(@Res() reply: any) {
     const head = await this.store.headPosition();
     this.readyAt ??= head;
-    const position = this.readModels.checkpoint;
+    const position = this.readModels.position();
     if (position < this.readyAt) {
       return sendProblem(reply, problem(503, 'CATCHING_UP', `read models at ${position} of ${this.readyAt}`, { position, head }));
     }

@@ -35,8 +35,14 @@ export class AggregateRepository {
 
   constructor(private readonly store: EventStore) {}
 
-  async load<S>(decider: Pick<Decider<unknown, any, S>, 'evolve' | 'initialState'>, streamId: string): Promise<{ state: S; version: number }> {
+  async load<S>(
+    decider: Pick<Decider<unknown, any, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<{ state: S; version: number }> {
     const cached = this.cache.get(streamId) as { state: S; version: number } | undefined;
+    // A sole writer's cache is current: every append to this stream went through this repository.
+    if (cached && this.store.soleWriter && !options.fresh) return cached;
     let state = cached?.state ?? decider.initialState;
     let version = cached?.version ?? 0;
     const newer = await this.store.readStream(streamId, version);
@@ -55,7 +61,8 @@ export class AggregateRepository {
     context: CommandContext,
   ): Promise<Executed<S>> {
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(decider, streamId);
+      // After a conflict, read what the other writer appended instead of trusting the cache.
+      const { state, version } = await this.load(decider, streamId, { fresh: attempt > 1 });
       const resolved = typeof command === 'function' ? (command as (s: S) => C)(state) : command;
       const decided = decider.decide(resolved, state);
       if (decided.length === 0) return { state, version, events: [], position: await this.store.headPosition() };

@@ -1,18 +1,16 @@
 import Database from 'better-sqlite3';
 import { RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
-import { EventStream, Subscription } from '@mandate/event-store';
+import { AgentSummary, AuditQuery, Revocation } from './read-models';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS read_model_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_entries (
-  position INTEGER PRIMARY KEY, event_id TEXT NOT NULL, tenant_id TEXT NOT NULL, type TEXT NOT NULL,
+  tenant_id TEXT NOT NULL, position INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
   occurred_at TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL, agent_id TEXT, jti TEXT,
-  mission_id TEXT, outcome TEXT NOT NULL, code TEXT);
-CREATE INDEX IF NOT EXISTS audit_by_tenant ON audit_entries (tenant_id, position);
-CREATE INDEX IF NOT EXISTS audit_by_agent ON audit_entries (tenant_id, agent_id, position);
-CREATE INDEX IF NOT EXISTS audit_by_jti ON audit_entries (tenant_id, jti, position);
-CREATE INDEX IF NOT EXISTS audit_by_mission ON audit_entries (tenant_id, mission_id, position);
+  mission_id TEXT, outcome TEXT NOT NULL, code TEXT, PRIMARY KEY (tenant_id, position)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_by_agent ON audit_entries (tenant_id, agent_id, position) WHERE agent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_by_jti ON audit_entries (tenant_id, jti, position) WHERE jti IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_by_type ON audit_entries (tenant_id, type, position);
 CREATE TABLE IF NOT EXISTS revocations (
   position INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, jti TEXT NOT NULL, agent_id TEXT NOT NULL,
@@ -29,93 +27,52 @@ CREATE TABLE IF NOT EXISTS agents (
 CREATE INDEX IF NOT EXISTS agents_by_tenant ON agents (tenant_id, agent_id);
 `;
 
-export interface Revocation {
-  position: number;
-  tenantId: string;
-  jti: string;
-  agentId: string;
-  missionId: string;
-  reason: string;
-  scope: string;
-  revokedByKind: string;
-  revokedBy: string;
-  revokedAt: string;
-  tokenExpiresAt: string;
+/** A PassportRevoked event as the revocation feed shows it. */
+export function toRevocation(event: RecordedEvent): Revocation {
+  const d = event.data as Record<string, string>;
+  return {
+    position: event.position, tenantId: event.tenantId, jti: d.jti, agentId: d.agentId, missionId: d.missionId,
+    reason: d.reason, scope: d.scope, revokedByKind: event.actor.kind, revokedBy: event.actor.id,
+    revokedAt: d.at, tokenExpiresAt: d.tokenExpiresAt,
+  };
 }
-
-export interface AgentSummary {
-  agentId: string;
-  tenantId: string;
-  name: string;
-  description: string;
-  accountabilityMode: string;
-  suspended: boolean;
-  registeredAt: string;
-}
-
-export interface AuditQuery {
-  tenantId: string;
-  agentId?: string;
-  jti?: string;
-  missionId?: string;
-  type?: string;
-  from?: string;
-  to?: string;
-  afterPosition: number;
-  limit: number;
-}
-
-const PROJECTOR = 'read-models';
 
 /**
- * The embedded read models: a second SQLite file, rebuilt from the event store if deleted. Each batch of events and
- * the checkpoint after it commit in one transaction, so a crash never applies an event twice or skips one.
+ * The embedded read models, in the event store's own SQLite file and projected inside each append transaction
+ * (see SqliteEventStore.addInlineProjection): never behind the store, never applied twice. They can be dropped and
+ * rebuilt from the events; `catchUp` does that for whatever the checkpoint has not seen.
  */
 export class SqliteReadModels {
-  private readonly db: Database.Database;
-  private position: number;
-  private subscription: Subscription | null = null;
-  private positionWaiters: Array<{ position: number; wake: () => void }> = [];
-  private revocationListeners = new Set<(revocations: Revocation[]) => void>();
+  private checkpoint: number;
   private readonly sql: ReturnType<SqliteReadModels['prepare']>;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // Rebuildable from the store, so a lost tail after power loss is re-applied from the checkpoint.
-    this.db.pragma('synchronous = NORMAL');
+  constructor(private readonly db: Database.Database) {
     this.db.exec(SCHEMA);
     this.sql = this.prepare();
-    this.position = (this.sql.checkpoint.get(PROJECTOR) as { position: number } | undefined)?.position ?? 0;
+    this.checkpoint = (this.sql.checkpoint.get() as { position: number } | undefined)?.position ?? 0;
   }
 
   private prepare() {
     const db = this.db;
     return {
-      checkpoint: db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
-      saveCheckpoint: db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position'),
+      checkpoint: db.prepare('SELECT position FROM read_model_checkpoint WHERE id = 1'),
+      saveCheckpoint: db.prepare('INSERT INTO read_model_checkpoint (id, position) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position'),
       audit: db.prepare(
-        `INSERT OR IGNORE INTO audit_entries VALUES (@position, @eventId, @tenantId, @type, @occurredAt, @actorKind, @actorId,
-           @agentId, @jti, @missionId, @outcome, @code)`,
+        `INSERT OR IGNORE INTO audit_entries (tenant_id, position, event_id, type, occurred_at, actor_kind, actor_id, agent_id, jti, mission_id, outcome, code)
+         VALUES (@tenantId, @position, @eventId, @type, @occurredAt, @actorKind, @actorId, @agentId, @jti, @missionId, @outcome, @code)`,
       ),
       revocation: db.prepare(
         `INSERT OR IGNORE INTO revocations VALUES (@position, @tenantId, @jti, @agentId, @missionId, @reason, @scope,
            @revokedByKind, @revokedBy, @revokedAt, @tokenExpiresAt)`,
       ),
-      passportIssued: db.prepare(
-        `INSERT OR IGNORE INTO passports VALUES (@jti, @missionId, @tenantId, @agentId, 'active', @tokenExpiresAt, @issuedAt)`,
-      ),
+      passportIssued: db.prepare(`INSERT OR IGNORE INTO passports VALUES (?, ?, ?, ?, 'active', ?, ?)`),
       passportLeash: db.prepare(`UPDATE passports SET token_expires_at = ? WHERE jti = ?`),
       passportStatus: db.prepare(`UPDATE passports SET status = ? WHERE jti = ? AND status <> 'revoked'`),
-      agentRegistered: db.prepare(
-        `INSERT OR IGNORE INTO agents VALUES (@agentId, @tenantId, @name, @description, @accountabilityMode, 0, @registeredAt)`,
-      ),
+      agentRegistered: db.prepare(`INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?, 0, ?)`),
       agentMode: db.prepare(`UPDATE agents SET accountability_mode = ? WHERE agent_id = ?`),
       agentSuspended: db.prepare(`UPDATE agents SET suspended = ? WHERE agent_id = ?`),
       revocationsAfter: db.prepare(`SELECT * FROM revocations WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?`),
-      unexpiredPassports: db.prepare(
-        `SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND status <> 'revoked' AND token_expires_at > ?`,
-      ),
+      unexpiredPassports: db.prepare(`SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND status <> 'revoked' AND token_expires_at > ?`),
       unexpiredPassportsOfAgent: db.prepare(
         `SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND agent_id = ? AND status <> 'revoked' AND token_expires_at > ?`,
       ),
@@ -123,48 +80,33 @@ export class SqliteReadModels {
     };
   }
 
-  start(stream: EventStream): void {
-    this.subscription = stream.subscribe(PROJECTOR, this.position, (events) => this.apply(events));
+  get position(): number {
+    return this.checkpoint;
   }
 
-  get checkpoint(): number {
-    return this.position;
-  }
-
-  /** Read-your-writes: resolves once every event up to `position` is in the read models, or false on timeout. */
-  waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = { position, wake: () => (clearTimeout(timer), resolve(true)) };
-      const timer = setTimeout(() => {
-        this.positionWaiters = this.positionWaiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.positionWaiters.push(waiter);
-    });
-  }
-
-  onRevocations(listener: (revocations: Revocation[]) => void): () => void {
-    this.revocationListeners.add(listener);
-    return () => this.revocationListeners.delete(listener);
-  }
-
-  private apply(events: RecordedEvent[]): void {
+  /** Projects committed events. Runs inside the append transaction (or catchUp's own). */
+  apply(events: RecordedEvent[]): void {
     const revoked: Revocation[] = [];
-    this.db.transaction(() => {
-      for (const event of events) {
-        if (event.position <= this.position) continue;
-        this.sql.audit.run(toAuditEntry(event));
-        this.project(event, revoked);
-      }
-      this.sql.saveCheckpoint.run(PROJECTOR, events[events.length - 1].position);
-    })();
-    this.position = Math.max(this.position, events[events.length - 1].position);
-    if (revoked.length > 0) this.revocationListeners.forEach((listener) => listener(revoked));
-    const ready = this.positionWaiters.filter((w) => w.position <= this.position);
-    if (ready.length > 0) {
-      this.positionWaiters = this.positionWaiters.filter((w) => w.position > this.position);
-      ready.forEach((w) => w.wake());
+    for (const event of events) {
+      if (event.position <= this.checkpoint) continue;
+      this.sql.audit.run(toAuditEntry(event));
+      this.project(event, revoked);
+    }
+    const last = events[events.length - 1].position;
+    if (last > this.checkpoint) {
+      this.sql.saveCheckpoint.run(last);
+      this.checkpoint = last;
+    }
+  }
+
+  /** Rebuilds whatever the checkpoint has not seen (a fresh or dropped read model, an older version). */
+  catchUp(readAll: (after: number, limit: number) => RecordedEvent[]): number {
+    let applied = 0;
+    for (;;) {
+      const page = readAll(this.checkpoint, 2000);
+      if (page.length === 0) return applied;
+      this.db.transaction(() => this.apply(page))();
+      applied += page.length;
     }
   }
 
@@ -172,10 +114,7 @@ export class SqliteReadModels {
     const d = event.data as Record<string, any>;
     switch (event.type) {
       case 'PassportIssued':
-        this.sql.passportIssued.run({
-          jti: d.jti, missionId: d.missionId, tenantId: event.tenantId, agentId: d.agentId,
-          tokenExpiresAt: d.leashExpiresAt, issuedAt: d.issuedAt,
-        });
+        this.sql.passportIssued.run(d.jti, d.missionId, event.tenantId, d.agentId, d.leashExpiresAt, d.issuedAt);
         break;
       case 'CheckpointRecorded':
         this.sql.passportLeash.run(d.leashExpiresAt, d.jti);
@@ -184,18 +123,14 @@ export class SqliteReadModels {
         this.sql.passportStatus.run('checked_out', d.jti);
         break;
       case 'PassportRevoked': {
-        const revocation: Revocation = {
-          position: event.position, tenantId: event.tenantId, jti: d.jti, agentId: d.agentId, missionId: d.missionId,
-          reason: d.reason, scope: d.scope, revokedByKind: event.actor.kind, revokedBy: event.actor.id,
-          revokedAt: d.at, tokenExpiresAt: d.tokenExpiresAt,
-        };
+        const revocation = toRevocation(event);
         this.sql.revocation.run(revocation);
         this.sql.passportStatus.run('revoked', d.jti);
         revoked.push(revocation);
         break;
       }
       case 'AgentRegistered':
-        this.sql.agentRegistered.run(d);
+        this.sql.agentRegistered.run(d.agentId, d.tenantId, d.name, d.description, d.accountabilityMode, d.registeredAt);
         break;
       case 'AccountabilityModeChanged':
         this.sql.agentMode.run(d.to, d.agentId);
@@ -207,7 +142,7 @@ export class SqliteReadModels {
     }
   }
 
-  revocationsAfter(tenantId: string, afterPosition: number, limit = 500): Revocation[] {
+  revocationsAfter(tenantId: string, afterPosition: number, limit: number): Revocation[] {
     return (this.sql.revocationsAfter.all(tenantId, afterPosition, limit) as any[]).map((r) => ({
       position: r.position, tenantId: r.tenant_id, jti: r.jti, agentId: r.agent_id, missionId: r.mission_id,
       reason: r.reason, scope: r.scope, revokedByKind: r.revoked_by_kind, revokedBy: r.revoked_by,
@@ -215,11 +150,8 @@ export class SqliteReadModels {
     }));
   }
 
-  /** Passports whose tokens could still be accepted somewhere: what a kill switch must reach. */
   revocablePassports(tenantId: string, now: string, agentId?: string): Array<{ jti: string; missionId: string }> {
-    const rows = agentId
-      ? this.sql.unexpiredPassportsOfAgent.all(tenantId, agentId, now)
-      : this.sql.unexpiredPassports.all(tenantId, now);
+    const rows = agentId ? this.sql.unexpiredPassportsOfAgent.all(tenantId, agentId, now) : this.sql.unexpiredPassports.all(tenantId, now);
     return (rows as any[]).map((r) => ({ jti: r.jti, missionId: r.mission_id }));
   }
 
@@ -232,28 +164,28 @@ export class SqliteReadModels {
 
   audit(query: AuditQuery): AuditEntry[] {
     const where = ['tenant_id = @tenantId', 'position > @afterPosition'];
-    if (query.agentId) where.push('agent_id = @agentId');
-    if (query.jti) where.push('jti = @jti');
-    if (query.missionId) where.push('mission_id = @missionId');
-    if (query.type) where.push('type = @type');
-    if (query.from) where.push('occurred_at >= @from');
-    if (query.to) where.push('occurred_at < @to');
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_entries WHERE ${where.join(' AND ')} ORDER BY position LIMIT @limit`)
-      .all(query) as any[];
+    const params: Record<string, unknown> = { tenantId: query.tenantId, afterPosition: query.afterPosition, limit: query.limit };
+    const filter = (column: string, key: keyof AuditQuery, op = '=') => {
+      if (query[key] === undefined) return;
+      where.push(`${column} ${op} @${key}`);
+      params[key] = query[key];
+    };
+    filter('agent_id', 'agentId');
+    filter('jti', 'jti');
+    filter('mission_id', 'missionId');
+    filter('type', 'type');
+    filter('occurred_at', 'from', '>=');
+    filter('occurred_at', 'to', '<');
+    // A mission and its passport share one suffix (msn_X ↔ pp_X): a mission filter can ride the passport index.
+    if (query.missionId?.startsWith('msn_') && query.jti === undefined) {
+      where.push('jti = @missionJti');
+      params.missionJti = `pp_${query.missionId.slice(4)}`;
+    }
+    const rows = this.db.prepare(`SELECT * FROM audit_entries WHERE ${where.join(' AND ')} ORDER BY position LIMIT @limit`).all(params) as any[];
     return rows.map((r) => ({
       position: r.position, eventId: r.event_id, tenantId: r.tenant_id, type: r.type, occurredAt: r.occurred_at,
       actorKind: r.actor_kind, actorId: r.actor_id, agentId: r.agent_id, jti: r.jti, missionId: r.mission_id,
       outcome: r.outcome, code: r.code,
     }));
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
-    this.subscription = null;
-  }
-
-  close(): void {
-    this.db.close();
   }
 }

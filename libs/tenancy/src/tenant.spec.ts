@@ -37,4 +37,7 @@ describe('tenants and operator keys', () => {
 
   it('given a tenant, when an unknown key is revoked, then NOT_FOUND', () =>
     spec(created).when({ type: 'RevokeOperatorKey', keyId: 'key_nope', reason: 'x' }).thenThrows('NOT_FOUND'));
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('given a tenant, when key id "%s" is revoked, then NOT_FOUND: object members are not keys', (keyId) =>
+    spec(created).when({ type: 'RevokeOperatorKey', keyId, reason: 'x' }).thenThrows('NOT_FOUND'));
 });

@@ -25,6 +25,11 @@ export type TenantCommand =
   | { type: 'CreateOperatorKey'; keyId: string; name: string; role: Role; keyHash: string }
   | { type: 'RevokeOperatorKey'; keyId: string; reason: string };
 
+/** Key ids come from requests: look them up as own entries only, never as `constructor` or `toString`. */
+export function keyOf(state: TenantState, keyId: string): OperatorKey | undefined {
+  return state.status === 'active' && Object.hasOwn(state.keys, keyId) ? state.keys[keyId] : undefined;
+}
+
 export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
   initialState: { status: 'none' },
 
@@ -36,8 +41,9 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         if (state.status !== 'active') return state;
         return { ...state, keys: { ...state.keys, [event.data.keyId]: { ...event.data, revoked: false } } };
       case 'OperatorKeyRevoked': {
-        if (state.status !== 'active' || !state.keys[event.data.keyId]) return state;
-        return { ...state, keys: { ...state.keys, [event.data.keyId]: { ...state.keys[event.data.keyId], revoked: true } } };
+        const key = keyOf(state, event.data.keyId);
+        if (state.status !== 'active' || !key) return state;
+        return { ...state, keys: { ...state.keys, [event.data.keyId]: { ...key, revoked: true } } };
       }
     }
   },
@@ -54,10 +60,11 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         if (state.status !== 'active') throw notFound('tenant', '');
         return [{ type: 'OperatorKeyCreated', data: { keyId: command.keyId, name: command.name, role: command.role, keyHash: command.keyHash } }];
       case 'RevokeOperatorKey': {
-        if (state.status !== 'active' || !state.keys[command.keyId]) throw notFound('operator key', command.keyId);
-        if (state.keys[command.keyId].revoked) return [];
+        const key = keyOf(state, command.keyId);
+        if (state.status !== 'active' || !key) throw notFound('operator key', command.keyId);
+        if (key.revoked) return [];
         const admins = Object.values(state.keys).filter((k) => k.role === 'admin' && !k.revoked);
-        if (state.keys[command.keyId].role === 'admin' && admins.length === 1) {
+        if (key.role === 'admin' && admins.length === 1) {
           throw new DomainError('LAST_ADMIN_KEY', 'the last admin key of a tenant cannot be revoked', 409);
         }
         return [{ type: 'OperatorKeyRevoked', data: { keyId: command.keyId, reason: command.reason } }];

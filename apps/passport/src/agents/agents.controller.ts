@@ -5,7 +5,7 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength,
 import { Clock, DomainError, newId } from '@mandate/core';
 import { ACCOUNTABILITY_MODES, AccountabilityMode, agentDecider, agentStream, AgentState } from '@mandate/agents';
 import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, Principal } from '@mandate/platform';
-import { SqliteReadModels } from '@mandate/read-models';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { contextOf, operatorOf } from '../principal';
 import { KillSwitch } from '../kill-switch/kill-switch';
 
@@ -116,7 +116,7 @@ export class AgentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly repository: AggregateRepository,
-    private readonly readModels: SqliteReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     private readonly killSwitch: KillSwitch,
   ) {}
 
@@ -132,7 +132,7 @@ export class AgentsController {
     const { tenantId } = operatorOf(principal);
     await this.killSwitch.catchUp();
     const limit = query.limit ?? 100;
-    const agents = this.readModels.agents(tenantId, query.cursor ?? '', limit);
+    const agents = await this.readModels.agents(tenantId, query.cursor ?? '', limit);
     return {
       agents: agents.map((a) => ({
         id: a.agentId, name: a.name, description: a.description, accountability_mode: a.accountabilityMode,

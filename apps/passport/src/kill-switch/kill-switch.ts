@@ -4,7 +4,7 @@ import { Clock, DomainError } from '@mandate/core';
 import { EventStore } from '@mandate/event-store';
 import { missionDecider, missionStream, RevocationScope } from '@mandate/missions';
 import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, Principal } from '@mandate/platform';
-import { SqliteReadModels } from '@mandate/read-models';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { contextOf, operatorOf } from '../principal';
 
 const CATCH_UP_TIMEOUT_MS = 10_000;
@@ -14,7 +14,7 @@ const CATCH_UP_TIMEOUT_MS = 10_000;
 export class KillSwitch {
   constructor(
     private readonly repository: AggregateRepository,
-    private readonly readModels: SqliteReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -35,7 +35,7 @@ export class KillSwitch {
   async revokeAll(principal: Principal, tenantId: string, reason: string, scope: 'agent' | 'tenant', agentId?: string) {
     await this.catchUp();
     const now = this.clock.now().toISOString();
-    const targets = this.readModels.revocablePassports(tenantId, now, agentId);
+    const targets = await this.readModels.revocablePassports(tenantId, now, agentId);
     let position = await this.store.headPosition();
     const revoked: string[] = [];
     for (const target of targets) {

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -30,7 +31,7 @@ export class IssuePassportDto {
   @IsOptional() @IsInt() @Min(MISSION_LIMITS.ttlSeconds.min) @Max(MISSION_LIMITS.ttlSeconds.max) ttl_seconds?: number;
   @IsOptional() @IsInt() @Min(MISSION_LIMITS.checkpointIntervalSeconds.min) @Max(MISSION_LIMITS.checkpointIntervalSeconds.max)
   checkpoint_interval_seconds?: number;
-  @IsOptional() @ValidateNested() @Type(() => IntentDto) intent?: IntentDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => IntentDto) intent?: IntentDto;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) idempotency_key?: string;
 }
 
@@ -56,7 +57,7 @@ export class LogActionsDto {
   @IsOptional() @IsString() @MaxLength(2000) target?: string;
   @IsOptional() @IsIn(['success', 'failure', 'unknown']) outcome?: 'success' | 'failure' | 'unknown';
   @IsOptional() @IsString() @MaxLength(100) approval_id?: string;
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ToolCallDto)
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ToolCallDto)
   calls?: ToolCallDto[];
 }
 

@@ -1,0 +1,60 @@
+import { DomainError, NewEvent } from '@mandate/core';
+import { DuplicateEventId, ExpectedVersion, WrongExpectedVersion } from '@mandate/event-store';
+import { Revocation } from '@mandate/read-models';
+
+/** Messages between the main thread and the storage worker. */
+export interface AppendItem {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
+export type AppendOutcome = { ok: true; streamVersion: number; position: number } | { ok: false; error: WireError };
+
+export type Request =
+  | { id: number; op: 'append'; items: AppendItem[] }
+  | { id: number; op: 'query'; method: QueryMethod; args: unknown[] }
+  | { id: number; op: 'close' };
+
+export type QueryMethod =
+  | 'readStream'
+  | 'readAll'
+  | 'readTenantChain'
+  | 'revocationsAfter'
+  | 'revocablePassports'
+  | 'agents'
+  | 'audit';
+
+export type Message =
+  | { kind: 'ready'; head: number; caughtUp: number }
+  | { kind: 'commit'; head: number; revocations: Revocation[] }
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: WireError };
+
+export interface WireError {
+  message: string;
+  code?: string;
+  status?: number;
+  extensions?: Record<string, unknown>;
+  streamId?: string;
+  expected?: ExpectedVersion;
+  actual?: number;
+  eventId?: string;
+}
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof WrongExpectedVersion) {
+    return { message: error.message, code: error.code, streamId: error.streamId, expected: error.expected, actual: error.actual };
+  }
+  if (error instanceof DuplicateEventId) return { message: error.message, code: error.code, eventId: error.eventId };
+  if (error instanceof DomainError) return { message: error.message, code: error.code, status: error.status, extensions: error.extensions };
+  return { message: error instanceof Error ? error.stack ?? error.message : String(error) };
+}
+
+/** Rebuilds the error classes the callers test for (a conflict must still be a WrongExpectedVersion). */
+export function fromWire(wire: WireError): Error {
+  if (wire.code === 'WRONG_EXPECTED_VERSION') return new WrongExpectedVersion(wire.streamId!, wire.expected!, wire.actual!);
+  if (wire.code === 'DUPLICATE_EVENT_ID') return new DuplicateEventId(wire.eventId!);
+  if (wire.code) return new DomainError(wire.code, wire.message, wire.status ?? 500, wire.extensions);
+  return new Error(`storage worker: ${wire.message}`);
+}

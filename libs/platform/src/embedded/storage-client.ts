@@ -1,0 +1,262 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { Logger } from '@nestjs/common';
+import { NewEvent, RecordedEvent } from '@mandate/core';
+import { AppendResult, BatchHandler, ChainedEvent, EventStore, ExpectedVersion, follow, Subscription } from '@mandate/event-store';
+import { AuditEntry } from '@mandate/audit';
+import { AgentSummary, AuditQuery, ReadModels, Revocation } from '@mandate/read-models';
+import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
+
+/** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
+function workerFile(): string {
+  const beside = path.join(__dirname, 'storage-worker.js');
+  if (fs.existsSync(beside)) return beside;
+  const built = path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'libs', 'platform', 'src', 'embedded', 'storage-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new Error(`storage worker not found at ${beside} or ${built}: run "npm run build"`);
+}
+
+/**
+ * The main thread's side of the storage worker: an EventStore and the ReadModels, both answered by the worker.
+ * Appends made in one turn of the event loop travel in one message and land in one group commit.
+ */
+export class EmbeddedStorage {
+  private readonly logger = new Logger('storage');
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  private appendQueue: Array<{ item: AppendItem; resolve(r: AppendResult): void; reject(e: unknown): void }> = [];
+  private appendScheduled = false;
+  private head = 0;
+  private headWaiters: Array<{ position: number; wake(): void }> = [];
+  private commitWaiters: Array<() => void> = [];
+  private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
+  private closing = false;
+  readonly store: EventStore;
+  readonly readModels: ReadModels;
+
+  private constructor(private readonly worker: Worker) {
+    this.store = new WorkerEventStore(this);
+    this.readModels = new WorkerReadModels(this);
+  }
+
+  static async start(dataDir: string): Promise<EmbeddedStorage> {
+    const worker = new Worker(workerFile(), { workerData: { dataDir } });
+    const storage = new EmbeddedStorage(worker);
+    await storage.attach();
+    return storage;
+  }
+
+  private attach(): Promise<void> {
+    return new Promise((ready, failed) => {
+      this.worker.on('message', (message: Message) => {
+        switch (message.kind) {
+          case 'ready':
+            this.head = message.head;
+            if (message.caughtUp > 0) this.logger.log(`read models rebuilt from ${message.caughtUp} events`);
+            ready();
+            return;
+          case 'commit':
+            this.advance(message.head);
+            if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
+            return;
+          case 'reply': {
+            const waiting = this.pending.get(message.id);
+            this.pending.delete(message.id);
+            if (message.ok) waiting?.resolve(message.value);
+            else waiting?.reject(fromWire(message.error));
+          }
+        }
+      });
+      this.worker.on('error', (error) => {
+        failed(error);
+        this.fail(error);
+      });
+      this.worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`storage worker exited with code ${code}`));
+      });
+    });
+  }
+
+  /** Without its storage thread the process cannot keep a promise it made, so it stops and lets its supervisor restart it. */
+  private fail(error: Error): void {
+    if (this.closing) return;
+    this.logger.error(`storage worker failed; stopping: ${error.stack ?? error.message}`);
+    this.pending.forEach((p) => p.reject(error));
+    this.appendQueue.forEach((p) => p.reject(error));
+    process.exit(70);
+  }
+
+  private advance(head: number): void {
+    if (head <= this.head) return;
+    this.head = head;
+    const woken = this.commitWaiters;
+    this.commitWaiters = [];
+    woken.forEach((wake) => wake());
+    if (this.headWaiters.length > 0) {
+      const ready = this.headWaiters.filter((w) => w.position <= head);
+      this.headWaiters = this.headWaiters.filter((w) => w.position > head);
+      ready.forEach((w) => w.wake());
+    }
+  }
+
+  request<T>(request: Omit<Request, 'id'>): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  query<T>(method: QueryMethod, ...args: unknown[]): Promise<T> {
+    return this.request<T>({ op: 'query', method, args } as Omit<Request, 'id'>);
+  }
+
+  append(item: AppendItem): Promise<AppendResult> {
+    if (this.closing) return Promise.reject(new Error('event store is closed'));
+    return new Promise((resolve, reject) => {
+      this.appendQueue.push({ item, resolve, reject });
+      if (!this.appendScheduled) {
+        this.appendScheduled = true;
+        setImmediate(() => this.sendAppends());
+      }
+    });
+  }
+
+  private async sendAppends(): Promise<void> {
+    this.appendScheduled = false;
+    const batch = this.appendQueue;
+    this.appendQueue = [];
+    try {
+      const outcomes = await this.request<AppendOutcome[]>({ op: 'append', items: batch.map((b) => b.item) } as Omit<Request, 'id'>);
+      outcomes.forEach((outcome, i) => {
+        const { item, resolve, reject } = batch[i];
+        if (!outcome.ok) return reject(fromWire(outcome.error));
+        this.advance(outcome.position);
+        resolve({ streamVersion: outcome.streamVersion, position: outcome.position, events: recorded(item, outcome) });
+      });
+    } catch (error) {
+      batch.forEach((b) => b.reject(error));
+    }
+  }
+
+  headPosition(): number {
+    return this.head;
+  }
+
+  nextCommit(): Promise<void> {
+    return new Promise((wake) => (this.closing ? wake() : this.commitWaiters.push(wake)));
+  }
+
+  waitForHead(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.head >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, wake: () => (clearTimeout(timer), resolve(true)) };
+      const timer = setTimeout(() => {
+        this.headWaiters = this.headWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.headWaiters.push(waiter);
+    });
+  }
+
+  onRevocations(listener: (revocations: Revocation[]) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    while (this.appendQueue.length > 0 || this.appendScheduled) await new Promise((r) => setImmediate(r));
+    await this.request({ op: 'close' } as Omit<Request, 'id'>);
+    this.closing = true;
+    this.commitWaiters.forEach((wake) => wake());
+    await this.worker.terminate();
+  }
+}
+
+/** The worker answers with the last position and version; the events it stored are the ones sent, numbered in order. */
+function recorded(item: AppendItem, outcome: { streamVersion: number; position: number }): RecordedEvent[] {
+  const n = item.events.length;
+  return item.events.map((event: NewEvent, i) => ({
+    ...event,
+    streamId: item.streamId,
+    streamVersion: outcome.streamVersion - n + i + 1,
+    position: outcome.position - n + i + 1,
+  }));
+}
+
+class WorkerEventStore implements EventStore {
+  readonly soleWriter = true;
+
+  constructor(private readonly storage: EmbeddedStorage) {}
+
+  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return this.storage.append({ streamId, events, expectedVersion });
+  }
+
+  readStream(streamId: string, afterVersion = 0): Promise<RecordedEvent[]> {
+    return this.storage.query('readStream', streamId, afterVersion);
+  }
+
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
+    return this.storage.query('readAll', afterPosition, limit);
+  }
+
+  readTenantChain(tenantId: string, afterPosition: number, limit: number): Promise<ChainedEvent[]> {
+    return this.storage.query('readTenantChain', tenantId, afterPosition, limit);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.storage.headPosition();
+  }
+
+  subscribe(afterPosition: number, handle: BatchHandler, options: { batchSize?: number } = {}): Subscription {
+    return follow(
+      (after, limit) => this.readAll(after, limit),
+      () => this.storage.nextCommit(),
+      afterPosition,
+      handle,
+      options.batchSize ?? 500,
+      (error) => new Logger('storage').error(`subscription stopped: ${String(error)}`),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.storage.close();
+  }
+}
+
+/** Inline projections commit with the events, so the read models are exactly at the store's head. */
+class WorkerReadModels implements ReadModels {
+  constructor(private readonly storage: EmbeddedStorage) {}
+
+  position(): number {
+    return this.storage.headPosition();
+  }
+
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    return this.storage.waitForHead(position, timeoutMs);
+  }
+
+  onRevocations(listener: (revocations: Revocation[]) => void): () => void {
+    return this.storage.onRevocations(listener);
+  }
+
+  revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {
+    return this.storage.query('revocationsAfter', tenantId, afterPosition, limit);
+  }
+
+  revocablePassports(tenantId: string, now: string, agentId?: string): Promise<Array<{ jti: string; missionId: string }>> {
+    return this.storage.query('revocablePassports', tenantId, now, agentId);
+  }
+
+  agents(tenantId: string, afterAgentId: string, limit: number): Promise<AgentSummary[]> {
+    return this.storage.query('agents', tenantId, afterAgentId, limit);
+  }
+
+  audit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.storage.query('audit', query);
+  }
+}

@@ -1,0 +1,59 @@
+import * as path from 'path';
+import { parentPort, workerData } from 'worker_threads';
+import { SqliteEventStore } from '@mandate/event-store';
+import { SqliteReadModels, toRevocation } from '@mandate/read-models';
+import { AppendOutcome, Message, Request, toWire } from './protocol';
+
+/**
+ * The storage thread: it alone touches SQLite, so fsyncs and WAL checkpoints never stall the HTTP event loop.
+ * Read models are projected inside each append transaction.
+ */
+const port = parentPort!;
+const store = new SqliteEventStore({ file: path.join(workerData.dataDir as string, 'events.db') });
+const readModels = new SqliteReadModels(store.db);
+const caughtUp = readModels.catchUp((after, limit) => store.readAllSync(after, limit));
+store.addInlineProjection((events) => readModels.apply(events));
+const post = (message: Message) => port.postMessage(message);
+
+store.onCommit((events, head) => {
+  const revocations = events.filter((e) => e.type === 'PassportRevoked').map(toRevocation);
+  post({ kind: 'commit', head, revocations });
+});
+
+const queries = {
+  readStream: (streamId: string, after: number) => store.readStreamSync(streamId, after),
+  readAll: (after: number, limit: number) => store.readAllSync(after, limit),
+  readTenantChain: (tenantId: string, after: number, limit: number) => store.readTenantChainSync(tenantId, after, limit),
+  revocationsAfter: (tenantId: string, after: number, limit: number) => readModels.revocationsAfter(tenantId, after, limit),
+  revocablePassports: (tenantId: string, now: string, agentId?: string) => readModels.revocablePassports(tenantId, now, agentId),
+  agents: (tenantId: string, after: string, limit: number) => readModels.agents(tenantId, after, limit),
+  audit: (query: Parameters<SqliteReadModels['audit']>[0]) => readModels.audit(query),
+} as const;
+
+port.on('message', async (request: Request) => {
+  switch (request.op) {
+    case 'append': {
+      // Every append of the message joins the store's next group commit: one transaction, one fsync.
+      const settled = await Promise.allSettled(request.items.map((item) => store.append(item.streamId, item.events, item.expectedVersion)));
+      const outcomes: AppendOutcome[] = settled.map((s) =>
+        s.status === 'fulfilled' ? { ok: true, streamVersion: s.value.streamVersion, position: s.value.position } : { ok: false, error: toWire(s.reason) },
+      );
+      post({ kind: 'reply', id: request.id, ok: true, value: outcomes });
+      return;
+    }
+    case 'query':
+      try {
+        const value = (queries[request.method] as (...args: unknown[]) => unknown)(...request.args);
+        post({ kind: 'reply', id: request.id, ok: true, value });
+      } catch (error) {
+        post({ kind: 'reply', id: request.id, ok: false, error: toWire(error) });
+      }
+      return;
+    case 'close':
+      await store.close();
+      post({ kind: 'reply', id: request.id, ok: true, value: null });
+      return;
+  }
+});
+
+post({ kind: 'ready', head: store.headSync, caughtUp });

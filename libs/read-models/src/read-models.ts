@@ -1,0 +1,53 @@
+import { AuditEntry } from '@mandate/audit';
+
+export interface Revocation {
+  position: number;
+  tenantId: string;
+  jti: string;
+  agentId: string;
+  missionId: string;
+  reason: string;
+  scope: string;
+  revokedByKind: string;
+  revokedBy: string;
+  revokedAt: string;
+  tokenExpiresAt: string;
+}
+
+export interface AgentSummary {
+  agentId: string;
+  tenantId: string;
+  name: string;
+  description: string;
+  accountabilityMode: string;
+  suspended: boolean;
+  registeredAt: string;
+}
+
+export interface AuditQuery {
+  tenantId: string;
+  agentId?: string;
+  jti?: string;
+  missionId?: string;
+  type?: string;
+  from?: string;
+  to?: string;
+  afterPosition: number;
+  limit: number;
+}
+
+/** What the services read: the audit trail, revocations, passports that a kill switch must reach, agents. */
+export interface ReadModels {
+  /** Position of the last event the read models hold. */
+  position(): number;
+  /** Read-your-writes: resolves true once the read models hold `position`, false after the timeout. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean>;
+  onRevocations(listener: (revocations: Revocation[]) => void): () => void;
+  revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]>;
+  /** Passports whose tokens could still be accepted somewhere: what a kill switch must reach. */
+  revocablePassports(tenantId: string, now: string, agentId?: string): Promise<Array<{ jti: string; missionId: string }>>;
+  agents(tenantId: string, afterAgentId: string, limit: number): Promise<AgentSummary[]>;
+  audit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export const READ_MODELS = Symbol('READ_MODELS');
