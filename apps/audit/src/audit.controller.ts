@@ -42,6 +42,9 @@ export class AuditController {
   @Allow('admin', 'auditor')
   async query(@Query() q: AuditQueryDto, @CurrentPrincipal() principal: Principal) {
     const tenantId = tenantOf(principal);
+    if (q.wait_for_position !== undefined && q.wait_for_position > (await this.store.headPosition())) {
+      throw new DomainError('POSITION_NOT_WRITTEN', `no write has reached position ${q.wait_for_position} yet`, 422);
+    }
     if (q.wait_for_position !== undefined && !(await this.readModels.waitFor(q.wait_for_position, 10_000))) {
       throw new DomainError('READ_MODELS_BEHIND', `the audit has not reached position ${q.wait_for_position} yet; retry`, 503);
     }

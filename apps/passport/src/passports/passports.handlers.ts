@@ -51,9 +51,9 @@ export class RecordCheckpointHandler implements ICommandHandler<RecordCheckpoint
 const toToolCall = (c: ToolCallDto | LogActionsDto): ToolCall => ({
   service: c.service!,
   action: c.action!,
-  ...(c.target !== undefined ? { target: c.target } : {}),
+  ...(c.target != null ? { target: c.target } : {}),
   outcome: c.outcome ?? 'unknown',
-  ...(c.approval_id !== undefined ? { approvalId: c.approval_id } : {}),
+  ...(c.approval_id != null ? { approvalId: c.approval_id } : {}),
 });
 
 @CommandHandler(LogToolCalls)
