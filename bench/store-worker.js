@@ -1,10 +1,11 @@
 'use strict';
 // Raw-insert baseline: the built SqliteEventStore used directly, no HTTP, no Nest, no decider. Run in its own process
 // (forked by run.js) against a fresh temp file. W concurrent writers (promises), each on its own stream, append
-// batches of B ToolCallLogged events back to back; the store's group commit folds what arrives in one event-loop turn
-// into one transaction and one fsync, exactly as in the server.
+// batches of B events back to back; the store's group commit folds what arrives in one event-loop turn into one
+// transaction and one fsync, exactly as in the server. With calls_per_event > 1 each event is a ToolCallsLogged holding
+// that many calls: the shape the server stores for one batched request.
 //
-// Job: { writers, batch_size, warmup_ms, duration_ms }
+// Job: { writers, batch_size, calls_per_event?, warmup_ms, duration_ms }
 
 const fs = require('fs');
 const os = require('os');
@@ -14,8 +15,26 @@ const { summarize } = require('./lib');
 
 const { SqliteEventStore } = require(path.join(__dirname, '..', 'dist', 'libs', 'event-store', 'src'));
 
-function event(mission, i) {
+function call(i) {
+  return { service: 'slack', action: 'chat.postMessage', target: `#bench-${i % 8}`, outcome: 'success' };
+}
+
+function event(mission, i, callsPerEvent) {
   const now = new Date().toISOString();
+  const ref = { missionId: mission.missionId, jti: mission.jti, agentId: mission.agentId };
+  if (callsPerEvent > 1) {
+    return {
+      id: randomUUID(),
+      type: 'ToolCallsLogged',
+      schemaVersion: 1,
+      tenantId: 'ten_bench',
+      occurredAt: now,
+      actor: { kind: 'passport', id: mission.jti },
+      causationId: null,
+      correlationId: randomUUID(),
+      data: { ...ref, calls: Array.from({ length: callsPerEvent }, (_, c) => call(c)), at: now },
+    };
+  }
   return {
     id: randomUUID(),
     type: 'ToolCallLogged',
@@ -57,7 +76,7 @@ async function run(job) {
 
     const writer = async (mission) => {
       while (!stop) {
-        const batch = Array.from({ length: job.batch_size }, (_, i) => event(mission, i));
+        const batch = Array.from({ length: job.batch_size }, (_, i) => event(mission, i, job.calls_per_event || 1));
         const t0 = performance.now();
         const result = await store.append(mission.missionId, batch, mission.version);
         const ms = performance.now() - t0;
@@ -92,6 +111,8 @@ async function run(job) {
       appends,
       events,
       events_per_s: Math.round(events / elapsedSec),
+      calls_per_event: job.calls_per_event || 1,
+      calls_per_s: Math.round((events * (job.calls_per_event || 1)) / elapsedSec),
       appends_per_s: Math.round((appends / elapsedSec) * 10) / 10,
       append_latency_ms: summarize(latencies),
     };

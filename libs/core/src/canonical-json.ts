@@ -3,6 +3,17 @@
  * JSON.stringify for strings and finite numbers). Stored events, hash chains and body digests use this form, so two
  * bodies that differ only in key order are the same and any other difference is not.
  */
+// Keys repeat across events (the envelope, the fields of each event type): quote each once.
+const quotedKeys = new Map<string, string>();
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
@@ -28,7 +39,7 @@ export function canonicalJson(value: unknown): string {
       for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+        out += (first ? '' : ',') + quoted(key) + ':' + canonicalJson(member);
         first = false;
       }
       return out + '}';

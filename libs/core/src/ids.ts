@@ -1,16 +1,25 @@
-import { randomBytes } from 'crypto';
+import { randomBytes, randomFillSync } from 'crypto';
 
 /** Prefixed, URL-safe identifiers (`agt_…`, `msn_…`) so a reader can tell what an id names. */
 export const newId = (prefix: string, bytes = 12): string => `${prefix}_${randomBytes(bytes).toString('base64url')}`;
+
+// Randomness drawn 4 KiB at a time: one system call per 409 ids instead of one per id (it showed in profiles).
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
 
 /**
  * Event ids are UUIDv7 (RFC 9562): time-ordered, so the store's unique index grows at its right edge instead of
  * rewriting pages all over the tree on every insert (measured here: half the cost per append).
  */
 export function newEventId(): string {
-  const bytes = randomBytes(16);
-  const ms = Date.now();
-  bytes.writeUIntBE(ms, 0, 6);
+  if (offset + 10 > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const bytes = Buffer.allocUnsafe(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  pool.copy(bytes, 6, offset, offset + 10);
+  offset += 10;
   bytes[6] = 0x70 | (bytes[6] & 0x0f);
   bytes[8] = 0x80 | (bytes[8] & 0x3f);
   const hex = bytes.toString('hex');

@@ -106,7 +106,8 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
       ];
     }
     case 'LogToolCalls':
-      return command.calls.map((call) => ({ type: 'ToolCallLogged' as const, data: { ...ref(state), ...call, at: command.now } }));
+      if (command.calls.length === 1) return [{ type: 'ToolCallLogged', data: { ...ref(state), ...command.calls[0], at: command.now } }];
+      return [{ type: 'ToolCallsLogged', data: { ...ref(state), calls: command.calls, at: command.now } }];
     case 'CheckOut':
       return [{ type: 'MissionCheckedOut', data: { ...ref(state), summary: command.summary, outcome: command.outcome, at: command.now } }];
   }

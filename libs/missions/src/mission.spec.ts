@@ -94,7 +94,12 @@ describe('issuing a passport', () => {
 });
 
 describe('using a passport', () => {
-  it('given an active passport, when it logs a batch of calls, then each call is a fact', () =>
+  it('given an active passport, when it logs one call, then that call is the fact', () =>
+    spec([issued()]).when(logCall(10)).then([
+      { type: 'ToolCallLogged', data: { ...ref, service: 'slack', action: 'chat.postMessage', outcome: 'success', at: at(10) } },
+    ]));
+
+  it('given an active passport, when it logs a batch of calls, then the batch is one fact with every call in order', () =>
     spec([issued()]).when({
       type: 'LogToolCalls',
       calls: [
@@ -104,9 +109,24 @@ describe('using a passport', () => {
       now: at(10),
       tokenExpiresAt: at(300),
     }).then([
-      { type: 'ToolCallLogged', data: { ...ref, service: 'slack', action: 'chat.postMessage', outcome: 'success', at: at(10) } },
-      { type: 'ToolCallLogged', data: { ...ref, service: 'slack', action: 'reactions.add', target: 'C1', outcome: 'failure', approvalId: 'apr_1', at: at(10) } },
+      {
+        type: 'ToolCallsLogged',
+        data: {
+          ...ref,
+          calls: [
+            { service: 'slack', action: 'chat.postMessage', outcome: 'success' },
+            { service: 'slack', action: 'reactions.add', target: 'C1', outcome: 'failure', approvalId: 'apr_1' },
+          ],
+          at: at(10),
+        },
+      },
     ]));
+
+  it('given a batch, then the mission counts every call in it', () => {
+    const batch: MissionEvent = { type: 'ToolCallsLogged', data: { ...ref, calls: [1, 2, 3].map(() => ({ service: 'slack', action: 'x', outcome: 'unknown' as const })), at: at(5) } };
+    const state = [issued(), batch].reduce(missionDecider.evolve, missionDecider.initialState);
+    expect(state).toMatchObject({ actionsLogged: 3 });
+  });
 
   it('given a checked-out mission, when a call is logged, then the refusal is recorded as PASSPORT_CHECKED_OUT', () =>
     spec([issued(), checkedOut]).when(logCall(90)).then([

@@ -51,6 +51,8 @@ export type MissionEvent =
       checkpointDueAt: string;
     }>
   | DomainEvent<'ToolCallLogged', MissionRef & ToolCall & { at: string }>
+  /** A batch is one command and one fact: the calls, in the order the agent sent them. */
+  | DomainEvent<'ToolCallsLogged', MissionRef & { calls: ToolCall[]; at: string }>
   | DomainEvent<'MissionCheckedOut', MissionRef & { summary: string; outcome: 'success' | 'failure'; at: string }>
   | DomainEvent<'PassportRevoked', MissionRef & {
       reason: string;
@@ -125,6 +127,8 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       };
     case 'ToolCallLogged':
       return { ...state, actionsLogged: state.actionsLogged + 1 };
+    case 'ToolCallsLogged':
+      return { ...state, actionsLogged: state.actionsLogged + event.data.calls.length };
     case 'MissionCheckedOut':
       return { ...state, checkedOut: { at: event.data.at, outcome: event.data.outcome, summary: event.data.summary } };
     case 'PassportRevoked':
