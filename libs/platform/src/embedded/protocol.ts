@@ -12,7 +12,8 @@ export interface AppendItem {
 export type AppendOutcome = { ok: true; streamVersion: number; position: number } | { ok: false; error: WireError };
 
 export type Request =
-  | { id: number; op: 'append'; items: AppendItem[] }
+  /** The items as JSON text: copying one string between threads is cheaper than cloning the object graph. */
+  | { id: number; op: 'append'; items: string }
   | { id: number; op: 'query'; method: QueryMethod; args: unknown[] }
   | { id: number; op: 'close' };
 

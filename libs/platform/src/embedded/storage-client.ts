@@ -128,7 +128,8 @@ export class EmbeddedStorage {
     const batch = this.appendQueue;
     this.appendQueue = [];
     try {
-      const outcomes = await this.request<AppendOutcome[]>({ op: 'append', items: batch.map((b) => b.item) } as Omit<Request, 'id'>);
+      const items = JSON.stringify(batch.map((b) => b.item));
+      const outcomes = await this.request<AppendOutcome[]>({ op: 'append', items } as Omit<Request, 'id'>);
       outcomes.forEach((outcome, i) => {
         const { item, resolve, reject } = batch[i];
         if (!outcome.ok) return reject(fromWire(outcome.error));

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { SqliteEventStore } from '@mandate/event-store';
 import { SqliteReadModels, toRevocation } from '@mandate/read-models';
-import { AppendOutcome, Message, Request, toWire } from './protocol';
+import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
 /**
  * The storage thread: it alone touches SQLite, so fsyncs and WAL checkpoints never stall the HTTP event loop.
@@ -34,7 +34,8 @@ port.on('message', async (request: Request) => {
   switch (request.op) {
     case 'append': {
       // Every append of the message joins the store's next group commit: one transaction, one fsync.
-      const settled = await Promise.allSettled(request.items.map((item) => store.append(item.streamId, item.events, item.expectedVersion)));
+      const items = JSON.parse(request.items) as AppendItem[];
+      const settled = await Promise.allSettled(items.map((item) => store.append(item.streamId, item.events, item.expectedVersion)));
       const outcomes: AppendOutcome[] = settled.map((s) =>
         s.status === 'fulfilled' ? { ok: true, streamVersion: s.value.streamVersion, position: s.value.position } : { ok: false, error: toWire(s.reason) },
       );
