@@ -128,6 +128,8 @@ describe('a mission from passport to audit, over HTTP against the real process',
       expect(after.body.code).toBe('PASSPORT_CHECKED_OUT');
       const verifyAfter = await call(server, 'POST', '/v1/passports/verify', { body: { token } });
       expect(verifyAfter.body).toEqual({ active: false, reason: 'checked_out', jti });
+      // Anyone may verify: the first refused verify is recorded, repeats do not grow the history.
+      for (let i = 0; i < 5; i++) expect((await call(server, 'POST', '/v1/passports/verify', { body: { token } })).body.reason).toBe('checked_out');
 
       const trail = await acme.audit(`?jti=${jti}&limit=1000&wait_for_position=${after.body.position}`);
       const types = trail.map((e) => e.type);
@@ -140,6 +142,7 @@ describe('a mission from passport to audit, over HTTP against the real process',
       expect(types).toContain('MissionCheckedOut');
       const refusals = trail.filter((e) => e.type === 'PassportUseRefused');
       expect(refusals.map((r) => [r.outcome, r.code])).toEqual([['refused', 'PASSPORT_CHECKED_OUT'], ['refused', 'PASSPORT_CHECKED_OUT']]);
+      expect(refusals).toHaveLength(2);
       expect(refusals[0]).toMatchObject({ agent_id: agentId, jti, mission_id: passport.mission_id, actor: { kind: 'passport', id: jti } });
     });
 

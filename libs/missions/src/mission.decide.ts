@@ -76,6 +76,8 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
 
   // Every other command uses the passport: a refusal is itself a fact the detectors must see.
   const refusal = refusalOf(state, command.now, command.tokenExpiresAt);
+  // A verify is unauthenticated: the first refused one is the fact detectors need, repeats would only be noise.
+  if (refusal && command.type === 'VerifyPassport' && state.verifyRefusalRecorded === refusal) return [];
   if (refusal) {
     return [
       {

@@ -158,6 +158,14 @@ describe('using a passport', () => {
       { type: 'PassportUseRefused', data: { ...ref, operation: 'verify', code: 'PASSPORT_CHECKED_OUT', at: at(90), services: [] } },
     ]));
 
+  it('given a verify refusal already recorded, when the token is verified again, then nothing more is recorded', () => {
+    const refusedVerify: MissionEvent = { type: 'PassportUseRefused', data: { ...ref, operation: 'verify', code: 'PASSPORT_CHECKED_OUT', at: at(90), services: [] } };
+    spec([issued(), checkedOut, refusedVerify]).when({ type: 'VerifyPassport', now: at(95), tokenExpiresAt: at(300) }).then([]);
+    spec([issued(), checkedOut, refusedVerify, revoked]).when({ type: 'VerifyPassport', now: at(95), tokenExpiresAt: at(300) }).then(([event]) =>
+      expect(event.data).toMatchObject({ operation: 'verify', code: 'PASSPORT_REVOKED' }));
+    spec([issued(), checkedOut, refusedVerify]).when(logCall(96)).then(([event]) => expect(event.data).toMatchObject({ operation: 'tool_call' }));
+  });
+
   it('given no such mission, when it is used, then PASSPORT_UNKNOWN', () => spec([]).when(logCall(10)).thenThrows('PASSPORT_UNKNOWN'));
 });
 

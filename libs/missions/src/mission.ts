@@ -85,6 +85,8 @@ export interface MissionFacts extends MissionRef {
   checkpoints: number;
   checkedOut: { at: string; outcome: 'success' | 'failure'; summary: string } | null;
   revoked: { at: string; reason: string; scope: RevocationScope } | null;
+  /** The refusal last recorded for a verify: anyone may verify, so repeating it must not grow the history. */
+  verifyRefusalRecorded: RefusalCode | null;
 }
 
 export type MissionState = { status: 'none' } | ({ status: 'issued' } & MissionFacts);
@@ -114,6 +116,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       checkpoints: 0,
       checkedOut: null,
       revoked: null,
+      verifyRefusalRecorded: null,
     };
   }
   if (state.status !== 'issued') return state;
@@ -134,7 +137,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
     case 'PassportRevoked':
       return { ...state, revoked: { at: event.data.at, reason: event.data.reason, scope: event.data.scope } };
     case 'PassportUseRefused':
-      return state;
+      return event.data.operation === 'verify' ? { ...state, verifyRefusalRecorded: event.data.code } : state;
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalJson, Clock, DomainError } from '@mandate/core';
-import { MISSION_LIMITS, MissionCommand, missionDecider, MissionFacts, missionStream, RefusalCode } from '@mandate/missions';
+import { MISSION_LIMITS, MissionCommand, missionDecider, MissionFacts, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
 import { AggregateRepository, CLOCK, Executed, PassportTokens, Principal } from '@mandate/platform';
 import { loadAgentOf } from '../agents/agents.controller';
 import { contextOf, operatorOf, passportOf } from '../principal';
@@ -14,6 +14,8 @@ const REFUSAL_DETAIL: Record<RefusalCode, string> = {
   PASSPORT_CHECKED_OUT: 'this mission has checked out; its passport can no longer be used',
   PASSPORT_EXPIRED: 'this passport token has expired',
 };
+
+const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
 
 /** A passport and its mission share one random suffix: `pp_X` is the passport of `msn_X`. */
 export const missionIdOf = (jti: string) => `msn_${jti.slice(3)}`;
@@ -100,11 +102,8 @@ export class PassportsService {
       throw error;
     });
     if (!executed) return { active: false, reason: 'unknown' };
-    const refusal = executed.events.find((e) => e.type === 'PassportUseRefused');
-    if (refusal) {
-      const reason = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' }[(refusal.data as { code: RefusalCode }).code];
-      return { active: false, reason, jti: claims.jti };
-    }
+    const refusal = refusalOf(issued(executed.state), now, tokenExpiresAt);
+    if (refusal) return { active: false, reason: VERIFY_REASON[refusal], jti: claims.jti };
     return { active: true, claims, expires_at: tokenExpiresAt };
   }
 
