@@ -22,39 +22,21 @@ function call(i) {
 function event(mission, i, callsPerEvent) {
   const now = new Date().toISOString();
   const ref = { missionId: mission.missionId, jti: mission.jti, agentId: mission.agentId };
-  if (callsPerEvent > 1) {
-    return {
-      id: randomUUID(),
-      type: 'ToolCallsLogged',
-      schemaVersion: 1,
-      tenantId: 'ten_bench',
-      occurredAt: now,
-      actor: { kind: 'passport', id: mission.jti },
-      causationId: null,
-      correlationId: randomUUID(),
-      data: { ...ref, calls: Array.from({ length: callsPerEvent }, (_, c) => call(c)), at: now },
-    };
-  }
+  // The same payloads the server records: one call, or one batch of calls.
+  const [type, data] =
+    callsPerEvent > 1
+      ? ['ToolCallsLogged', { ...ref, calls: Array.from({ length: callsPerEvent }, (_, c) => call(c)), at: now }]
+      : ['ToolCallLogged', { ...ref, ...call(i), at: now }];
   return {
     id: randomUUID(),
-    type: 'ToolCallLogged',
+    type,
     schemaVersion: 1,
     tenantId: 'ten_bench',
     occurredAt: now,
     actor: { kind: 'passport', id: mission.jti },
     causationId: null,
     correlationId: randomUUID(),
-    // The same payload the server records for one logged call.
-    data: {
-      missionId: mission.missionId,
-      jti: mission.jti,
-      agentId: mission.agentId,
-      service: 'slack',
-      action: 'chat.postMessage',
-      target: `#bench-${i % 8}`,
-      outcome: 'success',
-      at: now,
-    },
+    data,
   };
 }
 

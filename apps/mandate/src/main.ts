@@ -1,14 +1,6 @@
 import 'reflect-metadata';
-import { createMandateApp, listen, loadConfig } from '@mandate/platform';
-import { MandateModule } from './mandate.module';
+import { runService } from '@mandate/platform';
+import { MandateModule, OpenApiController } from './mandate.module';
 
-async function main() {
-  const config = loadConfig();
-  const app = await createMandateApp(MandateModule, config);
-  await listen(app, config, 'mandate');
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Embedded mode: the four services in one process.
+void runService('mandate', MandateModule, [OpenApiController]);

@@ -1,6 +1,5 @@
-import { Module } from '@nestjs/common';
-import { Allow, OpsController, PlatformModule } from '@mandate/platform';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { Allow } from '@mandate/platform';
 import { PassportModule } from '../../passport/src/passport.module';
 import { IntentModule } from '../../intent/src/intent.module';
 import { DetectorModule } from '../../detector/src/detector.module';
@@ -8,7 +7,7 @@ import { AuditModule } from '../../audit/src/audit.module';
 import { OPENAPI } from './openapi';
 
 @Controller()
-class OpenApiController {
+export class OpenApiController {
   @Get('openapi.json')
   @Allow('public')
   openapi() {
@@ -17,8 +16,5 @@ class OpenApiController {
 }
 
 /** Embedded mode: the four services in one process, on one durable store, with an in-process stream. */
-@Module({
-  imports: [PlatformModule, PassportModule, IntentModule, DetectorModule, AuditModule],
-  controllers: [OpsController, OpenApiController],
-})
+@Module({ imports: [PassportModule, IntentModule, DetectorModule, AuditModule] })
 export class MandateModule {}

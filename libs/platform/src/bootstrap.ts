@@ -1,4 +1,4 @@
-import { INestApplication, Logger, Type } from '@nestjs/common';
+import { INestApplication, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, MandateConfig } from './config';
@@ -25,6 +25,8 @@ export function nestingDepth(text: string): number {
   return deepest;
 }
 import { Metrics } from './metrics';
+import { PlatformModule } from './platform.module';
+import { OpsController } from './ops.controller';
 
 const LOG_LEVELS = { error: ['error'], warn: ['error', 'warn'], log: ['error', 'warn', 'log'], debug: ['error', 'warn', 'log', 'debug'] } as const;
 
@@ -69,4 +71,18 @@ export async function listen(app: INestApplication, config: MandateConfig, name:
   await app.listen(config.port, config.host);
   const address = (app.getHttpServer().address() as { port: number }).port;
   new Logger(name).log(`listening on http://${config.host}:${address} (data dir ${config.dataDir})`);
+}
+
+/** Starts one service (or the all-in-one host) as its own process: its module beside the shared platform and ops routes. */
+export async function runService(name: string, serviceModule: Type<unknown>, extraControllers: Type<unknown>[] = []): Promise<void> {
+  @Module({ imports: [PlatformModule, serviceModule], controllers: [OpsController, ...extraControllers] })
+  class ServiceHost {}
+  const config = loadConfig();
+  try {
+    const app = await createMandateApp(ServiceHost, config);
+    await listen(app, config, name);
+  } catch (error) {
+    new Logger(name).error(`could not start: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  }
 }
