@@ -16,7 +16,7 @@ export function follow(
 ): Subscription {
   let stopped = false;
   let position = afterPosition;
-  const loop = (async () => {
+  void (async () => {
     while (!stopped) {
       const signal = nextCommit();
       const page = await readPage(position, batchSize);
@@ -33,9 +33,9 @@ export function follow(
     onError(error);
   });
   return {
+    // A page being handled finishes; nothing is delivered after stop() returns, and a waiting loop ends with the store.
     async stop() {
       stopped = true;
-      await Promise.race([loop, Promise.resolve()]);
     },
   };
 }
