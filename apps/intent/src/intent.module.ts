@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { IntentsController } from './intents/intents.controller';
+import { IntentsService } from './intents/intents.service';
+import { PoliciesController } from './policies/policies.controller';
 
-/**
- * Intents, policy and the approval gate. Its commands and routes arrive with issue #3; the module exists now so the
- * four-service layout and the all-in-one host are in place from the start.
- */
-@Module({})
+/** Intents, policy, the approval queue and the gate. The passport service uses the gate for gated tool calls. */
+@Module({
+  controllers: [IntentsController, PoliciesController],
+  providers: [IntentsService],
+  exports: [IntentsService],
+})
 export class IntentModule {}

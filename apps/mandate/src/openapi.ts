@@ -18,6 +18,17 @@ const toolCall = obj(
   ['service', 'action'],
 );
 
+const intentParam = { name: 'intentId', in: 'path', required: true, schema: { type: 'string', pattern: '^int_' } };
+const amountSchema = obj({ value: { type: 'number', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } }, ['value', 'currency']);
+const intentBody = obj(
+  {
+    named_intent: str(128), target: str(64), action: str(200),
+    parameters: obj({ url: str(2048), method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] }, body: {} }, ['url', 'method']),
+    amount: amountSchema, estimated_cost: { type: 'object' }, reason: str(1000), expires_in: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
+  },
+  ['named_intent', 'target', 'action', 'parameters', 'reason'],
+);
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'Mandate', version: '0.1.0', description: 'Missions, passports, revocation and audit for AI agents.' },
@@ -63,6 +74,19 @@ export const OPENAPI = {
     '/v1/passports/{jti}/actions': { post: { summary: 'Log one tool call, or a batch in `calls` (at most 1000)', security: passport, parameters: [jtiParam], requestBody: body({ oneOf: [toolCall, obj({ calls: { type: 'array', minItems: 1, maxItems: 1000, items: toolCall } }, ['calls'])] }), responses: { '201': json({ type: 'object' }), ...errors } } },
     '/v1/passports/{jti}/checkout': { post: { summary: 'End the mission', security: passport, parameters: [jtiParam], requestBody: body(obj({ summary: str(1000), outcome: { enum: ['success', 'failure'] } }, ['outcome'])), responses: { '200': json({ type: 'object' }), ...errors } } },
     '/v1/passports/{jti}/revoke': { post: { summary: 'Kill switch: revoke one passport', security: operator, parameters: [jtiParam], requestBody: body(obj({ reason: str(500) })), responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/intents': {
+      post: { summary: 'Submit an intent (RFC 9396 authorization_details) before a risky call; policy decides', security: passport, requestBody: body(intentBody), responses: { '201': json({ type: 'object' }), ...errors } },
+      get: { summary: 'The approval queue (status=pending by default)', security: operator, parameters: ['status', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: str() })), responses: { '200': json({ type: 'object' }), ...errors } },
+    },
+    '/v1/intents/simulate': { post: { summary: 'What policy would decide, with no state change', security: passport, requestBody: body(intentBody), responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/intents/{intentId}': { get: { summary: 'One intent; wait=N long-polls up to N seconds (≤ 60) for a decision', security: [...passport, ...operator], parameters: [intentParam, { name: 'wait', in: 'query', schema: { type: 'integer', maximum: 60 } }], responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/intents/{intentId}/approve': { post: { summary: 'Approve (approver or admin key; quorum counts distinct approvers)', security: operator, parameters: [intentParam], requestBody: body(obj({ note: str(1000) })), responses: { '200': json({ type: 'object' }), '409': problem, ...errors } } },
+    '/v1/intents/{intentId}/reject': { post: { summary: 'Reject; in enforced mode the submitting passport is revoked', security: operator, parameters: [intentParam], requestBody: body(obj({ note: str(1000) })), responses: { '200': json({ type: 'object' }), '409': problem, ...errors } } },
+    '/v1/intents/{intentId}/consume': { post: { summary: 'The gate: use the approval once, for exactly the approved call (403 gate_reason call_mismatch, 409 APPROVAL_CONSUMED)', security: passport, parameters: [intentParam], requestBody: body(obj({ service: str(64), method: str(), url: str(2048), body: {}, amount: amountSchema }, ['service', 'method', 'url'])), responses: { '200': json({ type: 'object' }), '409': problem, ...errors } } },
+    '/v1/policies/intents': {
+      get: { summary: "The tenant's intent policy", security: operator, responses: { '200': json({ type: 'object' }), ...errors } },
+      put: { summary: 'Replace the intent policy (admin); rules match named_intent, service, method and amount', security: operator, requestBody: body({ type: 'object' }), responses: { '200': json({ type: 'object' }), ...errors } },
+    },
     '/v1/audit': { get: { summary: 'Query the audit trail', security: operator, parameters: ['agent_id', 'jti', 'mission_id', 'type', 'from', 'to', 'cursor', 'limit', 'wait_for_position'].map((name) => ({ name, in: 'query', schema: str() })), responses: { '200': json({ type: 'object' }), ...errors } } },
     '/v1/audit/export': { get: { summary: 'Every raw event of the tenant as NDJSON, with chain links', security: operator, parameters: [{ name: 'after_position', in: 'query', schema: str() }], responses: { '200': { description: 'NDJSON', content: { 'application/x-ndjson': {} } }, ...errors } } },
     '/v1/audit/verify': { get: { summary: 'Recompute the tenant hash chain', security: operator, responses: { '200': json(obj({ ok: { type: 'boolean' }, checked: { type: 'integer' }, first_break: { type: ['object', 'null'] } })), ...errors } } },

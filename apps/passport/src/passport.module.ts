@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { IntentModule } from '../../intent/src/intent.module';
 import { AgentsController, RegisterAgentHandler, UpdateAgentHandler } from './agents/agents.controller';
 import { KillSwitch, KillSwitchController } from './kill-switch/kill-switch';
 import { PassportsController } from './passports/passports.controller';
@@ -10,7 +11,7 @@ import { WellKnownController } from './well-known/well-known.controller';
 
 /** Tenants, keys, agents, passports and missions, verification and the kill switch. */
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, IntentModule],
   controllers: [TenantsController, AgentsController, PassportsController, KillSwitchController, WellKnownController],
   providers: [
     PassportsService,

@@ -10,12 +10,6 @@ export function operatorOf(principal: Principal): Of<'operator'> {
   return principal;
 }
 
-export function passportOf(principal: Principal, jti: string): Of<'passport'> {
-  if (principal.kind !== 'passport') throw new DomainError('FORBIDDEN', 'this route needs a passport', 403);
-  if (principal.claims.jti !== jti) throw new DomainError('PASSPORT_MISMATCH', 'the passport presented is not the one in the path', 403);
-  return principal;
-}
-
 /** Who, when and which request: read once per command, so the decider never touches a clock. */
 export function contextOf(principal: Principal, tenantId: string, clock: Clock): CommandContext {
   return { tenantId, actor: principal.actor, now: clock.now().toISOString(), correlationId: randomUUID() };

@@ -16,7 +16,7 @@ export interface AuditEntry {
   code: string | null;
 }
 
-const REFUSALS = new Set(['PassportUseRefused']);
+const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused']);
 
 export function toAuditEntry(event: RecordedEvent): AuditEntry {
   const data = (event.data ?? {}) as Record<string, unknown>;
@@ -33,6 +33,6 @@ export function toAuditEntry(event: RecordedEvent): AuditEntry {
     jti: text('jti'),
     missionId: text('missionId'),
     outcome: REFUSALS.has(event.type) ? 'refused' : 'ok',
-    code: text('code'),
+    code: text('code') ?? (event.type === 'ApprovalRefused' || event.type === 'IntentRefused' ? text('reason') : null),
   };
 }

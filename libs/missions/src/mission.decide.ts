@@ -36,6 +36,8 @@ export type MissionCommand =
   | ({ type: 'LogToolCalls'; calls: ToolCall[] } & PassportUse)
   | ({ type: 'CheckOut'; summary: string; outcome: 'success' | 'failure' } & PassportUse)
   | ({ type: 'VerifyPassport' } & PassportUse)
+  /** Another service uses the passport (an intent, an approval): refused and recorded like any other use. */
+  | ({ type: 'UsePassport'; operation: PassportOperation; services: string[] } & PassportUse)
   | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string };
 
 const minIso = (a: string, b: string) => (a < b ? a : b);
@@ -50,6 +52,7 @@ const ref = (s: MissionFacts) => ({ missionId: s.missionId, jti: s.jti, agentId:
 function servicesOf(command: MissionCommand): string[] {
   if (command.type === 'LogToolCalls') return [...new Set(command.calls.map((c) => c.service))];
   if (command.type === 'RecordCheckpoint') return command.servicesUsed;
+  if (command.type === 'UsePassport') return command.services;
   return [];
 }
 
@@ -82,13 +85,20 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
     return [
       {
         type: 'PassportUseRefused',
-        data: { ...ref(state), operation: operationOf[command.type], code: refusal, at: command.now, services: servicesOf(command) },
+        data: {
+          ...ref(state),
+          operation: command.type === 'UsePassport' ? command.operation : operationOf[command.type],
+          code: refusal,
+          at: command.now,
+          services: servicesOf(command),
+        },
       },
     ];
   }
 
   switch (command.type) {
     case 'VerifyPassport':
+    case 'UsePassport':
       return [];
     case 'RecordCheckpoint': {
       const leashExpiresAt = leash(state.accountabilityMode, command.now, state.checkpointIntervalSeconds, state.expiresAt);

@@ -166,6 +166,14 @@ describe('using a passport', () => {
     spec([issued(), checkedOut, refusedVerify]).when(logCall(96)).then(([event]) => expect(event.data).toMatchObject({ operation: 'tool_call' }));
   });
 
+  it('given a revoked passport, when it submits an intent, then the refusal is recorded with the service it named', () =>
+    spec([issued(), revoked]).when({ type: 'UsePassport', operation: 'intent', services: ['stripe'], now: at(90), tokenExpiresAt: at(300) }).then([
+      { type: 'PassportUseRefused', data: { ...ref, operation: 'intent', code: 'PASSPORT_REVOKED', at: at(90), services: ['stripe'] } },
+    ]));
+
+  it('given an active passport, when another service uses it, then nothing is recorded by the mission', () =>
+    spec([issued()]).when({ type: 'UsePassport', operation: 'approval', services: ['slack'], now: at(10), tokenExpiresAt: at(300) }).then([]));
+
   it('given no such mission, when it is used, then PASSPORT_UNKNOWN', () => spec([]).when(logCall(10)).thenThrows('PASSPORT_UNKNOWN'));
 });
 

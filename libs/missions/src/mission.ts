@@ -15,7 +15,7 @@ interface MissionRef {
   agentId: string;
 }
 
-export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify';
+export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify' | 'intent' | 'approval';
 export type RefusalCode = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
 export type RevocationScope = 'passport' | 'agent' | 'tenant';
 

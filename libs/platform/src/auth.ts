@@ -104,6 +104,6 @@ export class AuthGuard implements CanActivate {
     if (principal.kind === 'admin' && audience.includes('instance_admin')) return true;
     if (principal.kind === 'passport' && audience.includes('passport')) return true;
     if (principal.kind === 'operator' && audience.includes(principal.role)) return true;
-    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : `an ${principal.kind}`}`, 403);
+    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : principal.kind === 'admin' ? 'the instance admin' : 'a passport'}`, 403);
   }
 }

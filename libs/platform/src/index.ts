@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './ops.controller';
+export * from './passport-use';

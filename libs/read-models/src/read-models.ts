@@ -24,6 +24,21 @@ export interface AgentSummary {
   registeredAt: string;
 }
 
+export interface IntentSummary {
+  intentId: string;
+  tenantId: string;
+  agentId: string;
+  jti: string;
+  missionId: string;
+  namedIntent: string;
+  service: string;
+  status: string;
+  submittedAt: string;
+  expiresAt: string;
+  approvalsRequired: number;
+  approvalsGiven: number;
+}
+
 export interface AuditQuery {
   tenantId: string;
   agentId?: string;
@@ -48,6 +63,10 @@ export interface ReadModels {
   revocablePassports(tenantId: string, now: string, agentId?: string): Promise<Array<{ jti: string; missionId: string }>>;
   agents(tenantId: string, afterAgentId: string, limit: number): Promise<AgentSummary[]>;
   audit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** The approval queue: a tenant's intents in a status, oldest first. */
+  intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]>;
+  /** Pending intents whose deadline has passed, across tenants: what the expiry sweep must record. */
+  dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>>;
 }
 
 export const READ_MODELS = Symbol('READ_MODELS');

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, Revocation } from './read-models';
+import { AgentSummary, AuditQuery, IntentSummary, Revocation } from './read-models';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS read_model_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
@@ -25,6 +25,12 @@ CREATE TABLE IF NOT EXISTS agents (
   agent_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
   accountability_mode TEXT NOT NULL, suspended INTEGER NOT NULL, registered_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS agents_by_tenant ON agents (tenant_id, agent_id);
+CREATE TABLE IF NOT EXISTS intents (
+  intent_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, jti TEXT NOT NULL, mission_id TEXT NOT NULL,
+  named_intent TEXT NOT NULL, service TEXT NOT NULL, status TEXT NOT NULL, submitted_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL, approvals_required INTEGER NOT NULL, approvals_given INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS intents_by_status ON intents (tenant_id, status, intent_id);
+CREATE INDEX IF NOT EXISTS intents_due ON intents (status, expires_at);
 `;
 
 /** A PassportRevoked event as the revocation feed shows it. */
@@ -77,6 +83,11 @@ export class SqliteReadModels {
         `SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND agent_id = ? AND status <> 'revoked' AND token_expires_at > ?`,
       ),
       agentsPage: db.prepare(`SELECT * FROM agents WHERE tenant_id = ? AND agent_id > ? ORDER BY agent_id LIMIT ?`),
+      intentSubmitted: db.prepare(`INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, 0)`),
+      intentStatus: db.prepare(`UPDATE intents SET status = ? WHERE intent_id = ?`),
+      intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ? WHERE intent_id = ?`),
+      intentsPage: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND status = ? AND intent_id > ? ORDER BY intent_id LIMIT ?`),
+      dueIntents: db.prepare(`SELECT intent_id, tenant_id FROM intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     };
   }
 
@@ -139,6 +150,22 @@ export class SqliteReadModels {
       case 'AgentReinstated':
         this.sql.agentSuspended.run(event.type === 'AgentSuspended' ? 1 : 0, d.agentId);
         break;
+      case 'IntentSubmitted':
+        this.sql.intentSubmitted.run(d.intentId, event.tenantId, d.agentId, d.jti, d.missionId, d.namedIntent, d.service, d.submittedAt, d.expiresAt, d.policy.approvalsRequired);
+        break;
+      case 'IntentApprovalGiven':
+        this.sql.intentApprovals.run(d.given, d.intentId);
+        break;
+      case 'IntentAutoApproved':
+      case 'IntentApproved':
+        this.sql.intentStatus.run('approved', d.intentId);
+        break;
+      case 'IntentRejected':
+        this.sql.intentStatus.run('rejected', d.intentId);
+        break;
+      case 'IntentExpired':
+        this.sql.intentStatus.run('expired', d.intentId);
+        break;
     }
   }
 
@@ -160,6 +187,18 @@ export class SqliteReadModels {
       agentId: r.agent_id, tenantId: r.tenant_id, name: r.name, description: r.description,
       accountabilityMode: r.accountability_mode, suspended: r.suspended === 1, registeredAt: r.registered_at,
     }));
+  }
+
+  intents(tenantId: string, status: string, afterIntentId: string, limit: number): IntentSummary[] {
+    return (this.sql.intentsPage.all(tenantId, status, afterIntentId, limit) as any[]).map((r) => ({
+      intentId: r.intent_id, tenantId: r.tenant_id, agentId: r.agent_id, jti: r.jti, missionId: r.mission_id,
+      namedIntent: r.named_intent, service: r.service, status: r.status, submittedAt: r.submitted_at,
+      expiresAt: r.expires_at, approvalsRequired: r.approvals_required, approvalsGiven: r.approvals_given,
+    }));
+  }
+
+  dueIntents(now: string, limit: number): Array<{ intentId: string; tenantId: string }> {
+    return (this.sql.dueIntents.all(now, limit) as any[]).map((r) => ({ intentId: r.intent_id, tenantId: r.tenant_id }));
   }
 
   audit(query: AuditQuery): AuditEntry[] {

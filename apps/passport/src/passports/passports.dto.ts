@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MISSION_LIMITS } from '@mandate/missions';
+import { CallRequestDto } from '../../../intent/src/intents/intents.dto';
 
 const SERVICE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 const SERVICE_MESSAGE = 'services are lowercase names like "slack" or "stripe" (a-z, 0-9, . _ : -, at most 64)';
@@ -48,6 +49,8 @@ export class ToolCallDto {
   @IsOptional() @IsString() @MaxLength(2000) target?: string;
   @IsOptional() @IsIn(['success', 'failure', 'unknown']) outcome?: 'success' | 'failure' | 'unknown';
   @IsOptional() @IsString() @MaxLength(100) approval_id?: string;
+  /** The request the call made: required with `approval_id`, which is only honoured for exactly the approved call. */
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => CallRequestDto) request?: CallRequestDto;
 }
 
 /** One call (the fields of a tool call) or a batch (`calls`), not both. */
@@ -57,6 +60,7 @@ export class LogActionsDto {
   @IsOptional() @IsString() @MaxLength(2000) target?: string;
   @IsOptional() @IsIn(['success', 'failure', 'unknown']) outcome?: 'success' | 'failure' | 'unknown';
   @IsOptional() @IsString() @MaxLength(100) approval_id?: string;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => CallRequestDto) request?: CallRequestDto;
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ToolCallDto)
   calls?: ToolCallDto[];
 }

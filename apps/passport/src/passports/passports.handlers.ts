@@ -6,6 +6,8 @@ import { operatorOf } from '../principal';
 import { CheckoutDto, CheckpointDto, IssuePassportDto, LogActionsDto, ToolCallDto } from './passports.dto';
 import { missionIdOf, PassportsService } from './passports.service';
 import { DomainError } from '@mandate/core';
+import { passportOf } from '@mandate/platform';
+import { IntentsService } from '../../../intent/src/intents/intents.service';
 
 export class IssuePassport {
   constructor(readonly principal: Principal, readonly body: IssuePassportDto, readonly idempotencyKey: string | null) {}
@@ -58,16 +60,36 @@ const toToolCall = (c: ToolCallDto | LogActionsDto): ToolCall => ({
 
 @CommandHandler(LogToolCalls)
 export class LogToolCallsHandler implements ICommandHandler<LogToolCalls> {
-  constructor(private readonly passports: PassportsService) {}
+  constructor(
+    private readonly passports: PassportsService,
+    private readonly intents: IntentsService,
+  ) {}
+
   async execute({ principal, jti, body }: LogToolCalls) {
-    const single = body.service !== undefined || body.action !== undefined || body.target !== undefined || body.outcome !== undefined || body.approval_id !== undefined;
+    const single =
+      body.service !== undefined || body.action !== undefined || body.target !== undefined || body.outcome !== undefined || body.approval_id !== undefined || body.request !== undefined;
     if (body.calls && single) throw new DomainError('VALIDATION_FAILED', 'send either one call (service, action, …) or a batch in "calls", not both', 422);
     if (!body.calls && (!body.service || !body.action)) {
       throw new DomainError('VALIDATION_FAILED', 'a tool call needs "service" and "action" (or send a batch in "calls")', 422, {
         errors: [{ field: body.service ? 'action' : 'service', problems: ['is required'] }],
       });
     }
-    const calls = body.calls ? body.calls.map(toToolCall) : [toToolCall(body)];
+    const requested = body.calls ?? [body];
+    for (const [i, call] of requested.entries()) {
+      if (call.approval_id === undefined) continue;
+      if (!call.request) {
+        throw new DomainError('VALIDATION_FAILED', 'a call that carries approval_id must name its request (method, url, body)', 422, {
+          errors: [{ field: body.calls ? `calls.${i}.request` : 'request', problems: ['is required with approval_id'] }],
+        });
+      }
+    }
+    passportOf(principal, jti);
+    // The gate first: a gated call is logged only once its approval has opened the door for exactly this call.
+    for (const call of requested) {
+      if (call.approval_id === undefined) continue;
+      await this.intents.consume(principal, call.approval_id, { service: call.service!, ...call.request! });
+    }
+    const calls = requested.map(toToolCall);
     const { position } = await this.passports.use(principal, jti, { type: 'LogToolCalls', calls });
     return { jti, logged: calls.length, position };
   }

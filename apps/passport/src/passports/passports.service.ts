@@ -1,27 +1,19 @@
 import { createHash, randomBytes } from 'crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalJson, Clock, DomainError } from '@mandate/core';
-import { MISSION_LIMITS, MissionCommand, missionDecider, MissionFacts, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
-import { AggregateRepository, CLOCK, Executed, PassportTokens, Principal } from '@mandate/platform';
+import { MISSION_LIMITS, missionDecider, MissionFacts, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
+import { AggregateRepository, CLOCK, Executed, PassportTokens, PassportUseCommand, passportOf, Principal, usePassport } from '@mandate/platform';
 import { loadAgentOf } from '../agents/agents.controller';
-import { contextOf, operatorOf, passportOf } from '../principal';
+import { contextOf, operatorOf } from '../principal';
 import { IssuePassportDto } from './passports.dto';
 import { MissionState } from '@mandate/missions';
 
 const JTI = /^pp_[A-Za-z0-9_-]{16,64}$/;
-const REFUSAL_DETAIL: Record<RefusalCode, string> = {
-  PASSPORT_REVOKED: 'this passport was revoked',
-  PASSPORT_CHECKED_OUT: 'this mission has checked out; its passport can no longer be used',
-  PASSPORT_EXPIRED: 'this passport token has expired',
-};
 
 const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
 
 /** A passport and its mission share one random suffix: `pp_X` is the passport of `msn_X`. */
 export const missionIdOf = (jti: string) => `msn_${jti.slice(3)}`;
-
-type Use = Extract<MissionCommand, { tokenExpiresAt: string }>;
-type UseWithoutTime = Use extends infer U ? (U extends Use ? Omit<U, 'now' | 'tokenExpiresAt'> : never) : never;
 
 @Injectable()
 export class PassportsService {
@@ -66,21 +58,8 @@ export class PassportsService {
   }
 
   /** Runs one use of a passport; a refusal is recorded first and then answered with 401 and its code. */
-  async use(principal: Principal, jti: string, command: UseWithoutTime): Promise<Executed<MissionFacts>> {
-    const passport = passportOf(principal, jti);
-    const context = contextOf(principal, passport.claims.tid, this.clock);
-    const executed = await this.repository.execute(
-      missionDecider,
-      missionStream(passport.claims.mission_id),
-      { ...command, now: context.now, tokenExpiresAt: passport.tokenExpiresAt } as Use,
-      context,
-    );
-    const refusal = executed.events.find((e) => e.type === 'PassportUseRefused');
-    if (refusal) {
-      const code = (refusal.data as { code: RefusalCode }).code;
-      throw new DomainError(code, REFUSAL_DETAIL[code], 401, { jti, position: executed.position });
-    }
-    return { ...executed, state: issued(executed.state) };
+  use(principal: Principal, jti: string, command: PassportUseCommand): Promise<Executed<MissionFacts>> {
+    return usePassport(this.repository, passportOf(principal, jti), this.clock.now().toISOString(), command);
   }
 
   async verify(token: string) {

@@ -24,7 +24,9 @@ export type QueryMethod =
   | 'revocationsAfter'
   | 'revocablePassports'
   | 'agents'
-  | 'audit';
+  | 'audit'
+  | 'intents'
+  | 'dueIntents';
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }

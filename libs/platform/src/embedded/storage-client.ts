@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
 import { AppendResult, BatchHandler, ChainedEvent, EventStore, ExpectedVersion, follow, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, ReadModels, Revocation } from '@mandate/read-models';
+import { AgentSummary, AuditQuery, IntentSummary, ReadModels, Revocation } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
 
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
@@ -259,5 +259,13 @@ class WorkerReadModels implements ReadModels {
 
   audit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.storage.query('audit', query);
+  }
+
+  intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]> {
+    return this.storage.query('intents', tenantId, status, afterIntentId, limit);
+  }
+
+  dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>> {
+    return this.storage.query('dueIntents', now, limit);
   }
 }

@@ -28,6 +28,8 @@ const queries = {
   revocablePassports: (tenantId: string, now: string, agentId?: string) => readModels.revocablePassports(tenantId, now, agentId),
   agents: (tenantId: string, after: string, limit: number) => readModels.agents(tenantId, after, limit),
   audit: (query: Parameters<SqliteReadModels['audit']>[0]) => readModels.audit(query),
+  intents: (tenantId: string, status: string, after: string, limit: number) => readModels.intents(tenantId, status, after, limit),
+  dueIntents: (now: string, limit: number) => readModels.dueIntents(now, limit),
 } as const;
 
 port.on('message', async (request: Request) => {

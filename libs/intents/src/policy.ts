@@ -1,0 +1,75 @@
+import { Amount } from './intent';
+
+export const POLICY_DECISIONS = ['auto_approve', 'require_approval', 'deny'] as const;
+export type PolicyDecision = (typeof POLICY_DECISIONS)[number];
+
+export interface PolicyRule {
+  name: string;
+  /** Every field given must match; `named_intent` may end in `*` to match a prefix. */
+  match: { named_intent?: string; service?: string; method?: string; currency?: string; amount_min?: number; amount_max?: number };
+  decision: PolicyDecision;
+  /** Distinct approvers needed, for require_approval. */
+  approvals?: number;
+}
+
+export interface IntentPolicy {
+  default: PolicyDecision;
+  default_approvals: number;
+  rules: PolicyRule[];
+}
+
+/** Until a tenant says otherwise, every intent waits for one person. */
+export const DEFAULT_POLICY: IntentPolicy = { default: 'require_approval', default_approvals: 1, rules: [] };
+
+export interface PolicyVerdict {
+  decision: PolicyDecision;
+  approvalsRequired: number;
+  rule: string | null;
+  reason: string;
+}
+
+export interface PolicySubject {
+  namedIntent: string;
+  service: string;
+  method: string;
+  amount: Amount | null;
+}
+
+function matches(rule: PolicyRule, subject: PolicySubject): boolean {
+  const m = rule.match;
+  if (m.named_intent !== undefined) {
+    const wanted = m.named_intent;
+    const ok = wanted.endsWith('*') ? subject.namedIntent.startsWith(wanted.slice(0, -1)) : subject.namedIntent === wanted;
+    if (!ok) return false;
+  }
+  if (m.service !== undefined && m.service !== subject.service) return false;
+  if (m.method !== undefined && m.method.toUpperCase() !== subject.method.toUpperCase()) return false;
+  const hasAmountCondition = m.currency !== undefined || m.amount_min !== undefined || m.amount_max !== undefined;
+  if (hasAmountCondition) {
+    // A rule about amounts says nothing about an intent that states none.
+    if (!subject.amount) return false;
+    if (m.currency !== undefined && m.currency.toUpperCase() !== subject.amount.currency.toUpperCase()) return false;
+    if (m.amount_min !== undefined && !(subject.amount.value > m.amount_min)) return false;
+    if (m.amount_max !== undefined && !(subject.amount.value <= m.amount_max)) return false;
+  }
+  return true;
+}
+
+/** The first rule that matches decides; otherwise the default. Pure, so simulate and submit always agree. */
+export function evaluatePolicy(policy: IntentPolicy, subject: PolicySubject): PolicyVerdict {
+  for (const rule of policy.rules) {
+    if (!matches(rule, subject)) continue;
+    return {
+      decision: rule.decision,
+      approvalsRequired: rule.decision === 'require_approval' ? (rule.approvals ?? 1) : 0,
+      rule: rule.name,
+      reason: `rule "${rule.name}" matched`,
+    };
+  }
+  return {
+    decision: policy.default,
+    approvalsRequired: policy.default === 'require_approval' ? policy.default_approvals : 0,
+    rule: null,
+    reason: 'no rule matched: the default applies',
+  };
+}
