@@ -141,6 +141,7 @@ function consume(command: Extract<IntentCommand, { type: 'ConsumeApproval' }>, i
   const refuse = (reason: ApprovalRefusal, mismatched: ReturnType<typeof mismatchedFields> = []): IntentEvent[] => [
     { type: 'ApprovalRefused', data: { ...ref(intent), approvalId: command.approvalId, presentedBy: command.presentedBy, reason, mismatched, at: command.now } },
   ];
+  if (command.approvalId !== approvalIdOf(intent.intentId)) throw new DomainError('NOT_FOUND', `approval ${command.approvalId} was not found`, 404);
   if (command.presentedBy !== intent.jti) return refuse('other_passport');
   const expired = expiredIfDue(intent, command.now);
   if (expired) return [...expired, ...refuse('expired')];
@@ -150,7 +151,8 @@ function consume(command: Extract<IntentCommand, { type: 'ConsumeApproval' }>, i
   if (intent.consumed) return refuse('consumed');
   if (intent.approvalExpiresAt !== null && command.now >= intent.approvalExpiresAt) return refuse('expired');
   const mismatched = mismatchedFields(intent.call, command.call);
-  if (command.amount && intent.amount && (command.amount.value !== intent.amount.value || command.amount.currency.toUpperCase() !== intent.amount.currency.toUpperCase())) {
+  // A call that claims an amount must claim the approved one; an amount where none was approved is a different call.
+  if (command.amount && (!intent.amount || command.amount.value !== intent.amount.value || command.amount.currency.toUpperCase() !== intent.amount.currency.toUpperCase())) {
     mismatched.push('amount');
   }
   if (mismatched.length > 0) return refuse('call_mismatch', mismatched);
