@@ -29,22 +29,26 @@ interface IntentRef {
   agentId: string;
 }
 
+/** What an intent says it will do, as submitted: the same in the event and in the state. */
+export interface IntentDescription {
+  namedIntent: string;
+  service: string;
+  action: string;
+  call: CallShape;
+  amount: Amount | null;
+  reason: string;
+  authorizationDetails: AuthorizationDetail[];
+  accountabilityMode: string;
+  submittedAt: string;
+  expiresAt: string;
+  /** How long an approval stays usable once given. */
+  approvalTtlSeconds: number;
+}
+
 export type ApprovalRefusal = 'pending' | 'rejected' | 'expired' | 'consumed' | 'other_passport' | 'call_mismatch';
 
 export type IntentEvent =
-  | DomainEvent<'IntentSubmitted', IntentRef & {
-      namedIntent: string;
-      service: string;
-      action: string;
-      call: CallShape;
-      amount: Amount | null;
-      reason: string;
-      authorizationDetails: AuthorizationDetail[];
-      accountabilityMode: string;
-      submittedAt: string;
-      expiresAt: string;
-      /** How long an approval stays usable once given. */
-      approvalTtlSeconds: number;
+  | DomainEvent<'IntentSubmitted', IntentRef & IntentDescription & {
       policy: { decision: PolicyDecision; approvalsRequired: number; rule: string | null };
     }>
   | DomainEvent<'IntentRefused', IntentRef & { reason: 'out_of_scope'; service: string; missionServices: string[]; at: string }>
@@ -65,19 +69,8 @@ export type IntentEvent =
 
 export type IntentStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
-export interface IntentFacts extends IntentRef {
+export interface IntentFacts extends IntentRef, IntentDescription {
   status: IntentStatus;
-  namedIntent: string;
-  service: string;
-  action: string;
-  call: CallShape;
-  amount: Amount | null;
-  reason: string;
-  authorizationDetails: AuthorizationDetail[];
-  accountabilityMode: string;
-  submittedAt: string;
-  expiresAt: string;
-  approvalTtlSeconds: number;
   approvalsRequired: number;
   approvers: Actor[];
   approvalId: string | null;
@@ -92,13 +85,16 @@ export const intentInitialState: IntentState = { status: 'none' };
 
 export function evolveIntent(state: IntentState, event: IntentEvent): IntentState {
   if (event.type === 'IntentSubmitted') {
-    const s = event.data;
+    const { policy, ...submitted } = event.data;
     return {
-      intentId: s.intentId, missionId: s.missionId, jti: s.jti, agentId: s.agentId, status: 'pending',
-      namedIntent: s.namedIntent, service: s.service, action: s.action, call: s.call, amount: s.amount, reason: s.reason,
-      authorizationDetails: s.authorizationDetails, accountabilityMode: s.accountabilityMode, submittedAt: s.submittedAt,
-      expiresAt: s.expiresAt, approvalTtlSeconds: s.approvalTtlSeconds, approvalsRequired: s.policy.approvalsRequired,
-      approvers: [], approvalId: null, approvalExpiresAt: null, consumed: false, decision: null,
+      ...submitted,
+      status: 'pending',
+      approvalsRequired: policy.approvalsRequired,
+      approvers: [],
+      approvalId: null,
+      approvalExpiresAt: null,
+      consumed: false,
+      decision: null,
     };
   }
   if (event.type === 'IntentRefused') return { status: 'refused' };
