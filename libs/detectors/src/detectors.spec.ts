@@ -1,0 +1,159 @@
+import { RecordedEvent } from '@mandate/core';
+import { DEFAULT_DETECTOR_SETTINGS, detect, DetectorSettings, Finding, initialDetectorState, replay } from './detectors';
+
+const T0 = Date.parse('2026-01-01T10:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+let position = 0;
+const ref = { missionId: 'msn_1', jti: 'pp_1', agentId: 'agt_1' };
+
+function event(type: string, data: Record<string, unknown>, seconds: number, tenantId = 'ten_1'): RecordedEvent {
+  position++;
+  return {
+    id: `e${position}`, type, schemaVersion: 1, streamId: 'mission-msn_1', streamVersion: position, position, tenantId,
+    occurredAt: at(seconds), actor: { kind: 'passport', id: 'pp_1' }, causationId: null, correlationId: 'c', data,
+  };
+}
+
+const registered = (mode: string) => event('AgentRegistered', { agentId: 'agt_1', tenantId: 'ten_1', name: 'bot', description: '', accountabilityMode: mode, registeredAt: at(0) }, 0);
+const issued = (mode = 'enforced', services = ['slack']) =>
+  event('PassportIssued', { ...ref, tenantId: 'ten_1', accountabilityMode: mode, intent: { summary: 's', services }, ttlSeconds: 900, checkpointIntervalSeconds: 300, issuedAt: at(0), expiresAt: at(900), leashExpiresAt: at(300), checkpointDueAt: at(300), idempotencyKey: null, requestFingerprint: 'f' }, 0);
+const call = (service: string, s: number) => event('ToolCallLogged', { ...ref, service, action: 'x', outcome: 'success', at: at(s) }, s);
+const checkedOut = (s: number) => event('MissionCheckedOut', { ...ref, summary: '', outcome: 'success', at: at(s) }, s);
+const refused = (code: string, operation: string, s: number) => event('PassportUseRefused', { ...ref, operation, code, at: at(s), services: ['slack'] }, s);
+const tick = (s: number) => event('ClockTicked', { at: at(s) }, s);
+
+/** given these events, then these findings (from the last event only unless `all`). */
+function given(events: RecordedEvent[], settings?: DetectorSettings): Finding[][] {
+  const state = initialDetectorState();
+  if (settings) state.settings.set('ten_1', settings);
+  return events.map((e) => detect(state, e));
+}
+const last = (perEvent: Finding[][]) => perEvent[perEvent.length - 1];
+const all = (perEvent: Finding[][]) => perEvent.flat();
+
+describe('scope_drift', () => {
+  it('given a mission for slack, when a tool call uses github, then a critical scope_drift that revokes an enforced agent', () => {
+    const [f] = last(given([registered('enforced'), issued(), call('github', 10)]));
+    expect(f).toMatchObject({ signal: 'scope_drift', severity: 'critical', revoke: true, jti: 'pp_1', evidence: [`e${position}`] });
+  });
+
+  it('given a logged agent, then the same finding is raised but never revokes', () => {
+    const [f] = last(given([registered('logged'), issued('logged'), call('github', 10)]));
+    expect(f).toMatchObject({ signal: 'scope_drift', revoke: false, accountabilityMode: 'logged' });
+  });
+
+  it('given a standard agent, then it is recorded for audit only', () => {
+    const [f] = last(given([registered('standard'), issued('standard'), call('github', 10)]));
+    expect(f).toMatchObject({ signal: 'scope_drift', revoke: false, accountabilityMode: 'standard' });
+  });
+
+  it('given calls inside the mission, then nothing', () => expect(all(given([registered('enforced'), issued(), call('slack', 1), call('slack', 2)]))).toEqual([]));
+
+  it('given a checkpoint that reports an outside service, or an intent refused as out of scope, then scope_drift', () => {
+    const checkpoint = event('CheckpointRecorded', { ...ref, servicesUsed: ['slack', 'stripe'], actionsCount: 2, summary: '', at: at(60), leashExpiresAt: at(360), checkpointDueAt: at(360) }, 60);
+    const intent = event('IntentRefused', { ...ref, intentId: 'int_1', reason: 'out_of_scope', service: 'stripe', missionServices: ['slack'], at: at(70) }, 70);
+    const findings = all(given([registered('enforced'), issued(), checkpoint, intent]));
+    expect(findings.map((f) => f.signal)).toEqual(['scope_drift', 'scope_drift']);
+  });
+
+  it('given the tenant set scope_drift to flag, then an enforced agent is flagged, not revoked', () => {
+    const settings = { ...DEFAULT_DETECTOR_SETTINGS, actions: { ...DEFAULT_DETECTOR_SETTINGS.actions, scope_drift: 'flag' as const } };
+    expect(last(given([registered('enforced'), issued(), call('github', 10)], settings))[0]).toMatchObject({ revoke: false, action: 'flag' });
+  });
+});
+
+describe('post_checkout_access', () => {
+  it('given a checked-out mission, when its passport is used, then critical, and it revokes the checked-out passport', () => {
+    const [f] = last(given([registered('enforced'), issued(), checkedOut(60), refused('PASSPORT_CHECKED_OUT', 'tool_call', 61)]));
+    expect(f).toMatchObject({ signal: 'post_checkout_access', severity: 'critical', revoke: true });
+  });
+
+  it('given a revoked passport, when a downstream service verifies it, then critical but no second revocation', () => {
+    const revoked = event('PassportRevoked', { ...ref, reason: 'x', scope: 'passport', at: at(60), tokenExpiresAt: at(300) }, 60);
+    const [f] = last(given([registered('enforced'), issued(), revoked, refused('PASSPORT_REVOKED', 'verify', 61)]));
+    expect(f).toMatchObject({ signal: 'post_checkout_access', revoke: false });
+  });
+
+  it('given an expired token, then it is not post-checkout access', () =>
+    expect(last(given([registered('enforced'), issued(), refused('PASSPORT_EXPIRED', 'tool_call', 400)]))).toEqual([]));
+});
+
+describe('credential_burst (default 15 uses in 30 s)', () => {
+  const calls = (n: number, every = 1) => Array.from({ length: n }, (_, i) => call('slack', 1 + i * every));
+
+  it('given 15 calls in 30 s (at the limit), then nothing', () => expect(all(given([registered('enforced'), issued(), ...calls(15)]))).toEqual([]));
+
+  it('given 16 calls in 30 s (over), then one warning that does not revoke by default', () => {
+    const findings = all(given([registered('enforced'), issued(), ...calls(16)]));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ signal: 'credential_burst', severity: 'warning', revoke: false, threshold: { max_uses: 15, window_seconds: 30, observed: 16 } });
+    expect(findings[0].evidence).toHaveLength(16);
+  });
+
+  it('given 31 calls in 30 s (twice the limit), then a warning and then one critical that revokes', () => {
+    const findings = all(given([registered('enforced'), issued(), ...calls(31, 0.5)]));
+    expect(findings.map((f) => [f.severity, f.revoke])).toEqual([['warning', false], ['critical', true]]);
+  });
+
+  it('given 16 calls spread over more than 30 s, then nothing (the window slides)', () => expect(all(given([registered('enforced'), issued(), ...calls(16, 2.5)]))).toEqual([]));
+
+  it('given a tenant that revokes on warnings, then the warning revokes', () => {
+    const findings = all(given([registered('enforced'), issued(), ...calls(16)], { ...DEFAULT_DETECTOR_SETTINGS, revokeOnWarning: true }));
+    expect(findings[0]).toMatchObject({ severity: 'warning', revoke: true });
+  });
+
+  it('given a batch of 20 calls in one event, then it counts as 20 uses', () => {
+    const batch = event('ToolCallsLogged', { ...ref, calls: Array.from({ length: 20 }, () => ({ service: 'slack', action: 'x', outcome: 'unknown' })), at: at(5) }, 5);
+    expect(last(given([registered('enforced'), issued(), batch]))[0]).toMatchObject({ signal: 'credential_burst', threshold: { observed: 20 } });
+  });
+});
+
+describe('checkpoint_silence (time comes from ClockTicked events)', () => {
+  it('given no checkpoint by the deadline, when a tick passes it, then one warning, raised once', () => {
+    const findings = given([registered('logged'), issued('logged'), tick(299), tick(300), tick(305)]);
+    expect(findings.slice(2).map((f) => f.length)).toEqual([0, 1, 0]);
+    expect(findings[3][0]).toMatchObject({ signal: 'checkpoint_silence', severity: 'warning', revoke: false });
+  });
+
+  it('given a checkpoint before the deadline, then the next deadline counts', () => {
+    const checkpoint = event('CheckpointRecorded', { ...ref, servicesUsed: ['slack'], actionsCount: 1, summary: '', at: at(200), leashExpiresAt: at(500), checkpointDueAt: at(500) }, 200);
+    const findings = given([registered('logged'), issued('logged'), checkpoint, tick(300), tick(501)]);
+    expect(findings.slice(3).map((f) => f.length)).toEqual([0, 1]);
+  });
+
+  it('given a standard agent, a checked-out mission, or an expired one, then no silence', () => {
+    expect(all(given([registered('standard'), issued('standard'), tick(301)]))).toEqual([]);
+    expect(all(given([registered('logged'), issued('logged'), checkedOut(100), tick(301)]))).toEqual([]);
+    expect(all(given([registered('logged'), issued('logged'), tick(901)]))).toEqual([]);
+  });
+});
+
+describe('intent_mismatch', () => {
+  const refusedApproval = (reason: string, s: number) =>
+    event('ApprovalRefused', { ...ref, intentId: 'int_1', approvalId: 'apr_1', presentedBy: 'pp_1', reason, mismatched: reason === 'call_mismatch' ? ['body'] : [], at: at(s) }, s);
+
+  it('given a call that differs from the approved one, then critical', () =>
+    expect(last(given([registered('enforced'), issued('enforced', ['stripe']), refusedApproval('call_mismatch', 10)]))[0]).toMatchObject({ signal: 'intent_mismatch', severity: 'critical', revoke: true }));
+
+  it('given a replayed approval, then critical', () =>
+    expect(last(given([registered('enforced'), issued(), refusedApproval('consumed', 10)]))[0]).toMatchObject({ signal: 'intent_mismatch' }));
+
+  it('given an approval refused only because it is still pending, then nothing', () =>
+    expect(last(given([registered('enforced'), issued(), refusedApproval('pending', 10)]))).toEqual([]));
+});
+
+describe('modes follow the agent', () => {
+  it('given an agent moved from logged to enforced after its passport was issued, then its findings revoke', () => {
+    const changed = event('AccountabilityModeChanged', { agentId: 'agt_1', from: 'logged', to: 'enforced' }, 5);
+    expect(last(given([registered('logged'), issued('logged'), changed, call('github', 10)]))[0]).toMatchObject({ revoke: true, accountabilityMode: 'enforced' });
+  });
+});
+
+describe('replay', () => {
+  it('given the same history twice, then the same findings in the same places', () => {
+    const history = [registered('enforced'), issued(), ...Array.from({ length: 40 }, (_, i) => call(i % 7 === 0 ? 'github' : 'slack', i * 0.5)), checkedOut(30), refused('PASSPORT_CHECKED_OUT', 'verify', 31), tick(400)];
+    const first = replay(history);
+    expect(first.length).toBeGreaterThan(3);
+    expect(replay(history)).toEqual(first);
+  });
+});

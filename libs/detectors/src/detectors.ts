@@ -1,0 +1,207 @@
+import { RecordedEvent } from '@mandate/core';
+
+export const SIGNALS = ['scope_drift', 'post_checkout_access', 'credential_burst', 'checkpoint_silence', 'intent_mismatch'] as const;
+export type Signal = (typeof SIGNALS)[number];
+export type Severity = 'info' | 'warning' | 'critical';
+/** What a tenant wants done when a signal fires: record it, raise it to operators, or revoke (enforced agents only). */
+export type SignalAction = 'observe' | 'flag' | 'revoke';
+
+export interface DetectorSettings {
+  burst: { maxUses: number; windowSeconds: number };
+  actions: Record<Signal, SignalAction>;
+  /** Whether a warning (not only a critical finding) revokes an enforced agent's passport when its signal says revoke. */
+  revokeOnWarning: boolean;
+}
+
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
+  burst: { maxUses: 15, windowSeconds: 30 },
+  actions: { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke' },
+  revokeOnWarning: false,
+};
+
+export interface Finding {
+  signal: Signal;
+  severity: Severity;
+  tenantId: string;
+  agentId: string;
+  jti: string;
+  missionId: string;
+  /** The events that show it, by id: the one that tipped it last. */
+  evidence: string[];
+  threshold: Record<string, number> | null;
+  detail: string;
+  /** The event whose handling raised it: a replay raises the same finding at the same place. */
+  raisedBy: { eventId: string; position: number };
+  /** Revoke only for an enforced agent, a revoke action, and a critical finding (or a warning where the tenant says so). */
+  revoke: boolean;
+  action: SignalAction;
+  accountabilityMode: string;
+}
+
+interface MissionWatch {
+  tenantId: string;
+  agentId: string;
+  jti: string;
+  missionId: string;
+  services: string[];
+  mode: string;
+  checkpointDueAt: string;
+  expiresAt: string;
+  closed: 'checked_out' | 'revoked' | null;
+  /** Times of recent uses (tool calls, checkpoints, intents, approvals), oldest first, within the burst window. */
+  recentUses: Array<{ at: number; eventId: string }>;
+  burstLevel: Severity | null;
+  silenceRaisedFor: string | null;
+}
+
+export interface DetectorState {
+  missions: Map<string, MissionWatch>;
+  agentModes: Map<string, string>;
+  settings: Map<string, DetectorSettings>;
+}
+
+export const initialDetectorState = (): DetectorState => ({ missions: new Map(), agentModes: new Map(), settings: new Map() });
+
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+const USES = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused']);
+
+/**
+ * All detectors as one projection: evolve(state, event) → findings. It reads time only from events (their
+ * `occurredAt`, deadlines recorded in them, and `ClockTicked`), so a replay of the same history raises exactly the
+ * same findings in the same places. It mutates its state in place for speed; `replay` gives each run a fresh one.
+ */
+export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
+  const d = event.data as Record<string, any>;
+  switch (event.type) {
+    case 'AgentRegistered':
+      state.agentModes.set(d.agentId, d.accountabilityMode);
+      return [];
+    case 'AccountabilityModeChanged':
+      state.agentModes.set(d.agentId, d.to);
+      return [];
+    case 'DetectorSettingsChanged':
+      state.settings.set(event.tenantId, d.settings as DetectorSettings);
+      return [];
+    case 'PassportIssued':
+      state.missions.set(d.missionId, {
+        tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, services: d.intent.services,
+        mode: d.accountabilityMode, checkpointDueAt: d.checkpointDueAt, expiresAt: d.expiresAt, closed: null,
+        recentUses: [], burstLevel: null, silenceRaisedFor: null,
+      });
+      return [];
+    case 'ClockTicked':
+      return silence(state, event);
+  }
+  const mission = typeof d.missionId === 'string' ? state.missions.get(d.missionId) : undefined;
+  if (!mission) return [];
+  const findings: Finding[] = [];
+  const raise = (signal: Signal, severity: Severity, detail: string, threshold: Record<string, number> | null = null, evidence = [event.id]) =>
+    findings.push(finding(state, mission, event, signal, severity, detail, threshold, evidence));
+
+  switch (event.type) {
+    case 'CheckpointRecorded':
+      mission.checkpointDueAt = d.checkpointDueAt;
+      mission.silenceRaisedFor = null;
+      outOfScope(mission, d.servicesUsed as string[], 'a checkpoint reports', raise);
+      break;
+    case 'ToolCallLogged':
+      outOfScope(mission, [d.service], 'a tool call used', raise);
+      break;
+    case 'ToolCallsLogged':
+      outOfScope(mission, (d.calls as Array<{ service: string }>).map((c) => c.service), 'a batch of tool calls used', raise);
+      break;
+    case 'IntentRefused':
+      raise('scope_drift', 'critical', `an intent named service "${d.service}", outside the mission's services`);
+      break;
+    case 'MissionCheckedOut':
+      mission.closed ??= 'checked_out';
+      break;
+    case 'PassportRevoked':
+      mission.closed = 'revoked';
+      break;
+    case 'PassportUseRefused':
+      if (d.code === 'PASSPORT_CHECKED_OUT' || d.code === 'PASSPORT_REVOKED') {
+        raise('post_checkout_access', 'critical', `the passport was used (${d.operation}) after it was ${d.code === 'PASSPORT_REVOKED' ? 'revoked' : 'checked out'}`);
+      }
+      break;
+    case 'ApprovalRefused':
+      if (d.reason === 'call_mismatch' || d.reason === 'consumed') {
+        raise('intent_mismatch', 'critical', d.reason === 'consumed' ? 'an approval was replayed' : `a call differed from the approved one in: ${(d.mismatched as string[]).join(', ')}`);
+      }
+      break;
+  }
+  if (USES.has(event.type)) burst(state, mission, event, raise);
+  return findings;
+}
+
+function outOfScope(mission: MissionWatch, services: string[], what: string, raise: (s: Signal, v: Severity, detail: string) => void): void {
+  const outside = [...new Set(services)].filter((s) => !mission.services.includes(s));
+  if (outside.length > 0) raise('scope_drift', 'critical', `${what} ${outside.map((s) => `"${s}"`).join(', ')}, outside the mission's services`);
+}
+
+/** More than N uses in W seconds is a warning; twice N is critical. Each level is raised once per burst. */
+function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent, raise: (s: Signal, v: Severity, detail: string, t: Record<string, number>, e: string[]) => void): void {
+  const { maxUses, windowSeconds } = settingsOf(state, mission.tenantId).burst;
+  const now = seconds(event.occurredAt);
+  const d = event.data as { calls?: unknown[] };
+  const uses = event.type === 'ToolCallsLogged' && Array.isArray(d.calls) ? d.calls.length : 1;
+  for (let i = 0; i < uses; i++) mission.recentUses.push({ at: now, eventId: event.id });
+  while (mission.recentUses.length > 0 && mission.recentUses[0].at <= now - windowSeconds) mission.recentUses.shift();
+  const count = mission.recentUses.length;
+  if (count <= maxUses) {
+    mission.burstLevel = null;
+    return;
+  }
+  const level: Severity = count > 2 * maxUses ? 'critical' : 'warning';
+  if (mission.burstLevel === level || (mission.burstLevel === 'critical' && level === 'warning')) return;
+  mission.burstLevel = level;
+  const evidence = [...new Set(mission.recentUses.map((u) => u.eventId))];
+  raise('credential_burst', level, `${count} uses in ${windowSeconds} s (threshold ${maxUses})`, { max_uses: maxUses, window_seconds: windowSeconds, observed: count }, evidence);
+}
+
+/** A tick is the time source: every open mission in logged or enforced mode past its checkpoint deadline is silent. */
+function silence(state: DetectorState, tick: RecordedEvent): Finding[] {
+  const at = (tick.data as { at: string }).at;
+  const findings: Finding[] = [];
+  for (const mission of state.missions.values()) {
+    if (mission.closed || mission.mode === 'standard' || at >= mission.expiresAt) continue;
+    if (at < mission.checkpointDueAt || mission.silenceRaisedFor === mission.checkpointDueAt) continue;
+    mission.silenceRaisedFor = mission.checkpointDueAt;
+    findings.push(finding(state, mission, tick, 'checkpoint_silence', 'warning', `no checkpoint since the deadline ${mission.checkpointDueAt}`, null, [tick.id]));
+  }
+  return findings;
+}
+
+function settingsOf(state: DetectorState, tenantId: string): DetectorSettings {
+  return state.settings.get(tenantId) ?? DEFAULT_DETECTOR_SETTINGS;
+}
+
+function finding(
+  state: DetectorState,
+  mission: MissionWatch,
+  event: RecordedEvent,
+  signal: Signal,
+  severity: Severity,
+  detail: string,
+  threshold: Record<string, number> | null,
+  evidence: string[],
+): Finding {
+  const settings = settingsOf(state, mission.tenantId);
+  const action = settings.actions[signal];
+  const mode = state.agentModes.get(mission.agentId) ?? mission.mode;
+  const severe = severity === 'critical' || (severity === 'warning' && settings.revokeOnWarning);
+  return {
+    signal, severity, tenantId: mission.tenantId, agentId: mission.agentId, jti: mission.jti, missionId: mission.missionId,
+    evidence, threshold, detail, raisedBy: { eventId: event.id, position: event.position },
+    revoke: mode === 'enforced' && action === 'revoke' && severe && mission.closed !== 'revoked',
+    action, accountabilityMode: mode,
+  };
+}
+
+/** Runs every detector over a history from a fresh state: what replay compares with the live findings. */
+export function replay(events: Iterable<RecordedEvent>): Finding[] {
+  const state = initialDetectorState();
+  const findings: Finding[] = [];
+  for (const event of events) findings.push(...detect(state, event));
+  return findings;
+}
