@@ -46,8 +46,9 @@ function freePort() {
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
 /**
- * One JSON request to 127.0.0.1. Resolves { status, body, headers, ms } (body parsed when JSON); rejects only on a
- * transport error or the timeout, never on an HTTP status.
+ * One JSON request to 127.0.0.1. Resolves { status, body, headers, ms, at } (body parsed when JSON; `at` is the
+ * performance.now() when the whole response had arrived); rejects only on a transport error or the timeout (of
+ * socket inactivity), never on an HTTP status.
  */
 function request(port, method, path, { token, body, timeoutMs = 10_000, agent = keepAlive } = {}) {
   return new Promise((resolve, reject) => {
@@ -70,7 +71,8 @@ function request(port, method, path, { token, body, timeoutMs = 10_000, agent = 
         } catch {
           /* keep the text */
         }
-        resolve({ status: res.statusCode, body: parsed, headers: res.headers, ms: performance.now() - started });
+        const at = performance.now();
+        resolve({ status: res.statusCode, body: parsed, headers: res.headers, ms: at - started, at });
       });
       res.on('error', reject);
     });
@@ -95,4 +97,16 @@ function toolCall(i = 0) {
   return { service: 'slack', action: 'chat.postMessage', target: `#bench-${i % 8}`, outcome: 'success' };
 }
 
-module.exports = { sleep, percentile, summarize, freePort, request, expectStatus, toolCall, keepAlive };
+/** An intent as an agent would submit it before a Stripe refund (POST /v1/intents). */
+function intentBody(namedIntent) {
+  return {
+    named_intent: namedIntent,
+    target: 'stripe',
+    action: 'POST /v1/refunds',
+    parameters: { url: 'https://api.stripe.com/v1/refunds', method: 'POST', body: { charge: 'ch_bench', amount: 4200 } },
+    amount: { value: 42, currency: 'EUR' },
+    reason: 'bench',
+  };
+}
+
+module.exports = { sleep, percentile, summarize, freePort, request, expectStatus, toolCall, intentBody, keepAlive };

@@ -3,8 +3,9 @@
 // does not share an event loop with the server or the orchestrator. It receives one job over IPC, runs autocannon
 // once, sends the figures back and exits.
 //
-// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }] }
+// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }], expectBody? }
 // Connection i uses requests[i % requests.length] for every request it sends (e.g. its own passport).
+// With expectBody (a string), every 2xx response whose body does not contain it is counted as unexpected.
 
 const autocannon = require('autocannon');
 const { summarize } = require('./lib');
@@ -15,6 +16,8 @@ function run(job) {
     let n = 0;
     const statuses = {};
     let firstProblem = null;
+    let unexpectedBodies = 0;
+    let firstUnexpectedBody = null;
     let nextClient = 0;
 
     const clientRequest = (spec) => ({
@@ -24,6 +27,10 @@ function run(job) {
       body: spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body),
       onResponse(status, body) {
         if ((status < 200 || status > 299) && firstProblem === null) firstProblem = { status, body: String(body).slice(0, 1000) };
+        else if (job.expectBody && status >= 200 && status <= 299 && !String(body).includes(job.expectBody)) {
+          unexpectedBodies++;
+          if (firstUnexpectedBody === null) firstUnexpectedBody = { status, body: String(body).slice(0, 1000) };
+        }
       },
     });
 
@@ -70,6 +77,7 @@ function run(job) {
             timeouts: result.timeouts,
           },
           first_problem: firstProblem,
+          ...(job.expectBody ? { expected_body: job.expectBody, unexpected_2xx_bodies: unexpectedBodies, first_unexpected_body: firstUnexpectedBody } : {}),
         });
       },
     );

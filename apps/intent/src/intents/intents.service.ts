@@ -211,7 +211,11 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
     if (intent.status !== 'pending' || waitSeconds === 0) return intentView(intent);
     const deadline = Math.min(Date.now() + waitSeconds * 1000, Date.parse(intent.expiresAt) + 5);
     while (intent.status === 'pending' && Date.now() < deadline) {
-      await this.changeOf(intentId, deadline - Date.now());
+      // Watch first, then read: a decision committed between the two still wakes this poll.
+      const change = this.watch(intentId, deadline - Date.now());
+      intent = await this.visible(principal, intentId);
+      if (intent.status === 'pending') await change.happened;
+      change.cancel();
       intent = await this.visible(principal, intentId);
       if (intent.status === 'pending' && this.now() >= intent.expiresAt) {
         const tenantId = (await this.tenantOfIntent(intent)) ?? '';
@@ -221,11 +225,13 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
     return intentView(intent);
   }
 
-  private changeOf(intentId: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
+  /** Resolves on the next command that changes the intent, or after the timeout. */
+  private watch(intentId: string, timeoutMs: number): { happened: Promise<void>; cancel(): void } {
+    let wake!: () => void;
+    const happened = new Promise<void>((resolve) => {
       const set = this.waiters.get(intentId) ?? new Set();
       this.waiters.set(intentId, set);
-      const wake = () => {
+      wake = () => {
         clearTimeout(timer);
         set.delete(wake);
         if (set.size === 0) this.waiters.delete(intentId);
@@ -234,6 +240,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
       const timer = setTimeout(wake, Math.max(0, timeoutMs));
       set.add(wake);
     });
+    return { happened, cancel: wake };
   }
 
   async list(principal: Principal, status: string, cursor: string, limit: number) {
