@@ -21,13 +21,14 @@ describe('the shape of a call', () => {
     expect(callShape('stripe', refund)).toEqual({
       service: 'stripe',
       method: 'POST',
+      scheme: 'https',
       host: 'api.stripe.com',
       path: '/v1/refunds?charge=ch_1',
       bodyDigest: sha256('{"amount":5000,"charge":"ch_1","metadata":{"reason":"duplicate","ticket":"T-9"}}'),
     }));
 
   it('given a plain http call, then it has a shape too', () =>
-    expect(callShape('internal', { url: 'http://billing.local/charge', method: 'POST' })).toMatchObject({ host: 'billing.local', path: '/charge' }));
+    expect(callShape('internal', { url: 'http://billing.local/charge', method: 'POST' })).toMatchObject({ scheme: 'http', host: 'billing.local', path: '/charge' }));
 
   it.each([
     ['a path only', '/v1/refunds'],
@@ -98,12 +99,13 @@ describe('comparing an attempted call with the approved one', () => {
   it.each<[string, CallShape, string[]]>([
     ['the service', shapeOf('stripe-eu', refund), ['service']],
     ['the method', shapeOf('stripe', { ...refund, method: 'PUT' }), ['method']],
+    ['the scheme (a downgrade to plain http)', shapeOf('stripe', { ...refund, url: 'http://api.stripe.com/v1/refunds?charge=ch_1' }), ['scheme']],
     ['the host', shapeOf('stripe', { ...refund, url: 'https://evil.example.com/v1/refunds?charge=ch_1' }), ['host']],
     ['the path', shapeOf('stripe', { ...refund, url: 'https://api.stripe.com/v1/payouts?charge=ch_1' }), ['path']],
     ['the query', shapeOf('stripe', { ...refund, url: 'https://api.stripe.com/v1/refunds?charge=ch_2' }), ['path']],
     ['the body', shapeOf('stripe', { ...refund, body: { ...refund.body, amount: 9999 } }), ['body']],
-    ['everything', shapeOf('paypal', { url: 'http://other.example/pay', method: 'GET', body: { x: 1 } }), ['service', 'method', 'host', 'path', 'body']],
+    ['everything', shapeOf('paypal', { url: 'http://other.example/pay', method: 'GET', body: { x: 1 } }), ['service', 'method', 'scheme', 'host', 'path', 'body']],
   ])('given %s changed, then exactly that is named', (_name, attempted, fields) => expect(mismatchedFields(approved, attempted)).toEqual(fields));
 
-  it('the fields of a call are service, method, host, path and body', () => expect([...CALL_FIELDS]).toEqual(['service', 'method', 'host', 'path', 'body']));
+  it('the fields of a call are service, method, scheme, host, path and body', () => expect([...CALL_FIELDS]).toEqual(['service', 'method', 'scheme', 'host', 'path', 'body']));
 });

@@ -5,6 +5,8 @@ import { canonicalJson } from '@mandate/core';
 export interface CallShape {
   service: string;
   method: string;
+  /** An approval for https is not one for plain http. */
+  scheme: string;
   host: string;
   /** Path and query (the request target): a query string can carry an amount or a resource id too. */
   path: string;
@@ -18,7 +20,7 @@ export interface CallRequest {
   body?: unknown;
 }
 
-export const CALL_FIELDS = ['service', 'method', 'host', 'path', 'body'] as const;
+export const CALL_FIELDS = ['service', 'method', 'scheme', 'host', 'path', 'body'] as const;
 export type CallField = (typeof CALL_FIELDS)[number] | 'amount';
 
 /** Null for a URL that is not absolute http(s): an approval must name where the call goes. */
@@ -33,6 +35,7 @@ export function callShape(service: string, request: CallRequest): CallShape | nu
   return {
     service,
     method: request.method.toUpperCase(),
+    scheme: url.protocol.slice(0, -1),
     host: url.host.toLowerCase(),
     path: url.pathname + url.search,
     bodyDigest: createHash('sha256').update(canonicalJson(request.body ?? null)).digest('hex'),
@@ -44,6 +47,7 @@ export function mismatchedFields(approved: CallShape, attempted: CallShape): Cal
   const differs: CallField[] = [];
   if (approved.service !== attempted.service) differs.push('service');
   if (approved.method !== attempted.method) differs.push('method');
+  if (approved.scheme !== attempted.scheme) differs.push('scheme');
   if (approved.host !== attempted.host) differs.push('host');
   if (approved.path !== attempted.path) differs.push('path');
   if (approved.bodyDigest !== attempted.bodyDigest) differs.push('body');

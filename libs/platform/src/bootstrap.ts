@@ -8,6 +8,20 @@ import { problem, sendProblem } from './problem';
 /** No Mandate body needs more than a few levels; deeper ones only exist to exhaust the validator's stack. */
 const MAX_JSON_DEPTH = 32;
 
+/** Only a huge exponent or a run of 309+ digits can overflow a double: the text is screened before any walk. */
+const MIGHT_OVERFLOW = /\d[eE]\+?\d{3}|\d{309}/;
+
+/** The path of the first number JSON.parse turned into Infinity (1e400), or null: such a value cannot be stored as sent. */
+export function nonFiniteNumberAt(value: unknown, path = ''): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path || '(body)';
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, member] of Object.entries(value)) {
+    const found = nonFiniteNumberAt(member, path ? `${path}.${key}` : key);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** The deepest nesting of objects and arrays in a JSON text, ignoring brackets inside strings. */
 export function nestingDepth(text: string): number {
   let depth = 0;
@@ -49,9 +63,17 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
     if (nestingDepth(body as string) > MAX_JSON_DEPTH) {
       return done(new DomainError('BODY_TOO_DEEP', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`, 400), undefined);
     }
-    parseJson(request, body as string, (error: Error | null, value?: unknown) =>
-      error ? done(new DomainError('MALFORMED_JSON', 'the request body is not valid JSON', 400), undefined) : done(null, value),
-    );
+    parseJson(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(new DomainError('MALFORMED_JSON', 'the request body is not valid JSON', 400), undefined);
+      const overflow = MIGHT_OVERFLOW.test(body as string) ? nonFiniteNumberAt(value) : null;
+      if (overflow) {
+        return done(
+          new DomainError('VALIDATION_FAILED', `${overflow}: the number is too large to store`, 422, { errors: [{ field: overflow, problems: ['must be a finite number'] }] }),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: [...LOG_LEVELS[config.logLevel]],

@@ -32,6 +32,8 @@ const MAX_ATTEMPTS = 8;
  */
 export class AggregateRepository {
   private readonly cache = new Map<string, Cached>();
+  /** The tail of each stream's queue of commands in this process. */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -54,7 +56,28 @@ export class AggregateRepository {
     return { state, version };
   }
 
-  async execute<C, E extends DomainEvent, S>(
+  /**
+   * A sole writer runs the commands of one stream one at a time, so racing requests (twenty agents using one approval)
+   * each get the decider's answer instead of a version conflict. Other stores rely on the retry below.
+   */
+  execute<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    command: C | ((state: S) => C),
+    context: CommandContext,
+  ): Promise<Executed<S>> {
+    if (!this.store.soleWriter) return this.attempt(decider, streamId, command, context);
+    const previous = this.turns.get(streamId) ?? Promise.resolve();
+    const mine = previous.then(() => this.attempt(decider, streamId, command, context));
+    const tail = mine.catch(() => undefined);
+    this.turns.set(streamId, tail);
+    void tail.then(() => {
+      if (this.turns.get(streamId) === tail) this.turns.delete(streamId);
+    });
+    return mine;
+  }
+
+  private async attempt<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
     streamId: string,
     command: C | ((state: S) => C),

@@ -111,7 +111,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   async simulate(principal: Principal, body: SubmitIntentDto) {
     const passport = passportOf(principal);
     const shape = callShape(body.target, body.parameters);
-    if (!shape) throw invalidUrl();
+    if (!shape) throw invalidUrl('parameters.url');
     const mission = (await this.repository.load(missionDecider, missionStream(passport.claims.mission_id))).state;
     const services = mission.status === 'issued' ? mission.services : [];
     const verdict = evaluatePolicy(await this.policyFor(passport.claims.tid), {
@@ -133,7 +133,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   async submit(principal: Principal, body: SubmitIntentDto) {
     const passport = passportOf(principal);
     const shape = callShape(body.target, body.parameters);
-    if (!shape) throw invalidUrl();
+    if (!shape) throw invalidUrl('parameters.url');
     const now = this.now();
     const { state: mission } = await usePassport(this.repository, passport, now, { type: 'UsePassport', operation: 'intent', services: [body.target] });
     const amount: Amount | null = body.amount ?? null;
@@ -208,6 +208,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   /** Long-poll: returns at once when the intent is final, at its deadline, or after `waitSeconds`. */
   async get(principal: Principal, intentId: string, waitSeconds: number) {
     let intent = await this.visible(principal, intentId);
+    if (intent.status === 'pending' && this.now() >= intent.expiresAt) intent = await this.expire(intent);
     if (intent.status !== 'pending' || waitSeconds === 0) return intentView(intent);
     const deadline = Math.min(Date.now() + waitSeconds * 1000, Date.parse(intent.expiresAt) + 5);
     while (intent.status === 'pending' && Date.now() < deadline) {
@@ -217,12 +218,14 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
       if (intent.status === 'pending') await change.happened;
       change.cancel();
       intent = await this.visible(principal, intentId);
-      if (intent.status === 'pending' && this.now() >= intent.expiresAt) {
-        const tenantId = (await this.tenantOfIntent(intent)) ?? '';
-        intent = (await this.run(intentId, tenantId, { kind: 'system', id: 'expiry' }, { type: 'ExpireIntent', now: this.now() })).state as IntentFacts;
-      }
+      if (intent.status === 'pending' && this.now() >= intent.expiresAt) intent = await this.expire(intent);
     }
     return intentView(intent);
+  }
+
+  private async expire(intent: IntentFacts): Promise<IntentFacts> {
+    const tenantId = (await this.tenantOfIntent(intent)) ?? '';
+    return (await this.run(intent.intentId, tenantId, { kind: 'system', id: 'expiry' }, { type: 'ExpireIntent', now: this.now() })).state as IntentFacts;
   }
 
   /** Resolves on the next command that changes the intent, or after the timeout. */
@@ -260,10 +263,10 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
    * The gate: the approval of `intentId` is used by this passport for this call. Every outcome is an event; a refusal
    * is answered with its status and code (`call_mismatch` names the fields that differ).
    */
-  async consume(principal: Principal, approvalId: string, request: CallRequest & { service: string }, amount?: Amount) {
+  async consume(principal: Principal, approvalId: string, request: CallRequest & { service: string }, amount?: Amount, urlField = 'url') {
     const passport = passportOf(principal);
     const shape = callShape(request.service, request);
-    if (!shape) throw invalidUrl();
+    if (!shape) throw invalidUrl(urlField);
     const intentId = intentIdOfApproval(approvalId);
     const state = await this.load(intentId);
     if (state.status === 'none' || state.status === 'refused' || (await this.tenantOfIntent(state)) !== passport.claims.tid) {
@@ -305,5 +308,5 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-const invalidUrl = () =>
-  new DomainError('VALIDATION_FAILED', 'parameters.url must be an absolute http(s) URL', 422, { errors: [{ field: 'url', problems: ['must be an absolute http(s) URL'] }] });
+const invalidUrl = (field: string) =>
+  new DomainError('VALIDATION_FAILED', `${field} must be an absolute http(s) URL`, 422, { errors: [{ field, problems: ['must be an absolute http(s) URL'] }] });

@@ -83,11 +83,17 @@ export class LogToolCallsHandler implements ICommandHandler<LogToolCalls> {
         });
       }
     }
+    // An approval is spent when the gate opens: with two in one batch, a refusal of the second would strand the first.
+    const gated = requested.map((call, i) => ({ call, i })).filter(({ call }) => call.approval_id !== undefined);
+    if (gated.length > 1) {
+      throw new DomainError('VALIDATION_FAILED', 'a request may carry at most one call with approval_id; send gated calls one at a time', 422, {
+        errors: gated.slice(1).map(({ i }) => ({ field: `calls.${i}.approval_id`, problems: ['only one gated call per request'] })),
+      });
+    }
     passportOf(principal, jti);
     // The gate first: a gated call is logged only once its approval has opened the door for exactly this call.
-    for (const call of requested) {
-      if (call.approval_id === undefined) continue;
-      await this.intents.consume(principal, call.approval_id, { service: call.service!, ...call.request! });
+    for (const { call, i } of gated) {
+      await this.intents.consume(principal, call.approval_id!, { service: call.service!, ...call.request! }, undefined, body.calls ? `calls.${i}.request.url` : 'request.url');
     }
     const calls = requested.map(toToolCall);
     const { position } = await this.passports.use(principal, jti, { type: 'LogToolCalls', calls });
