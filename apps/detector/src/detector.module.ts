@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
+import { DetectorRunner } from './runner/detector-runner';
+import { DetectorSettingsController } from './security-events/detector-settings.controller';
+import { SecurityEventsController } from './security-events/security-events.controller';
 
 /**
- * Detectors: projections over the shared stream that raise findings and revoke enforced passports. They arrive with
- * issue #4; the module exists now so the four-service layout and the all-in-one host are in place from the start.
+ * Detectors: one projection over the shared stream that raises findings and, for enforced agents, revokes passports.
+ * Findings, their feed, per-tenant settings and the replay check live here.
  */
-@Module({})
+@Module({
+  controllers: [SecurityEventsController, DetectorSettingsController],
+  providers: [DetectorRunner],
+  exports: [DetectorRunner],
+})
 export class DetectorModule {}

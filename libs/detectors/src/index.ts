@@ -1,1 +1,4 @@
 export * from './detectors';
+export * from './findings';
+export * from './settings-stream';
+export * from './replay-report';

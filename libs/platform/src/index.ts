@@ -9,3 +9,4 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './ops.controller';
 export * from './passport-use';
+export * from './sse';

@@ -39,6 +39,36 @@ export interface IntentSummary {
   approvalsGiven: number;
 }
 
+export interface SecurityEventSummary {
+  position: number;
+  findingId: string;
+  tenantId: string;
+  signal: string;
+  severity: string;
+  agentId: string;
+  jti: string;
+  missionId: string;
+  detail: string;
+  evidence: string[];
+  action: string;
+  revoke: boolean;
+  raised: boolean;
+  raisedAt: string;
+  status: 'open' | 'resolved';
+  resolution: { note: string; by: string; at: string } | null;
+}
+
+export interface SecurityEventQuery {
+  tenantId: string;
+  signal?: string;
+  severity?: string;
+  agentId?: string;
+  jti?: string;
+  status?: string;
+  afterPosition: number;
+  limit: number;
+}
+
 export interface AuditQuery {
   tenantId: string;
   agentId?: string;
@@ -67,6 +97,10 @@ export interface ReadModels {
   intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]>;
   /** Pending intents whose deadline has passed, across tenants: what the expiry sweep must record. */
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>>;
+  securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]>;
+  securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null>;
+  /** Findings raised to operators, live, for the security-events stream. */
+  onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void;
 }
 
 export const READ_MODELS = Symbol('READ_MODELS');

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, IntentSummary, Revocation } from './read-models';
+import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS read_model_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
@@ -31,7 +31,23 @@ CREATE TABLE IF NOT EXISTS intents (
   expires_at TEXT NOT NULL, approvals_required INTEGER NOT NULL, approvals_given INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS intents_by_status ON intents (tenant_id, status, intent_id);
 CREATE INDEX IF NOT EXISTS intents_due ON intents (status, expires_at);
+CREATE TABLE IF NOT EXISTS security_events (
+  position INTEGER PRIMARY KEY, finding_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, signal TEXT NOT NULL,
+  severity TEXT NOT NULL, agent_id TEXT NOT NULL, jti TEXT NOT NULL, mission_id TEXT NOT NULL, detail TEXT NOT NULL,
+  evidence TEXT NOT NULL, action TEXT NOT NULL, revoke INTEGER NOT NULL, raised INTEGER NOT NULL, raised_at TEXT NOT NULL,
+  status TEXT NOT NULL, resolution TEXT);
+CREATE INDEX IF NOT EXISTS security_events_by_tenant ON security_events (tenant_id, position);
 `;
+
+/** A SecurityEventRaised event as the findings feed and list show it. */
+export function toSecurityEvent(event: RecordedEvent): SecurityEventSummary {
+  const d = event.data as Record<string, any>;
+  return {
+    position: event.position, findingId: event.id, tenantId: event.tenantId, signal: d.signal, severity: d.severity,
+    agentId: d.agentId, jti: d.jti, missionId: d.missionId, detail: d.detail, evidence: d.evidence, action: d.action,
+    revoke: d.revoke, raised: d.raised, raisedAt: event.occurredAt, status: 'open', resolution: null,
+  };
+}
 
 /** A PassportRevoked event as the revocation feed shows it. */
 export function toRevocation(event: RecordedEvent): Revocation {
@@ -87,6 +103,12 @@ export class SqliteReadModels {
       intentStatus: db.prepare(`UPDATE intents SET status = ? WHERE intent_id = ?`),
       intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ? WHERE intent_id = ?`),
       intentsPage: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND status = ? AND intent_id > ? ORDER BY intent_id LIMIT ?`),
+      securityEvent: db.prepare(
+        `INSERT OR IGNORE INTO security_events VALUES (@position, @findingId, @tenantId, @signal, @severity, @agentId, @jti,
+           @missionId, @detail, @evidence, @action, @revoke, @raised, @raisedAt, 'open', NULL)`,
+      ),
+      securityEventResolved: db.prepare(`UPDATE security_events SET status = 'resolved', resolution = ? WHERE finding_id = ?`),
+      securityEventById: db.prepare(`SELECT * FROM security_events WHERE tenant_id = ? AND finding_id = ?`),
       dueIntents: db.prepare(`SELECT intent_id, tenant_id FROM intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     };
   }
@@ -166,6 +188,14 @@ export class SqliteReadModels {
       case 'IntentExpired':
         this.sql.intentStatus.run('expired', d.intentId);
         break;
+      case 'SecurityEventRaised': {
+        const finding = toSecurityEvent(event);
+        this.sql.securityEvent.run({ ...finding, evidence: JSON.stringify(finding.evidence), revoke: finding.revoke ? 1 : 0, raised: finding.raised ? 1 : 0 });
+        break;
+      }
+      case 'SecurityEventResolved':
+        this.sql.securityEventResolved.run(JSON.stringify({ note: d.note, by: event.actor.id, at: d.at }), d.findingId);
+        break;
     }
   }
 
@@ -201,6 +231,23 @@ export class SqliteReadModels {
     return (this.sql.dueIntents.all(now, limit) as any[]).map((r) => ({ intentId: r.intent_id, tenantId: r.tenant_id }));
   }
 
+  securityEvents(query: SecurityEventQuery): SecurityEventSummary[] {
+    const where = ['tenant_id = @tenantId', 'position > @afterPosition'];
+    const params: Record<string, unknown> = { tenantId: query.tenantId, afterPosition: query.afterPosition, limit: query.limit };
+    for (const [column, key] of [['signal', 'signal'], ['severity', 'severity'], ['agent_id', 'agentId'], ['jti', 'jti'], ['status', 'status']] as const) {
+      if (query[key] === undefined) continue;
+      where.push(`${column} = @${key}`);
+      params[key] = query[key];
+    }
+    const rows = this.db.prepare(`SELECT * FROM security_events WHERE ${where.join(' AND ')} ORDER BY position LIMIT @limit`).all(params) as any[];
+    return rows.map(securityEventRow);
+  }
+
+  securityEvent(tenantId: string, findingId: string): SecurityEventSummary | null {
+    const row = this.sql.securityEventById.get(tenantId, findingId);
+    return row ? securityEventRow(row) : null;
+  }
+
   audit(query: AuditQuery): AuditEntry[] {
     const where = ['tenant_id = @tenantId', 'position > @afterPosition'];
     const params: Record<string, unknown> = { tenantId: query.tenantId, afterPosition: query.afterPosition, limit: query.limit };
@@ -227,4 +274,13 @@ export class SqliteReadModels {
       outcome: r.outcome, code: r.code,
     }));
   }
+}
+
+function securityEventRow(r: any): SecurityEventSummary {
+  return {
+    position: r.position, findingId: r.finding_id, tenantId: r.tenant_id, signal: r.signal, severity: r.severity,
+    agentId: r.agent_id, jti: r.jti, missionId: r.mission_id, detail: r.detail, evidence: JSON.parse(r.evidence),
+    action: r.action, revoke: r.revoke === 1, raised: r.raised === 1, raisedAt: r.raised_at, status: r.status,
+    resolution: r.resolution ? JSON.parse(r.resolution) : null,
+  };
 }

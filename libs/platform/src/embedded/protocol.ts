@@ -1,6 +1,6 @@
 import { DomainError, NewEvent } from '@mandate/core';
 import { DuplicateEventId, ExpectedVersion, WrongExpectedVersion } from '@mandate/event-store';
-import { Revocation } from '@mandate/read-models';
+import { Revocation, SecurityEventSummary } from '@mandate/read-models';
 
 /** Messages between the main thread and the storage worker. */
 export interface AppendItem {
@@ -26,11 +26,13 @@ export type QueryMethod =
   | 'agents'
   | 'audit'
   | 'intents'
-  | 'dueIntents';
+  | 'dueIntents'
+  | 'securityEvents'
+  | 'securityEvent';
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }
-  | { kind: 'commit'; head: number; revocations: Revocation[] }
+  | { kind: 'commit'; head: number; revocations: Revocation[]; findings: SecurityEventSummary[] }
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: WireError };
 

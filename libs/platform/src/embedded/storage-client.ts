@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
 import { AppendResult, BatchHandler, ChainedEvent, EventStore, ExpectedVersion, follow, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, IntentSummary, ReadModels, Revocation } from '@mandate/read-models';
+import { AgentSummary, AuditQuery, IntentSummary, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
 
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
@@ -31,6 +31,7 @@ export class EmbeddedStorage {
   private headWaiters: Array<{ position: number; wake(): void }> = [];
   private commitWaiters: Array<() => void> = [];
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
+  private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private closing = false;
   readonly store: EventStore;
   readonly readModels: ReadModels;
@@ -59,6 +60,7 @@ export class EmbeddedStorage {
           case 'commit':
             this.advance(message.head);
             if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
+            if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
             return;
           case 'reply': {
             const waiting = this.pending.get(message.id);
@@ -166,6 +168,11 @@ export class EmbeddedStorage {
     return () => this.revocationListeners.delete(listener);
   }
 
+  onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
+    this.findingListeners.add(listener);
+    return () => this.findingListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     while (this.appendQueue.length > 0 || this.appendScheduled) await new Promise((r) => setImmediate(r));
@@ -267,5 +274,17 @@ class WorkerReadModels implements ReadModels {
 
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>> {
     return this.storage.query('dueIntents', now, limit);
+  }
+
+  securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]> {
+    return this.storage.query('securityEvents', query);
+  }
+
+  securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null> {
+    return this.storage.query('securityEvent', tenantId, findingId);
+  }
+
+  onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
+    return this.storage.onSecurityEvents(listener);
   }
 }

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { SqliteEventStore } from '@mandate/event-store';
-import { SqliteReadModels, toRevocation } from '@mandate/read-models';
+import { SqliteReadModels, toRevocation, toSecurityEvent } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
 /**
@@ -17,7 +17,8 @@ const post = (message: Message) => port.postMessage(message);
 
 store.onCommit((events, head) => {
   const revocations = events.filter((e) => e.type === 'PassportRevoked').map(toRevocation);
-  post({ kind: 'commit', head, revocations });
+  const findings = events.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent);
+  post({ kind: 'commit', head, revocations, findings });
 });
 
 const queries = {
@@ -30,6 +31,8 @@ const queries = {
   audit: (query: Parameters<SqliteReadModels['audit']>[0]) => readModels.audit(query),
   intents: (tenantId: string, status: string, after: string, limit: number) => readModels.intents(tenantId, status, after, limit),
   dueIntents: (now: string, limit: number) => readModels.dueIntents(now, limit),
+  securityEvents: (query: Parameters<SqliteReadModels['securityEvents']>[0]) => readModels.securityEvents(query),
+  securityEvent: (tenantId: string, findingId: string) => readModels.securityEvent(tenantId, findingId),
 } as const;
 
 port.on('message', async (request: Request) => {

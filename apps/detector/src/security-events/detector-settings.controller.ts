@@ -1,0 +1,76 @@
+import { randomUUID } from 'crypto';
+import { Body, Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { Clock, DomainError } from '@mandate/core';
+import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream, replayReport, SignalAction } from '@mandate/detectors';
+import { EventStore } from '@mandate/event-store';
+import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, Principal } from '@mandate/platform';
+
+const ACTIONS = ['observe', 'flag', 'revoke'];
+
+class BurstDto {
+  @IsInt() @Min(1) @Max(100_000) max_uses: number;
+  @IsInt() @Min(1) @Max(86_400) window_seconds: number;
+}
+
+class ActionsDto {
+  @IsIn(ACTIONS) scope_drift: SignalAction;
+  @IsIn(ACTIONS) post_checkout_access: SignalAction;
+  @IsIn(ACTIONS) credential_burst: SignalAction;
+  @IsIn(ACTIONS) checkpoint_silence: SignalAction;
+  @IsIn(ACTIONS) intent_mismatch: SignalAction;
+}
+
+class SettingsDto {
+  @IsObject() @ValidateNested() @Type(() => BurstDto) burst: BurstDto;
+  @IsObject() @ValidateNested() @Type(() => ActionsDto) actions: ActionsDto;
+  @IsOptional() @IsBoolean() revoke_on_warning?: boolean;
+}
+
+const view = (s: DetectorSettings) => ({
+  burst: { max_uses: s.burst.maxUses, window_seconds: s.burst.windowSeconds },
+  actions: s.actions,
+  revoke_on_warning: s.revokeOnWarning,
+});
+
+/** Per-tenant detector settings: thresholds, and per signal observe | flag | revoke. Changing them is an event. */
+@Controller()
+export class DetectorSettingsController {
+  constructor(
+    private readonly repository: AggregateRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('v1/detectors/settings')
+  @Allow('admin', 'operator', 'auditor')
+  async get(@CurrentPrincipal() principal: Principal) {
+    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
+    return view((await this.repository.load(detectorSettingsDecider, detectorSettingsStream(principal.tenantId))).state);
+  }
+
+  @Put('v1/detectors/settings')
+  @Allow('admin')
+  async put(@Body() body: SettingsDto, @CurrentPrincipal() principal: Principal) {
+    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
+    const settings: DetectorSettings = {
+      burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
+      actions: { ...body.actions },
+      revokeOnWarning: body.revoke_on_warning ?? false,
+    };
+    const now = this.clock.now().toISOString();
+    const { state, position } = await this.repository.execute(detectorSettingsDecider, detectorSettingsStream(principal.tenantId), { type: 'ChangeDetectorSettings', settings }, {
+      tenantId: principal.tenantId, actor: principal.actor, now, correlationId: randomUUID(),
+    });
+    return { ...view(state), position };
+  }
+
+  /** Rebuilds every detector from the start of history and compares with the live findings and revocations. */
+  @Post('v1/admin/replay')
+  @HttpCode(200)
+  @Allow('instance_admin')
+  replay() {
+    return replayReport((after, limit) => this.store.readAll(after, limit));
+  }
+}
