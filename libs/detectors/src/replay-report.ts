@@ -7,7 +7,8 @@ export interface ReplayReport {
   findings: { live: number; replayed: number };
   revocations: { live: number; replayed: number };
   differences: ReplayDifference[];
-  revocation_differences: Array<{ findingId: string; kind: 'revoked_live_only' | 'revoked_in_replay_only' }>;
+  /** A revoke command (a finding with revoke) that no revocation of its passport followed, or a detector revocation no finding asked for. */
+  revocation_differences: Array<{ findingId: string; kind: 'not_applied' | 'unexplained' }>;
   identical: boolean;
   duration_ms: number;
   events_per_second: number;
@@ -22,8 +23,10 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
   const state = initialDetectorState();
   const live: RecordedEvent[] = [];
   const replayed: Array<{ id: string; data: unknown }> = [];
-  const revokedLive = new Set<string>();
   const revokedReplayed = new Set<string>();
+  /** The last position at which each mission's passport was revoked, by anyone. */
+  const missionRevokedAt = new Map<string, number>();
+  const detectorRevocations: RecordedEvent[] = [];
   let events = 0;
   for (let after = 0; ; ) {
     const page = await readPage(after, 5000);
@@ -31,7 +34,10 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
     for (const event of page) {
       events++;
       if (event.type === 'SecurityEventRaised') live.push(event);
-      if (event.type === 'PassportRevoked' && event.actor.kind === 'detector' && event.causationId) revokedLive.add(event.causationId);
+      if (event.type === 'PassportRevoked') {
+        missionRevokedAt.set((event.data as { missionId: string }).missionId, event.position);
+        if (event.actor.kind === 'detector') detectorRevocations.push(event);
+      }
       detect(state, event).forEach((finding, index) => {
         const id = findingId(finding, index);
         replayed.push({ id, data: findingData(finding) });
@@ -41,16 +47,22 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
     after = page[page.length - 1].position;
   }
   const differences = compareFindings(live, replayed);
-  // A replayed revoke that found the passport already revoked live (a race with an operator) changes nothing.
+  // The commands are the findings with revoke (compared above); each must have taken effect: the passport revoked at
+  // or after the finding. A command that found it already revoked changed nothing, and that is the same outcome.
+  const liveRevokes = live.filter((e) => (e.data as { revoke: boolean }).revoke);
   const revocationDifferences = [
-    ...[...revokedLive].filter((id) => !revokedReplayed.has(id)).map((findingId) => ({ findingId, kind: 'revoked_live_only' as const })),
-    ...[...revokedReplayed].filter((id) => !revokedLive.has(id)).map((findingId) => ({ findingId, kind: 'revoked_in_replay_only' as const })),
+    ...liveRevokes
+      .filter((e) => !((missionRevokedAt.get((e.data as { missionId: string }).missionId) ?? 0) > e.position))
+      .map((e) => ({ findingId: e.id, kind: 'not_applied' as const })),
+    ...detectorRevocations
+      .filter((r) => !r.causationId || !revokedReplayed.has(r.causationId))
+      .map((r) => ({ findingId: r.causationId ?? r.id, kind: 'unexplained' as const })),
   ];
   const duration = performance.now() - started;
   return {
     events,
     findings: { live: live.length, replayed: replayed.length },
-    revocations: { live: revokedLive.size, replayed: revokedReplayed.size },
+    revocations: { live: liveRevokes.length, replayed: revokedReplayed.size },
     differences,
     revocation_differences: revocationDifferences,
     identical: differences.length === 0 && revocationDifferences.length === 0,
