@@ -24,7 +24,7 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
   const live: RecordedEvent[] = [];
   const replayed: Array<{ id: string; data: unknown }> = [];
   const revokedReplayed = new Set<string>();
-  /** The last position at which each mission's passport was revoked, by anyone. */
+  /** The position at which each mission's passport was revoked, by anyone. */
   const missionRevokedAt = new Map<string, number>();
   const detectorRevocations: RecordedEvent[] = [];
   let events = 0;
@@ -47,12 +47,13 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
     after = page[page.length - 1].position;
   }
   const differences = compareFindings(live, replayed);
-  // The commands are the findings with revoke (compared above); each must have taken effect: the passport revoked at
-  // or after the finding. A command that found it already revoked changed nothing, and that is the same outcome.
+  // The commands are the findings with revoke (compared above); each must have taken effect: its passport is revoked.
+  // A finding can land after the revocation an earlier finding of the same batch caused (the detector sees that
+  // revocation only when it reaches it in the stream); its command was then a no-op, which is the same outcome.
   const liveRevokes = live.filter((e) => (e.data as { revoke: boolean }).revoke);
   const revocationDifferences = [
     ...liveRevokes
-      .filter((e) => !((missionRevokedAt.get((e.data as { missionId: string }).missionId) ?? 0) > e.position))
+      .filter((e) => !missionRevokedAt.has((e.data as { missionId: string }).missionId))
       .map((e) => ({ findingId: e.id, kind: 'not_applied' as const })),
     ...detectorRevocations
       .filter((r) => !r.causationId || !revokedReplayed.has(r.causationId))
