@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+'use strict';
+// The mandate command. `mandate replay` rebuilds every detector from the start of history into fresh state and
+// compares with what was recorded live: findings and the revocations detectors caused. Exit 0 only when identical.
+const path = require('path');
+const fs = require('fs');
+
+const USAGE = `usage:
+  mandate replay [--data-dir DIR]        offline, on a stopped server's data directory (default ./data or MANDATE_DATA_DIR)
+  mandate replay --url URL               online, through a running server (MANDATE_ADMIN_KEY holds the instance admin key)`;
+
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
+
+async function replayOffline(dataDir) {
+  const dist = path.join(__dirname, '..', 'dist');
+  if (!fs.existsSync(path.join(dist, 'libs'))) fail('dist/ is missing: run "npm run build" first');
+  const file = path.join(dataDir, 'events.db');
+  if (!fs.existsSync(file)) fail(`no event store at ${file}`);
+  const { SqliteEventStore } = require(path.join(dist, 'libs', 'event-store', 'src'));
+  const { replayReport } = require(path.join(dist, 'libs', 'detectors', 'src'));
+  let store;
+  try {
+    store = new SqliteEventStore({ file });
+    return await replayReport((after, limit) => store.readAll(after, limit));
+  } catch (error) {
+    if (/locked|busy/i.test(String(error))) fail(`${file} is in use by a running Mandate: stop it, or use --url`);
+    throw error;
+  } finally {
+    if (store) await store.close();
+  }
+}
+
+async function replayOnline(url) {
+  const key = process.env.MANDATE_ADMIN_KEY;
+  if (!key) fail('set MANDATE_ADMIN_KEY to the instance admin key');
+  const res = await fetch(`${url.replace(/\/$/, '')}/v1/admin/replay`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+  const body = await res.json();
+  if (res.status !== 200) fail(`replay failed: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (command !== 'replay') fail(USAGE);
+  const option = (name) => {
+    const i = rest.indexOf(name);
+    return i === -1 ? undefined : rest[i + 1];
+  };
+  const url = option('--url');
+  const report = url ? await replayOnline(url) : await replayOffline(path.resolve(option('--data-dir') || process.env.MANDATE_DATA_DIR || './data'));
+  console.log(JSON.stringify(report, null, 2));
+  console.error(
+    report.identical
+      ? `identical: ${report.events} events, ${report.findings.live} findings, ${report.revocations.live} revocation commands (${report.events_per_second} events/s)`
+      : `DIFFERENT: ${report.differences.length} finding differences, ${report.revocation_differences.length} revocation differences`,
+  );
+  process.exit(report.identical ? 0 : 1);
+}
+
+main(process.argv.slice(2)).catch((error) => fail(String((error && error.stack) || error)));
