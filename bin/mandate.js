@@ -21,10 +21,14 @@ async function replayOffline(dataDir) {
   if (!fs.existsSync(file)) fail(`no event store at ${file}`);
   const { SqliteEventStore } = require(path.join(dist, 'libs', 'event-store', 'src'));
   const { replayReport } = require(path.join(dist, 'libs', 'detectors', 'src'));
+  const { compareReadModelsWithRebuild } = require(path.join(dist, 'libs', 'read-models', 'src'));
   let store;
   try {
     store = new SqliteEventStore({ file });
-    return await replayReport((after, limit) => store.readAll(after, limit));
+    const detectors = await replayReport((after, limit) => store.readAll(after, limit));
+    const scratch = path.join(dataDir, `read-models-rebuild-${process.pid}.db`);
+    const differences = compareReadModelsWithRebuild(store.db, (after, limit) => store.readAllSync(after, limit), scratch);
+    return { ...detectors, read_models: { differences }, identical: detectors.identical && differences.length === 0 };
   } catch (error) {
     if (/locked|busy/i.test(String(error))) fail(`${file} is in use by a running Mandate: stop it, or use --url`);
     throw error;
@@ -55,7 +59,7 @@ async function main(argv) {
   console.error(
     report.identical
       ? `identical: ${report.events} events, ${report.findings.live} findings, ${report.revocations.live} revocation commands (${report.events_per_second} events/s)`
-      : `DIFFERENT: ${report.differences.length} finding differences, ${report.revocation_differences.length} revocation differences`,
+      : `DIFFERENT: ${report.differences.length} finding differences, ${report.revocation_differences.length} revocation differences, ${report.read_models.differences.length} read-model tables`,
   );
   process.exit(report.identical ? 0 : 1);
 }

@@ -23,7 +23,18 @@ describe('mandate replay (the CLI)', () => {
 
     const identical = replay(server.dataDir);
     expect(identical.status).toBe(0);
-    expect(JSON.parse(identical.stdout)).toMatchObject({ identical: true, findings: { live: 1, replayed: 1 }, revocations: { live: 1, replayed: 1 } });
+    expect(JSON.parse(identical.stdout)).toMatchObject({ identical: true, findings: { live: 1, replayed: 1 }, revocations: { live: 1, replayed: 1 }, read_models: { differences: [] } });
+
+    // A read model that no longer matches its history: one agent's name changed in place.
+    const tampered = new SqliteEventStore({ file: path.join(server.dataDir, 'events.db') });
+    tampered.db.prepare(`UPDATE agents SET name = 'renamed behind the log' WHERE tenant_id = ?`).run(acme.tenantId);
+    await tampered.close();
+    const readModelsDiffer = replay(server.dataDir);
+    expect(readModelsDiffer.status).toBe(1);
+    expect(JSON.parse(readModelsDiffer.stdout).read_models.differences).toEqual([{ table: 'agents', liveOnly: 1, rebuiltOnly: 1 }]);
+    const repaired = new SqliteEventStore({ file: path.join(server.dataDir, 'events.db') });
+    repaired.db.prepare(`UPDATE agents SET name = 'support-bot' WHERE tenant_id = ?`).run(acme.tenantId);
+    await repaired.close();
 
     // A finding nobody's history raised: what a tampered or buggy detector would leave behind.
     const store = new SqliteEventStore({ file: path.join(server.dataDir, 'events.db') });

@@ -10,3 +10,4 @@ export * from './bootstrap';
 export * from './ops.controller';
 export * from './passport-use';
 export * from './sse';
+export * from './embedded/storage-client';

@@ -5,7 +5,7 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested 
 import { Clock, DomainError } from '@mandate/core';
 import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream, replayReport, SignalAction } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
-import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, Principal } from '@mandate/platform';
+import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EmbeddedStorage, EVENT_STORE, Principal } from '@mandate/platform';
 
 const ACTIONS = ['observe', 'flag', 'revoke'];
 
@@ -41,6 +41,7 @@ export class DetectorSettingsController {
     private readonly repository: AggregateRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly storage: EmbeddedStorage,
   ) {}
 
   @Get('v1/detectors/settings')
@@ -66,11 +67,16 @@ export class DetectorSettingsController {
     return { ...view(state), position };
   }
 
-  /** Rebuilds every detector from the start of history and compares with the live findings and revocations. */
+  /**
+   * Rebuilds every detector and every read model from the start of history into fresh state and compares with the
+   * live ones: findings, the revocations detectors caused, and each read-model table row by row.
+   */
   @Post('v1/admin/replay')
   @HttpCode(200)
   @Allow('instance_admin')
-  replay() {
-    return replayReport((after, limit) => this.store.readAll(after, limit));
+  async replay() {
+    const detectors = await replayReport((after, limit) => this.store.readAll(after, limit));
+    const readModelDifferences = await this.storage.compareReadModels();
+    return { ...detectors, read_models: { differences: readModelDifferences }, identical: detectors.identical && readModelDifferences.length === 0 };
   }
 }

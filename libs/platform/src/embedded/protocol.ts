@@ -28,7 +28,8 @@ export type QueryMethod =
   | 'intents'
   | 'dueIntents'
   | 'securityEvents'
-  | 'securityEvent';
+  | 'securityEvent'
+  | 'compareReadModels';
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }

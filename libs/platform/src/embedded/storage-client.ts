@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
 import { AppendResult, BatchHandler, ChainedEvent, EventStore, ExpectedVersion, follow, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, IntentSummary, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
+import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
 
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
@@ -145,6 +145,11 @@ export class EmbeddedStorage {
 
   headPosition(): number {
     return this.head;
+  }
+
+  /** Rebuilds the read models from the events and lists the tables where they differ from the live ones. */
+  compareReadModels(): Promise<ReadModelDifference[]> {
+    return this.query('compareReadModels');
   }
 
   nextCommit(): Promise<void> {

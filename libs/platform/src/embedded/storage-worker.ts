@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { SqliteEventStore } from '@mandate/event-store';
-import { SqliteReadModels, toRevocation, toSecurityEvent } from '@mandate/read-models';
+import { compareReadModelsWithRebuild, SqliteReadModels, toRevocation, toSecurityEvent } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
 /**
@@ -33,6 +33,9 @@ const queries = {
   dueIntents: (now: string, limit: number) => readModels.dueIntents(now, limit),
   securityEvents: (query: Parameters<SqliteReadModels['securityEvents']>[0]) => readModels.securityEvents(query),
   securityEvent: (tenantId: string, findingId: string) => readModels.securityEvent(tenantId, findingId),
+  // Runs between appends (this thread does both), so the live tables hold exactly the history it rebuilds from.
+  compareReadModels: () =>
+    compareReadModelsWithRebuild(store.db, (after, limit) => store.readAllSync(after, limit), path.join(workerData.dataDir as string, `read-models-rebuild-${process.pid}.db`)),
 } as const;
 
 port.on('message', async (request: Request) => {
