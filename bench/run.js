@@ -9,7 +9,8 @@
 //                                 where the time goes; profiled figures are slower than unprofiled ones.
 //
 // Expects a build in dist/ (`npm run bench` builds first). Starts the server as a child process on a free port with a
-// fresh data dir, drives load from a separate forked process (autocannon), and writes
+// fresh data dir, drives load from a separate forked process (autocannon), runs the server-less detector measurements
+// (throughput, replay from SQLite, memory) in forked processes of their own (bench/detector-worker.js), and writes
 // bench/results/<timestamp>.json and bench/results/latest.json.
 
 const { fork, spawn, execFileSync } = require('child_process');
@@ -65,6 +66,11 @@ const PARAMS = OPTS.quick
       revocation_under_load: { load_duration_s: 5, iterations: 20 },
       intents: { agents: 32, named_intent: 'stripe:refunds:create' },
       intent_decision: { warmup_iterations: 5, iterations: 30, head_start_ms: 20, wait_seconds: 30, wait_timeout_ms: 5000, max_missed: 5, named_intent: 'stripe:refunds:manual' },
+      detector_throughput: { history: { missions: 1000 }, passes: 3 },
+      detector_replay: { history: { missions: 1000 }, passes: 2 },
+      detector_revocation: { warmup_iterations: 5, iterations: 30, agents: 4, wait_timeout_ms: 5000 },
+      detector_memory: { missions: 100_000, tenants: 4, agents_per_tenant: 8, calls_per_mission: 2, settle_ms: 2000 },
+      admin_replay: { timeout_ms: 180_000 },
       settle_timeout_ms: 60_000,
     }
   : {
@@ -80,6 +86,11 @@ const PARAMS = OPTS.quick
       revocation_under_load: { load_duration_s: 12, iterations: 100 },
       intents: { agents: 32, named_intent: 'stripe:refunds:create' },
       intent_decision: { warmup_iterations: 10, iterations: 200, head_start_ms: 20, wait_seconds: 30, wait_timeout_ms: 5000, max_missed: 5, named_intent: 'stripe:refunds:manual' },
+      detector_throughput: { history: { missions: 2000 }, passes: 5 },
+      detector_replay: { history: { missions: 2000 }, passes: 3 },
+      detector_revocation: { warmup_iterations: 10, iterations: 200, agents: 4, wait_timeout_ms: 5000 },
+      detector_memory: { missions: 100_000, tenants: 4, agents_per_tenant: 8, calls_per_mission: 2, settle_ms: 2000 },
+      admin_replay: { timeout_ms: 300_000 },
       settle_timeout_ms: 90_000,
     };
 PARAMS.revocation_under_load.enabled = OPTS.revocationUnderLoad;
@@ -90,7 +101,13 @@ const TARGETS = {
   batch_calls_per_s: 50_000,
   revocation_p99_ms: 50,
   intent_decision_p99_ms: 50,
+  detector_revocation_p99_ms: 50,
+  replay_events_per_s: 100_000,
+  memory_100k_missions_rss_mb: 300,
 };
+
+/** The call scenario 8's enforced agents make with a passport whose mission names only slack. */
+const OFFENDING_CALL = { service: 'github', action: 'repos.delete', target: 'acme/bench', outcome: 'success' };
 
 /** The intents policy of the bench's intents tenant: one named intent is auto-approved, everything else waits for a person. */
 const INTENT_POLICY = {
@@ -149,9 +166,9 @@ process.on('unhandledRejection', (error) => {
 });
 
 /** Forks a bench worker, hands it one job, resolves with its answer; kills it if it overruns. */
-function runWorker(script, job, timeoutMs, { nice = 0 } = {}) {
+function runWorker(script, job, timeoutMs, { nice = 0, execArgv } = {}) {
   return new Promise((resolve, reject) => {
-    const child = track(fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const child = track(fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(execArgv ? { execArgv } : {}) }));
     if (nice) {
       try {
         os.setPriority(child.pid, nice);
@@ -342,8 +359,8 @@ async function createTenant(server, name) {
   return { tenantId: tenant.tenant_id, key: tenant.admin_key.key };
 }
 
-async function createAgent(server, key, name) {
-  const agent = await expectStatus(201, server.port, 'POST', '/v1/agents', { token: key, body: { name, accountability_mode: 'logged' } });
+async function createAgent(server, key, name, mode = 'logged') {
+  const agent = await expectStatus(201, server.port, 'POST', '/v1/agents', { token: key, body: { name, accountability_mode: mode } });
   return agent.id;
 }
 
@@ -509,6 +526,7 @@ class RevocationSubscriber {
     this.port = port;
     this.key = key;
     this.arrivals = new Map();
+    this.reasons = new Map();
     this.waiters = new Map();
     this.frames = 0;
     this.keepalives = 0;
@@ -580,8 +598,11 @@ class RevocationSubscriber {
     if (fields.event !== 'revocation') return;
     this.frames++;
     try {
-      const { jti } = JSON.parse(data);
-      if (!this.arrivals.has(jti)) this.arrivals.set(jti, at);
+      const { jti, reason } = JSON.parse(data);
+      if (!this.arrivals.has(jti)) {
+        this.arrivals.set(jti, at);
+        this.reasons.set(jti, reason);
+      }
       const wake = this.waiters.get(jti);
       if (wake) {
         this.waiters.delete(jti);
@@ -834,6 +855,226 @@ async function scenarioIntentDecision(server, fixture) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Detector scenarios
+
+async function scenarioDetectorThroughput() {
+  const p = PARAMS.detector_throughput;
+  console.log(`\n[6] detector throughput (in a process of its own, no server)`);
+  process.stdout.write(`  history of ${p.history.missions} missions, warm-up pass, ${p.passes} measured passes`);
+  const r = await runWorker('detector-worker.js', { kind: 'throughput', history: p.history, passes: p.passes }, 300_000);
+  process.stdout.write(`: ${fmt(r.events_per_s, 0)} events/s, ${r.findings} findings\n`);
+  return {
+    description:
+      'every detector (detect()) over a generated history of missions in mixed modes, read back through JSON as from the ' +
+      'store; one warm-up pass, then measured passes each from a fresh state; events/s of the median pass',
+    ...r,
+  };
+}
+
+async function scenarioDetectorReplay() {
+  const p = PARAMS.detector_replay;
+  console.log(`\n[7] replay speed: replayReport over a SqliteEventStore file (in a process of its own, no server)`);
+  process.stdout.write(`  history of ${p.history.missions} missions written to a fresh store, cold run, ${p.passes} measured runs`);
+  const r = await runWorker('detector-worker.js', { kind: 'replay', history: p.history, passes: p.passes }, 600_000);
+  process.stdout.write(`: ${fmt(r.events_per_s, 0)} events/s (cold ${fmt(r.cold_events_per_s, 0)}), identical ${r.report.identical}\n`);
+  return {
+    description:
+      'the generated history (with the findings and detector revocations the live runner would have recorded) appended ' +
+      'to a fresh SqliteEventStore, store closed and reopened, then replayReport((after, limit) => store.readAll(after, limit)): ' +
+      'events/s including the reads from SQLite; median of the measured runs',
+    ...r,
+  };
+}
+
+async function scenarioDetectorMemory() {
+  const p = PARAMS.detector_memory;
+  console.log(`\n[9] resident memory with ${fmt(p.missions, 0)} active missions (in a process of its own, node --expose-gc)`);
+  process.stdout.write(`  ${fmt(p.missions, 0)} PassportIssued + ${p.calls_per_mission} tool calls each through detect()`);
+  const r = await runWorker('detector-worker.js', { kind: 'memory', ...p }, 300_000, { execArgv: ['--expose-gc'] });
+  process.stdout.write(`: RSS ${fmt(r.rss_mb, 1)} MB, heap used ${fmt(r.heap_used_mb, 1)} MB\n`);
+  return {
+    description:
+      `a process that only holds the detector state: ${p.missions} open missions (distinct, ${p.tenants} tenants x ` +
+      `${p.agents_per_tenant} agents), each issued and then using its passport ${p.calls_per_mission} times; every event ` +
+      'passes through JSON as when read from the store and is dropped after detect(); RSS and heap after forced GC',
+    ...r,
+  };
+}
+
+/** Resident set of the server from /proc (Linux); null elsewhere. */
+function serverMemory(server) {
+  try {
+    const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+    const kb = (name) => {
+      const m = status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'));
+      return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : null;
+    };
+    return { rss_mb: kb('VmRSS'), peak_rss_mb: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** The enforced agents of scenario 8, on a tenant of their own (default detector settings: scope_drift revokes). */
+async function createDetectorFixture(server) {
+  const tenant = await createTenant(server, 'bench-detectors');
+  const settings = await expectStatus(200, server.port, 'GET', '/v1/detectors/settings', { token: tenant.key });
+  if (settings.actions.scope_drift !== 'revoke') throw new Error(`a new tenant's scope_drift action is ${settings.actions.scope_drift}, not revoke`);
+  const agents = [];
+  for (let i = 0; i < PARAMS.detector_revocation.agents; i++) agents.push(await createAgent(server, tenant.key, `bench-enforced-${i}`, 'enforced'));
+  return { key: tenant.key, agents };
+}
+
+/**
+ * One offence: issue an enforced passport for slack; t0; log a github call with it; as soon as that answers, verify
+ * until inactive; wait for the SSE frame. Then, untimed, ask the security-events API for the finding.
+ */
+async function offendOnce(server, fixture, subscriber, round) {
+  const timeout = PARAMS.detector_revocation.wait_timeout_ms;
+  const passport = await issuePassport(server, fixture.key, fixture.agents[round % fixture.agents.length], ['slack']);
+  const t0 = performance.now();
+  const action = await request(server.port, 'POST', `/v1/passports/${passport.jti}/actions`, { token: passport.token, body: OFFENDING_CALL });
+  if (action.status !== 201) throw new Error(`the offending call answered ${action.status}: ${JSON.stringify(action.body).slice(0, 500)}`);
+  const actionMs = action.at - t0;
+  let retries = 0;
+  let verifyMs = null;
+  let firstVerifyMs = null;
+  let verifyReason = null;
+  let inactiveVerifyMs = null;
+  for (;;) {
+    const v = await request(server.port, 'POST', '/v1/passports/verify', { body: { token: passport.token } });
+    if (v.status !== 200) throw new Error(`verify answered ${v.status}: ${JSON.stringify(v.body)}`);
+    if (firstVerifyMs === null) firstVerifyMs = v.ms;
+    if (v.body.active === false) {
+      verifyMs = v.at - t0;
+      verifyReason = v.body.reason;
+      inactiveVerifyMs = v.ms;
+      break;
+    }
+    if (performance.now() > t0 + timeout) break;
+    retries++;
+  }
+  const arrivedAt = await subscriber.arrival(passport.jti, Math.max(0, t0 + timeout - performance.now()));
+  const sseReason = arrivedAt === null ? null : subscriber.reasons.get(passport.jti);
+  // Read-your-writes on the findings API: once the detectors have handled the call, its finding is listed.
+  const listed = await request(server.port, 'GET', `/v1/security-events?jti=${passport.jti}&wait_for_position=${action.body.position}`, { token: fixture.key, timeoutMs: 15_000 });
+  const finding = listed.status === 200 ? listed.body.security_events.find((f) => f.signal === 'scope_drift') : undefined;
+  return {
+    actionMs,
+    verifyMs,
+    firstVerifyMs,
+    inactiveVerifyMs,
+    sseMs: arrivedAt === null ? null : arrivedAt - t0,
+    // The SSE frame may arrive before the verify loop ends (it is measured from the same t0 either way).
+    sseBeforeVerify: arrivedAt !== null && verifyMs !== null && arrivedAt - t0 < verifyMs,
+    retries,
+    verifyReason,
+    sseReason,
+    sseReasonOk: typeof sseReason === 'string' && sseReason.startsWith('detector scope_drift'),
+    listedStatus: listed.status,
+    findingListed: Boolean(finding),
+    findingRevoked: Boolean(finding && finding.revoked),
+  };
+}
+
+async function scenarioDetectorRevocation(server, fixture, subscriber) {
+  const p = PARAMS.detector_revocation;
+  console.log('\n[8] offending call -> detector revocation (idle server, sequential)');
+  process.stdout.write(`  warm-up ${p.warmup_iterations}, measuring ${p.iterations}`);
+  for (let i = 0; i < p.warmup_iterations; i++) await offendOnce(server, fixture, subscriber, i);
+  const rounds = [];
+  for (let i = 0; i < p.iterations; i++) rounds.push(await offendOnce(server, fixture, subscriber, p.warmup_iterations + i));
+  const sse = rounds.map((r) => r.sseMs).filter((v) => v !== null);
+  const verify = rounds.map((r) => r.verifyMs).filter((v) => v !== null);
+  const retries = rounds.map((r) => r.retries);
+  const count = (list) => list.reduce((acc, v) => ((acc[v ?? 'none'] = (acc[v ?? 'none'] || 0) + 1), acc), {});
+  const figures = {
+    description:
+      `issue an enforced passport (services [slack]); t0; POST /v1/passports/{jti}/actions ${JSON.stringify(OFFENDING_CALL)}; ` +
+      '(a) t0 -> the SSE revocation frame for the jti (reason "detector scope_drift: ..."); (b) t0 -> first verify answering ' +
+      'active:false, polled as soon as the call has answered; then, untimed, GET /v1/security-events?jti=&wait_for_position=',
+    iterations: rounds.length,
+    agents: fixture.agents.length,
+    sse_ms: summarize(sse),
+    verify_ms: summarize(verify),
+    action_response_ms: summarize(rounds.map((r) => r.actionMs)),
+    verify_response_ms: summarize(rounds.map((r) => r.firstVerifyMs).filter((v) => v !== null)),
+    // The round trip of the verify call that answered active:false (the first one also records PassportUseRefused).
+    inactive_verify_response_ms: summarize(rounds.map((r) => r.inactiveVerifyMs).filter((v) => v !== null)),
+    sse_missed: rounds.length - sse.length,
+    verify_never_inactive: rounds.length - verify.length,
+    verify_retries_total: retries.reduce((a, b) => a + b, 0),
+    verify_retries_max: retries.length ? Math.max(...retries) : 0,
+    verify_iterations_needing_retry: retries.filter((r) => r > 0).length,
+    verify_reasons: count(rounds.map((r) => r.verifyReason)),
+    sse_reason_not_scope_drift: rounds.filter((r) => r.sseMs !== null && !r.sseReasonOk).length,
+    sse_reason_examples: [...new Set(rounds.map((r) => r.sseReason))].slice(0, 3),
+    sse_before_verify: rounds.filter((r) => r.sseBeforeVerify).length,
+    security_events_status: count(rounds.map((r) => r.listedStatus)),
+    finding_not_listed: rounds.filter((r) => !r.findingListed).length,
+    finding_listed_not_revoked: rounds.filter((r) => r.findingListed && !r.findingRevoked).length,
+    sse_frames_seen: subscriber.frames,
+    server_memory_after: serverMemory(server),
+  };
+  process.stdout.write(`: SSE p99 ${fmt(figures.sse_ms.p99, 2)} ms, verify p99 ${fmt(figures.verify_ms.p99, 2)} ms, missed ${figures.sse_missed}\n`);
+  return figures;
+}
+
+/** POST /v1/admin/replay on the bench server, over everything the run has written. */
+async function scenarioAdminReplay(server) {
+  console.log('\n[7b] POST /v1/admin/replay on the bench server (its whole history)');
+  const head = (await server.readiness()).head;
+  const memoryBefore = serverMemory(server);
+  process.stdout.write(`  ${fmt(head, 0)} events in the store`);
+  // Meanwhile, how responsive the server stays: GET /healthz back to back, 5 ms apart, on a connection of its own.
+  let replaying = true;
+  const probes = [];
+  const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const probing = (async () => {
+    while (replaying) {
+      try {
+        probes.push((await request(server.port, 'GET', '/healthz', { agent: probeAgent, timeoutMs: PARAMS.admin_replay.timeout_ms })).ms);
+      } catch {
+        /* counted by their absence */
+      }
+      await sleep(5);
+    }
+  })();
+  const t0 = performance.now();
+  const res = await request(server.port, 'POST', '/v1/admin/replay', { token: ADMIN_KEY, timeoutMs: PARAMS.admin_replay.timeout_ms }).finally(() => (replaying = false));
+  const wallMs = performance.now() - t0;
+  await probing;
+  probeAgent.destroy();
+  if (res.status !== 200) throw new Error(`POST /v1/admin/replay answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+  const r = res.body;
+  const kinds = {};
+  for (const d of [...(r.differences || []), ...(r.revocation_differences || [])]) kinds[d.kind] = (kinds[d.kind] || 0) + 1;
+  process.stdout.write(`: ${fmt(r.events_per_second, 0)} events/s, identical ${r.identical}\n`);
+  return {
+    description: 'POST /v1/admin/replay with the instance admin key at the end of the run: the server rebuilds every detector from its own store',
+    store_head: head,
+    events: r.events,
+    events_per_second: r.events_per_second,
+    duration_ms: r.duration_ms,
+    response_ms: Math.round(wallMs),
+    identical: r.identical,
+    // Since the endpoint also rebuilds every read model, `identical` covers both; this is the detectors' part alone.
+    detectors_identical: (r.differences || []).length === 0 && (r.revocation_differences || []).length === 0,
+    read_model_differences: r.read_models && Array.isArray(r.read_models.differences) ? r.read_models.differences.length : null,
+    first_read_model_differences: r.read_models && Array.isArray(r.read_models.differences) ? r.read_models.differences.slice(0, 3) : [],
+    findings: r.findings,
+    revocations: r.revocations,
+    differences: (r.differences || []).length,
+    revocation_differences: (r.revocation_differences || []).length,
+    difference_kinds: kinds,
+    first_differences: [...(r.differences || []).slice(0, 3), ...(r.revocation_differences || []).slice(0, 3)],
+    healthz_during_replay_ms: summarize(probes),
+    server_memory_before: memoryBefore,
+    server_memory_after: serverMemory(server),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Reporting
 
 function ratio(a, b) {
@@ -920,7 +1161,98 @@ function targetRows(s) {
     const lost = d.long_poll_missed + d.warmup_missed;
     if (lost > 0) Object.assign(rows[rows.length - 1], { met: false, missed: lost });
   }
+  if (s.detector_throughput && !s.detector_throughput.error) {
+    add('detector_throughput', 'detector throughput, all detectors (no server)', s.detector_throughput.events_per_s, null, null, 'events/s');
+  }
+  if (s.detector_replay && !s.detector_replay.error) {
+    const r = s.detector_replay;
+    add('replay_speed', 'replay from SQLite (replayReport, no server)', r.events_per_s, '>=', TARGETS.replay_events_per_s, 'events/s');
+    // A replay that does not come out identical is not the replay the target is about.
+    if (!r.all_identical || !r.events_read_match) Object.assign(rows[rows.length - 1], { met: false, identical: r.all_identical });
+  }
+  if (s.admin_replay && !s.admin_replay.error) {
+    const r = s.admin_replay;
+    add('admin_replay_speed', 'POST /v1/admin/replay on the bench server', r.events_per_second, '>=', TARGETS.replay_events_per_s, 'events/s', true);
+    Object.assign(rows[rows.length - 1], { identical: r.identical, events: r.events, note: 'events/s of the detector replay alone (the read-model rebuild is in response_ms); this history includes scenario 2\'s 100-call batch events' });
+  }
+  if (s.detector_revocation && !s.detector_revocation.error) {
+    const d = s.detector_revocation;
+    add('detector_revocation_sse_p99', 'offending call -> SSE revocation frame p99', d.sse_ms.p99, '<=', TARGETS.detector_revocation_p99_ms, 'ms');
+    // A revocation that never came (or came for another reason) has no latency: it fails the target outright.
+    const lost = d.sse_missed + d.sse_reason_not_scope_drift;
+    if (lost > 0) Object.assign(rows[rows.length - 1], { met: false, missed: lost });
+    add('detector_revocation_verify_p99', 'offending call -> verify inactive p99', d.verify_ms.p99, '<=', TARGETS.detector_revocation_p99_ms, 'ms');
+    if (d.verify_never_inactive > 0) Object.assign(rows[rows.length - 1], { met: false, missed: d.verify_never_inactive });
+  }
+  if (s.detector_memory && !s.detector_memory.error) {
+    const m = s.detector_memory;
+    add('memory_100k_missions_rss', `resident memory, ${fmt(m.missions, 0)} active missions`, m.rss_mb, '<=', TARGETS.memory_100k_missions_rss_mb, 'MB');
+  }
   return rows;
+}
+
+function printDetectorSummary(report, line) {
+  const s = report.scenarios;
+  if (s.detector_throughput) {
+    const t = s.detector_throughput;
+    console.log('\n 6. Detector throughput (all detectors, generated history, no server)');
+    if (t.error) line('ERROR', t.error);
+    else {
+      const h = t.history;
+      line('history', `${fmt(t.events, 0)} events (${fmt(t.tool_calls, 0)} tool calls), ${fmt(h.missions, 0)} missions, ${h.tenants} tenants, ${h.agents} agents`);
+      line('detect() over all of it', `${fmt(t.events_per_s, 0)} events/s (${fmt(t.us_per_event, 3)} us/event; ${fmt(t.calls_per_s, 0)} tool calls/s)`);
+      line('  passes (ms)', `warm-up ${fmt(t.warmup_ms, 1)}; measured ${t.passes_ms.map((v) => fmt(v, 1)).join(' / ')}`);
+      line('findings raised (revoking)', `${t.findings} (${t.revoking_findings}): ${Object.entries(t.findings_by_signal).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      line('same findings as the live run of the history', t.findings_match_history ? 'yes' : 'NO');
+    }
+  }
+  if (s.detector_replay || s.admin_replay) console.log('\n 7. Replay speed');
+  if (s.detector_replay) {
+    const r = s.detector_replay;
+    if (r.error) line('ERROR', r.error);
+    else {
+      line('store', `${fmt(r.events, 0)} events appended in ${fmt(r.write_ms / 1000, 1)} s (${fmt(r.write_events_per_s, 0)} events/s), file ${fmt(r.store_file_mb, 1)} MB`);
+      line('replayReport over SqliteEventStore.readAll', `${fmt(r.events_per_s, 0)} events/s (median of ${r.passes_ms.length}); cold ${fmt(r.cold_events_per_s, 0)} events/s`);
+      line('  runs (ms)', `cold ${fmt(r.cold_ms, 1)}; measured ${r.passes_ms.map((v) => fmt(v, 1)).join(' / ')}`);
+      line('identical (findings live / replayed)', `${r.report.identical ? 'yes' : 'NO'} (${r.report.findings.live} / ${r.report.findings.replayed}; revocations ${r.report.revocations.live} / ${r.report.revocations.replayed})${r.all_identical ? '' : ', NOT identical in every run'}`);
+    }
+  }
+  if (s.admin_replay) {
+    const a = s.admin_replay;
+    if (a.error) line('POST /v1/admin/replay: ERROR', a.error);
+    else {
+      line('POST /v1/admin/replay (bench server)', `${fmt(a.events_per_second, 0)} events/s, ${fmt(a.events, 0)} events in ${fmt(a.duration_ms, 0)} ms (response ${fmt(a.response_ms, 0)} ms)`);
+      line('  identical (findings live / replayed)', `${a.identical ? 'yes' : 'NO'} (${a.findings.live} / ${a.findings.replayed}; revocations ${a.revocations.live} / ${a.revocations.replayed})${a.detectors_identical ? '' : `; detector differences ${JSON.stringify(a.difference_kinds)}`}${a.read_model_differences ? `; read-model differences ${a.read_model_differences}` : ''}`);
+      line('  GET /healthz meanwhile', `${a.healthz_during_replay_ms.count} answered, p50 ${fmt(a.healthz_during_replay_ms.p50, 2)} ms   max ${fmt(a.healthz_during_replay_ms.max, 2)} ms`);
+      if (a.server_memory_after) line('  server RSS before / after / peak', `${fmt(a.server_memory_before?.rss_mb, 1)} / ${fmt(a.server_memory_after.rss_mb, 1)} / ${fmt(a.server_memory_after.peak_rss_mb, 1)} MB`);
+    }
+  }
+  if (s.detector_revocation) {
+    const d = s.detector_revocation;
+    console.log('\n 8. Offending call -> detector revocation (idle server, sequential, enforced agents)');
+    if (d.error) line('ERROR', d.error);
+    else {
+      line('iterations (agents)', `${d.iterations} (${d.agents})`);
+      line('call -> SSE frame (detector scope_drift)', `p50 ${fmt(d.sse_ms.p50, 2)} ms   p99 ${fmt(d.sse_ms.p99, 2)} ms   max ${fmt(d.sse_ms.max, 2)} ms   missed ${d.sse_missed}   other reason ${d.sse_reason_not_scope_drift}`);
+      line('call -> verify answers active:false', `p50 ${fmt(d.verify_ms.p50, 2)} ms   p99 ${fmt(d.verify_ms.p99, 2)} ms   max ${fmt(d.verify_ms.max, 2)} ms   never ${d.verify_never_inactive}`);
+      line('  verify retries (total / max / rounds)', `${d.verify_retries_total} / ${d.verify_retries_max} / ${d.verify_iterations_needing_retry}`);
+      line('offending call / verify response times', `p50 ${fmt(d.action_response_ms.p50, 2)} / ${fmt(d.verify_response_ms.p50, 2)} ms   p99 ${fmt(d.action_response_ms.p99, 2)} / ${fmt(d.verify_response_ms.p99, 2)} ms`);
+      line('  the verify that answered active:false', `p50 ${fmt(d.inactive_verify_response_ms.p50, 2)} ms   p99 ${fmt(d.inactive_verify_response_ms.p99, 2)} ms; SSE frame first in ${d.sse_before_verify} of ${d.iterations}`);
+      line('finding listed (GET /v1/security-events)', `${d.iterations - d.finding_not_listed} of ${d.iterations}, ${d.finding_listed_not_revoked} listed but not revoked`);
+      if (d.server_memory_after) line('server RSS after (peak)', `${fmt(d.server_memory_after.rss_mb, 1)} MB (${fmt(d.server_memory_after.peak_rss_mb, 1)} MB)`);
+    }
+  }
+  if (s.detector_memory) {
+    const m = s.detector_memory;
+    console.log(`\n 9. Resident memory with ${fmt(report.parameters.detector_memory.missions, 0)} active missions (detector state only, forced GC)`);
+    if (m.error) line('ERROR', m.error);
+    else {
+      line('RSS before / after', `${fmt(m.before.rss_mb, 1)} / ${fmt(m.after.rss_mb, 1)} MB (${fmt(m.after_settled.rss_mb, 1)} MB after ${m.settle_ms} ms and another GC)`);
+      line('heap used before / after', `${fmt(m.before.heap_used_mb, 1)} / ${fmt(m.after.heap_used_mb, 1)} MB (heap total ${fmt(m.after.heap_total_mb, 1)} MB), ${fmt(m.heap_bytes_per_mission, 0)} bytes/mission`);
+      line('events folded / findings', `${fmt(m.events_folded, 0)} / ${m.findings}; detect() ${fmt(m.detect_events_per_s, 0)} events/s`);
+      line('one ClockTicked sweep over all missions', `${fmt(m.tick_sweep_ms, 2)} ms`);
+    }
+  }
 }
 
 function printSummary(report) {
@@ -1000,10 +1332,12 @@ function printSummary(report) {
       line('long-poll answered before approve response', `${d.long_poll_before_approve_response} of ${d.long_poll_ms.count}`);
     }
   }
+  printDetectorSummary(report, line);
   console.log('\n Targets');
   for (const t of report.targets) {
     const verdict = t.met === null ? 'informational' : t.met ? 'met' : t.informational ? 'missed (informational)' : 'MISSED';
-    console.log(`  ${t.description.padEnd(50)} ${fmt(t.measured, t.unit === 'ms' ? 2 : 0).padStart(10)} ${t.unit.padEnd(7)} target ${(t.target ?? 'none').padEnd(9)} ${verdict}`);
+    const extra = [t.missed ? `${t.missed} missed` : null, t.identical === false ? 'NOT identical' : null].filter(Boolean).join(', ');
+    console.log(`  ${t.description.padEnd(50)} ${fmt(t.measured, t.unit === 'ms' ? 2 : t.unit === 'MB' ? 1 : 0).padStart(10)} ${t.unit.padEnd(8)} target ${(t.target ?? 'none').padEnd(9)} ${verdict}${extra ? ` (${extra})` : ''}`);
   }
   if (report.errors.length) {
     console.log('\n Errors');
@@ -1041,6 +1375,7 @@ async function main() {
   console.log(`server pid ${server.child.pid} on 127.0.0.1:${server.port}, data dir ${server.dataDir}`);
 
   let subscriber = null;
+  let detectorSubscriber = null;
   try {
     // Fixtures: one tenant with 32 logged agents, one passport each.
     const main = await createTenant(server, 'bench');
@@ -1052,9 +1387,9 @@ async function main() {
     // Sanity check before loading: one call must be accepted.
     await expectStatus(201, server.port, 'POST', `/v1/passports/${passports[0].jti}/actions`, { token: passports[0].token, body: toolCall(0) });
 
-    const scenario = async (key, fn) => {
+    const scenario = async (key, fn, { needsServer = true } = {}) => {
       try {
-        if (!server.alive) throw new Error('the server is no longer running');
+        if (needsServer && !server.alive) throw new Error('the server is no longer running');
         report.scenarios[key] = await fn();
       } catch (error) {
         process.stdout.write('\n');
@@ -1082,12 +1417,27 @@ async function main() {
     const intents = async () => (intentsFixture ??= await createIntentsFixture(server));
     await scenario('intents_auto_approve', async () => scenarioIntents(server, await intents(), report.scenarios.tool_call_logging));
     await scenario('intent_decision', async () => scenarioIntentDecision(server, await intents()));
+
+    // Detectors. An offending call by an enforced agent, on a tenant of its own with its own revocation stream.
+    await scenario('detector_revocation', async () => {
+      const fixture = await createDetectorFixture(server);
+      detectorSubscriber = new RevocationSubscriber(server.port, fixture.key);
+      await detectorSubscriber.open();
+      return scenarioDetectorRevocation(server, fixture, detectorSubscriber);
+    });
+    // The server-less ones, each in a process of its own (the server idles meanwhile).
+    await scenario('detector_throughput', scenarioDetectorThroughput, { needsServer: false });
+    await scenario('detector_replay', scenarioDetectorReplay, { needsServer: false });
+    await scenario('detector_memory', scenarioDetectorMemory, { needsServer: false });
+    // Last, so that it replays everything this run wrote.
+    await scenario('admin_replay', () => scenarioAdminReplay(server));
   } catch (error) {
     console.error(`bench: ${error.stack || error}`);
     report.errors.push(String(error.message || error));
   } finally {
     if (subscriber) subscriber.close();
-    report.server = { alive_at_end: server.alive, log_lines_with_warnings: server.warnings, log_tail: server.logTail.slice(-30) };
+    if (detectorSubscriber) detectorSubscriber.close();
+    report.server = { alive_at_end: server.alive, memory_at_end: server.alive ? serverMemory(server) : null, log_lines_with_warnings: server.warnings, log_tail: server.logTail.slice(-30) };
     // Profile: summarize before the data dir goes away.
     const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.http]).find((m) => m && m.profile_file);
     if (profiled) {

@@ -95,6 +95,13 @@ describe('a mission from passport to audit, over HTTP against the real process',
     });
 
     it('runs a whole mission: calls, a batch, a checkpoint that renews the leash, checkout, and refuses and records use after checkout', async () => {
+      // 101 calls in a second is a credential burst that revokes an enforced agent by default; this mission is about
+      // the lifecycle, so its tenant allows the volume (the detector suites test the burst).
+      const settings = await call(server, 'PUT', '/v1/detectors/settings', {
+        token: acme.adminKey,
+        body: { burst: { max_uses: 1000, window_seconds: 30 }, actions: { scope_drift: 'revoke', post_checkout_access: 'flag', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke' } },
+      });
+      expect(settings.status).toBe(200);
       const agentId = await acme.agent('enforced');
       const passport = await acme.passport(agentId, { checkpoint_interval_seconds: 60 });
       const { jti, token } = passport;

@@ -149,6 +149,19 @@ describe('modes follow the agent', () => {
   });
 });
 
+describe('memory: missions are forgotten a day after their passport could last be accepted', () => {
+  it('given a revoked mission that expired more than a day before 1,000 new passports, then its later use raises nothing; a fresh one still does', () => {
+    const revokedEarly = event('PassportRevoked', { ...ref, reason: 'x', scope: 'passport', at: at(60), tokenExpiresAt: at(300) }, 60);
+    const others = Array.from({ length: 1000 }, (_, i) =>
+      event('PassportIssued', { missionId: `msn_o${i}`, jti: `pp_o${i}`, agentId: 'agt_1', tenantId: 'ten_1', accountabilityMode: 'enforced', intent: { summary: 's', services: ['slack'] }, ttlSeconds: 900, checkpointIntervalSeconds: 300, issuedAt: at(90_000), expiresAt: at(90_900), leashExpiresAt: at(90_300), checkpointDueAt: at(90_300), idempotencyKey: null, requestFingerprint: 'f' }, 90_000));
+    const lateUse = refused('PASSPORT_REVOKED', 'verify', 90_001);
+    const freshUse = event('PassportUseRefused', { missionId: 'msn_o0', jti: 'pp_o0', agentId: 'agt_1', operation: 'verify', code: 'PASSPORT_REVOKED', at: at(90_002), services: [] }, 90_002);
+    const findings = given([registered('enforced'), issued(), revokedEarly, ...others, lateUse, freshUse]);
+    expect(findings[findings.length - 2]).toEqual([]);
+    expect(findings[findings.length - 1][0]).toMatchObject({ signal: 'post_checkout_access', jti: 'pp_o0' });
+  });
+});
+
 describe('replay', () => {
   it('given the same history twice, then the same findings in the same places', () => {
     const history = [registered('enforced'), issued(), ...Array.from({ length: 40 }, (_, i) => call(i % 7 === 0 ? 'github' : 'slack', i * 0.5)), checkedOut(30), refused('PASSPORT_CHECKED_OUT', 'verify', 31), tick(400)];

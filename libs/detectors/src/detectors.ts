@@ -48,19 +48,33 @@ interface MissionWatch {
   checkpointDueAt: string;
   expiresAt: string;
   closed: 'checked_out' | 'revoked' | null;
-  /** Times of recent uses (tool calls, checkpoints, intents, approvals), oldest first, within the burst window. */
-  recentUses: Array<{ at: number; eventId: string }>;
+  /** Recent uses (tool calls, checkpoints, intents, approvals), one entry per event, oldest first from `usesHead`. */
+  recentUses: Array<{ at: number; count: number; eventId: string }>;
+  usesHead: number;
+  usesInWindow: number;
   burstLevel: Severity | null;
   silenceRaisedFor: string | null;
 }
 
 export interface DetectorState {
   missions: Map<string, MissionWatch>;
+  issuedSinceSweep: number;
   agentModes: Map<string, string>;
   settings: Map<string, DetectorSettings>;
 }
 
-export const initialDetectorState = (): DetectorState => ({ missions: new Map(), agentModes: new Map(), settings: new Map() });
+export const initialDetectorState = (): DetectorState => ({ missions: new Map(), issuedSinceSweep: 0, agentModes: new Map(), settings: new Map() });
+
+/** A passport is forgotten this long after it could last have been accepted: no finding about it can follow. */
+const FORGET_AFTER_MS = 24 * 3600 * 1000;
+const SWEEP_EVERY_ISSUES = 1000;
+const MAX_EVIDENCE = 100;
+
+/** Drops missions whose tokens expired a day ago, judged by event time so that a replay forgets at the same places. */
+function forgetOld(state: DetectorState, now: string): void {
+  const cutoff = Date.parse(now) - FORGET_AFTER_MS;
+  for (const [id, m] of state.missions) if (Date.parse(m.expiresAt) < cutoff) state.missions.delete(id);
+}
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const USES = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused']);
@@ -83,10 +97,14 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
       state.settings.set(event.tenantId, d.settings as DetectorSettings);
       return [];
     case 'PassportIssued':
+      if (++state.issuedSinceSweep >= SWEEP_EVERY_ISSUES) {
+        state.issuedSinceSweep = 0;
+        forgetOld(state, event.occurredAt);
+      }
       state.missions.set(d.missionId, {
         tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, services: d.intent.services,
         mode: d.accountabilityMode, checkpointDueAt: d.checkpointDueAt, expiresAt: d.expiresAt, closed: null,
-        recentUses: [], burstLevel: null, silenceRaisedFor: null,
+        recentUses: [], usesHead: 0, usesInWindow: 0, burstLevel: null, silenceRaisedFor: null,
       });
       return [];
     case 'ClockTicked':
@@ -115,9 +133,13 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
       break;
     case 'MissionCheckedOut':
       mission.closed ??= 'checked_out';
+      mission.recentUses = [];
+      mission.usesHead = mission.usesInWindow = 0;
       break;
     case 'PassportRevoked':
       mission.closed = 'revoked';
+      mission.recentUses = [];
+      mission.usesHead = mission.usesInWindow = 0;
       break;
     case 'PassportUseRefused':
       if (d.code === 'PASSPORT_CHECKED_OUT' || d.code === 'PASSPORT_REVOKED') {
@@ -145,9 +167,18 @@ function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent
   const now = seconds(event.occurredAt);
   const d = event.data as { calls?: unknown[] };
   const uses = event.type === 'ToolCallsLogged' && Array.isArray(d.calls) ? d.calls.length : 1;
-  for (let i = 0; i < uses; i++) mission.recentUses.push({ at: now, eventId: event.id });
-  while (mission.recentUses.length > 0 && mission.recentUses[0].at <= now - windowSeconds) mission.recentUses.shift();
-  const count = mission.recentUses.length;
+  mission.recentUses.push({ at: now, count: uses, eventId: event.id });
+  mission.usesInWindow += uses;
+  // A moving head instead of shift(): shift() is linear, and a busy passport keeps thousands of events in its window.
+  while (mission.usesHead < mission.recentUses.length && mission.recentUses[mission.usesHead].at <= now - windowSeconds) {
+    mission.usesInWindow -= mission.recentUses[mission.usesHead].count;
+    mission.usesHead++;
+  }
+  if (mission.usesHead > 1024 && mission.usesHead * 2 > mission.recentUses.length) {
+    mission.recentUses = mission.recentUses.slice(mission.usesHead);
+    mission.usesHead = 0;
+  }
+  const count = mission.usesInWindow;
   if (count <= maxUses) {
     mission.burstLevel = null;
     return;
@@ -155,7 +186,8 @@ function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent
   const level: Severity = count > 2 * maxUses ? 'critical' : 'warning';
   if (mission.burstLevel === level || (mission.burstLevel === 'critical' && level === 'warning')) return;
   mission.burstLevel = level;
-  const evidence = [...new Set(mission.recentUses.map((u) => u.eventId))];
+  const inWindow = mission.recentUses.slice(Math.max(mission.usesHead, mission.recentUses.length - MAX_EVIDENCE));
+  const evidence = inWindow.map((u) => u.eventId);
   raise('credential_burst', level, `${count} uses in ${windowSeconds} s (threshold ${maxUses})`, { max_uses: maxUses, window_seconds: windowSeconds, observed: count }, evidence);
 }
 

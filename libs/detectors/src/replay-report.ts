@@ -18,7 +18,11 @@ export interface ReplayReport {
  * Rebuilds every detector from the start of history into fresh state and compares with what was recorded live: each
  * finding (by id and content) and each revocation a detector caused. Zero differences is the only good answer.
  */
-export async function replayReport(readPage: (afterPosition: number, limit: number) => Promise<RecordedEvent[]>): Promise<ReplayReport> {
+export async function replayReport(
+  readPage: (afterPosition: number, limit: number) => Promise<RecordedEvent[]>,
+  /** Compare only what the live detectors have handled: events up to here, and what they caused. */
+  upTo = Number.MAX_SAFE_INTEGER,
+): Promise<ReplayReport> {
   const started = performance.now();
   const state = initialDetectorState();
   const live: RecordedEvent[] = [];
@@ -28,16 +32,27 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
   const missionRevokedAt = new Map<string, number>();
   const detectorRevocations: RecordedEvent[] = [];
   let events = 0;
+  /** Events the live detectors have not handled yet: only findings caused by these are left out of the comparison. */
+  const beyond = new Set<string>();
+  const allFindingIds = new Set<string>();
   for (let after = 0; ; ) {
     const page = await readPage(after, 5000);
     if (page.length === 0) break;
     for (const event of page) {
-      events++;
-      if (event.type === 'SecurityEventRaised') live.push(event);
+      if (event.type === 'SecurityEventRaised') {
+        allFindingIds.add(event.id);
+        // A finding with no cause, or a cause nobody recorded, is compared (and will not be replayed).
+        if (!(event.causationId !== null && beyond.has(event.causationId))) live.push(event);
+      }
       if (event.type === 'PassportRevoked') {
         missionRevokedAt.set((event.data as { missionId: string }).missionId, event.position);
         if (event.actor.kind === 'detector') detectorRevocations.push(event);
       }
+      if (event.position > upTo) {
+        beyond.add(event.id);
+        continue;
+      }
+      events++;
       detect(state, event).forEach((finding, index) => {
         const id = findingId(finding, index);
         replayed.push({ id, data: findingData(finding) });
@@ -51,12 +66,14 @@ export async function replayReport(readPage: (afterPosition: number, limit: numb
   // A finding can land after the revocation an earlier finding of the same batch caused (the detector sees that
   // revocation only when it reaches it in the stream); its command was then a no-op, which is the same outcome.
   const liveRevokes = live.filter((e) => (e.data as { revoke: boolean }).revoke);
+  const liveIds = new Set(live.map((e) => e.id));
   const revocationDifferences = [
     ...liveRevokes
       .filter((e) => !missionRevokedAt.has((e.data as { missionId: string }).missionId))
       .map((e) => ({ findingId: e.id, kind: 'not_applied' as const })),
+    // A detector revocation must come from a finding; one whose finding lies beyond the window is not judged yet.
     ...detectorRevocations
-      .filter((r) => !r.causationId || !revokedReplayed.has(r.causationId))
+      .filter((r) => r.causationId === null || !allFindingIds.has(r.causationId) || (liveIds.has(r.causationId) && !revokedReplayed.has(r.causationId)))
       .map((r) => ({ findingId: r.causationId ?? r.id, kind: 'unexplained' as const })),
   ];
   const duration = performance.now() - started;

@@ -5,6 +5,7 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested 
 import { Clock, DomainError } from '@mandate/core';
 import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream, replayReport, SignalAction } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
+import { DetectorRunner } from '../runner/detector-runner';
 import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EmbeddedStorage, EVENT_STORE, Principal } from '@mandate/platform';
 
 const ACTIONS = ['observe', 'flag', 'revoke'];
@@ -42,6 +43,7 @@ export class DetectorSettingsController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly storage: EmbeddedStorage,
+    private readonly runner: DetectorRunner,
   ) {}
 
   @Get('v1/detectors/settings')
@@ -75,7 +77,11 @@ export class DetectorSettingsController {
   @HttpCode(200)
   @Allow('instance_admin')
   async replay() {
-    const detectors = await replayReport((after, limit) => this.store.readAll(after, limit));
+    // Live detectors follow the stream: compare only what they have handled, after letting them catch up.
+    const head = await this.store.headPosition();
+    await this.runner.handledAfter(head, 10_000);
+    if (this.runner.handledPosition < head) throw new DomainError('DETECTORS_BEHIND', 'the detectors are catching up; retry shortly', 503);
+    const detectors = await replayReport((after, limit) => this.store.readAll(after, limit), this.runner.handledPosition);
     const readModelDifferences = await this.storage.compareReadModels();
     return { ...detectors, read_models: { differences: readModelDifferences }, identical: detectors.identical && readModelDifferences.length === 0 };
   }
