@@ -9,6 +9,7 @@ import { generateKeyPairSync, randomBytes } from 'crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
+import { expectProblem, tallied } from './support/problems';
 
 type Method = 'GET' | 'POST' | 'PATCH';
 type AuditEntry = { position: number; event_id: string; type: string; jti: string | null; code: string | null; outcome: string };
@@ -22,29 +23,9 @@ const MALFORMED_JSON = '{"name": "unterminated';
 
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
-const answered: Array<{ request: string; status: number }> = [];
+const { answered, send } = tallied(() => server);
 
-async function send(method: Method, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
-  const reply = await call(server, method, path, options);
-  answered.push({ request: `${method} ${path}`, status: reply.status });
-  return reply;
-}
 
-/** RFC 9457 problem details with Mandate's stable code: the one error shape on every route. */
-function expectProblem(reply: Reply, status: number, code?: string): void {
-  const summary = { status: reply.status, code: reply.body?.code };
-  expect(summary).toEqual({ status, code: code ?? expect.stringMatching(/^[A-Z][A-Z_]+$/) });
-  expect(reply.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.stringMatching(/^https?:\/\/\S+$/),
-      title: expect.stringMatching(/\S/),
-      status: reply.status,
-      code: expect.any(String),
-      detail: expect.stringMatching(/\S/),
-    }),
-  );
-}
 
 /** The fields a VALIDATION_FAILED problem names. */
 const fieldsOf = (reply: Reply): string[] => (reply.body?.errors ?? []).map((e: { field: string }) => e.field);

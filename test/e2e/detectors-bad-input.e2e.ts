@@ -8,33 +8,15 @@
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
+import { expectProblem, tallied } from './support/problems';
 
-type Method = 'GET' | 'POST' | 'PUT';
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
-const answered: Array<{ request: string; status: number }> = [];
+const { answered, send } = tallied(() => server);
 
-async function send(method: Method, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
-  const reply = await call(server, method, path, options);
-  answered.push({ request: `${method} ${path}`, status: reply.status });
-  return reply;
-}
 
-/** RFC 9457 problem details with Mandate's stable code. */
-function expectProblem(reply: Reply): void {
-  expect(reply.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.stringMatching(/^https?:\/\/\S+$/),
-      title: expect.stringMatching(/\S/),
-      status: reply.status,
-      code: expect.stringMatching(/^[A-Z][A-Z_]+$/),
-      detail: expect.stringMatching(/\S/),
-    }),
-  );
-}
 
 /** The fields a VALIDATION_FAILED problem names, sorted. */
 const fieldsOf = (reply: Reply): string[] => [...new Set<string>((reply.body?.errors ?? []).map((e: { field: string }) => e.field))].sort();

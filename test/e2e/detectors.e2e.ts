@@ -11,6 +11,7 @@
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
 import { SseClient, SseEvent } from './support/sse';
+import { expectProblem } from './support/problems';
 
 type Issued = Awaited<ReturnType<Tenant['passport']>> & { agentId: string };
 type Mode = 'standard' | 'logged' | 'enforced';
@@ -37,84 +38,15 @@ const DEFAULT_ACTIONS = { scope_drift: 'revoke', post_checkout_access: 'revoke',
 const DEFAULT_SETTINGS = { burst: { max_uses: 15, window_seconds: 30 }, actions: DEFAULT_ACTIONS, revoke_on_warning: false };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/**
- * The findings feed (`/v1/security-events/stream`) as Server-Sent Events: the support SseClient speaks only to the
- * revocation stream, so this is the same client with the path as a parameter.
- */
-class FeedClient {
-  readonly events: SseEvent[] = [];
-  status = 0;
-  private waiters: Array<{ match: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }> = [];
-  private readonly controller = new AbortController();
-
-  static async open(path: string, token: string, lastEventId?: string): Promise<FeedClient> {
-    const client = new FeedClient();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
-    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-    const res = await fetch(`${server.url}${path}`, { headers, signal: client.controller.signal });
-    client.status = res.status;
-    if (res.status === 200 && res.body) void client.pump(res.body.getReader());
-    return client;
-  }
-
-  private async pump(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          this.frame(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-      }
-    } catch {
-      /* aborted or the server went away */
-    }
-  }
-
-  private frame(text: string): void {
-    const fields: Record<string, string> = {};
-    for (const line of text.split('\n')) {
-      if (!line || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
-    }
-    if (!fields.data) return;
-    const event = { id: fields.id, event: fields.event ?? 'message', data: JSON.parse(fields.data) };
-    this.events.push(event);
-    this.waiters = this.waiters.filter((w) => (w.match(event) ? (w.resolve(event), false) : true));
-  }
-
-  /** Resolves with the first frame (already received or still to come) that matches. */
-  next(match: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching SSE frame within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-
-  /** The frame carrying this finding. */
-  finding(id: string, timeoutMs?: number): Promise<SseEvent> {
-    return this.next((e) => e.data.id === id, timeoutMs);
-  }
-
-  close(): void {
-    this.controller.abort();
-  }
-}
+/** The frame carrying this finding on the findings feed. */
+const findingOn = (feed: SseClient, id: string, timeoutMs?: number): Promise<SseEvent> => feed.next((e) => e.data.id === id, timeoutMs);
 
 let server: MandateProcess;
 /** Streams a test opened, closed after it whatever happened. */
 const opened: Array<{ close(): void }> = [];
 
 const openFeed = async (token: string, lastEventId?: string) => {
-  const feed = await FeedClient.open('/v1/security-events/stream', token, lastEventId);
+  const feed = await SseClient.open(server, token, lastEventId, '/v1/security-events/stream');
   opened.push(feed);
   expect(feed.status).toBe(200);
   return feed;
@@ -126,11 +58,6 @@ const openRevocations = async (token: string) => {
   return stream;
 };
 
-/** RFC 9457 problem details with Mandate's stable code. */
-function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-}
 
 async function issue(tenant: Tenant, mode: Mode, extra: Record<string, unknown> = {}): Promise<Issued> {
   const agentId = await tenant.agent(mode, `${mode}-bot`);
@@ -262,7 +189,7 @@ describe('scope drift: the accountability mode decides what happens', () => {
     // The evidence is the tool call that drifted.
     const trail = await auditOf(acme, bot.jti, finding.position);
     expect(trail.find((e) => e.event_id === finding.evidence[0])).toMatchObject({ type: 'ToolCallLogged', position: drift });
-    expect((await feed.finding(finding.id)).data).toEqual(finding);
+    expect((await findingOn(feed, finding.id)).data).toEqual(finding);
     expect((await call(server, 'GET', `/v1/security-events/${finding.id}`, { token: acme.adminKey })).body).toEqual(finding);
 
     const next = await refused(bot, 'PASSPORT_REVOKED');
@@ -288,7 +215,7 @@ describe('scope drift: the accountability mode decides what happens', () => {
     const [finding, ...others] = await findingsOf(acme, bot.jti, drift);
     expect(others).toEqual([]);
     expect(finding).toMatchObject({ signal: 'scope_drift', severity: 'critical', agent_id: bot.agentId, jti: bot.jti, revoked: false, raised_to_operators: true, status: 'open' });
-    expect((await feed.finding(finding.id)).data).toMatchObject({ id: finding.id, revoked: false });
+    expect((await findingOn(feed, finding.id)).data).toMatchObject({ id: finding.id, revoked: false });
     // It keeps working: the next call is accepted and the passport is active.
     const next = await logged(bot, 'slack');
     expect(await verify(bot)).toMatchObject({ active: true });
@@ -316,11 +243,11 @@ describe('scope drift: the accountability mode decides what happens', () => {
     // A later raised finding arrives on the ordered stream: the standard one, earlier, would have come first.
     const sentinel = (await findingsOf(acme, loud.jti, await logged(loud, 'github')))[0];
     expect(sentinel.position).toBeGreaterThan(finding.position);
-    await feed.finding(sentinel.id);
+    await findingOn(feed, sentinel.id);
     expect(feed.events.map((e) => e.data.id)).toEqual([sentinel.id]);
     // And a subscriber that starts from the beginning does not get it either.
     const fromStart = await openFeed(acme.adminKey, '0');
-    await fromStart.finding(sentinel.id);
+    await findingOn(fromStart, sentinel.id);
     expect(fromStart.events.map((e) => e.data.id)).toEqual([sentinel.id]);
   });
 });
@@ -343,7 +270,7 @@ describe('post-checkout access', () => {
     const [finding, ...others] = await findingsOf(acme, bot.jti, after);
     expect(others).toEqual([]);
     expect(finding).toMatchObject({ signal: 'post_checkout_access', severity: 'critical', action: 'revoke', revoked: true, raised_to_operators: true, jti: bot.jti, mission_id: bot.mission_id });
-    expect((await feed.finding(finding.id)).data.signal).toBe('post_checkout_access');
+    expect((await findingOn(feed, finding.id)).data.signal).toBe('post_checkout_access');
     expect(await verify(bot)).toMatchObject({ active: false, reason: 'revoked' });
     await refused(bot, 'PASSPORT_REVOKED');
     const trail = await auditOf(acme, bot.jti, finding.position);
@@ -367,7 +294,7 @@ describe('credential burst', () => {
     expect(finding.detail).toMatch(/^16 uses in 30 s \(threshold 15\)/);
     const toolCalls = (await auditOf(acme, bot.jti, sixteenth)).filter((e) => e.type === 'ToolCallLogged');
     expect([...finding.evidence].sort()).toEqual(toolCalls.map((e) => e.event_id).sort());
-    expect((await feed.finding(finding.id)).data.severity).toBe('warning');
+    expect((await findingOn(feed, finding.id)).data.severity).toBe('warning');
     // Not revoked: the 17th call is accepted and raises nothing new (the warning is raised once per burst).
     const seventeenth = await logged(bot);
     expect(await verify(bot)).toMatchObject({ active: true });
@@ -469,7 +396,7 @@ describe('tenant settings decide the action', () => {
     const [flagged, ...others] = await findingsOf(acme, bot.jti, drift);
     expect(others).toEqual([]);
     expect(flagged).toMatchObject({ signal: 'scope_drift', severity: 'critical', action: 'flag', revoked: false, raised_to_operators: true });
-    await feed.finding(flagged.id);
+    await findingOn(feed, flagged.id);
     const next = await logged(bot, 'slack');
     expect(await verify(bot)).toMatchObject({ active: true });
     expect((await auditOf(acme, bot.jti, next)).map((e) => e.type)).not.toContain('PassportRevoked');
@@ -497,7 +424,7 @@ describe('tenant settings decide the action', () => {
     await putSettings(acme, { ...DEFAULT_SETTINGS, actions: { ...DEFAULT_ACTIONS, scope_drift: 'flag' } });
     const [, flagged] = await findingsOf(acme, bot.jti, await logged(bot, 'jira'));
     expect(flagged).toMatchObject({ action: 'flag', raised_to_operators: true });
-    await feed.finding(flagged.id);
+    await findingOn(feed, flagged.id);
     expect(feed.events.map((e) => e.data.id)).toEqual([flagged.id]);
   });
 });
@@ -535,7 +462,7 @@ describe('resolving a finding', () => {
     // A resolved finding is no longer fresh: a new subscriber without Last-Event-ID does not get it.
     const feed = await openFeed(acme.adminKey);
     const [later] = await findingsOf(acme, bot.jti, await logged(bot, 'jira')).then((fs) => fs.filter((f) => f.id !== finding.id));
-    await feed.finding(later.id);
+    await findingOn(feed, later.id);
     expect(feed.events.map((e) => e.data.id)).toEqual([later.id]);
   });
 });
@@ -548,7 +475,7 @@ describe('the findings stream across a restart', () => {
 
     const first = await openFeed(acme.adminKey);
     const f1 = await raise('github');
-    const frame1 = await first.finding(f1.id);
+    const frame1 = await findingOn(first, f1.id);
     expect(frame1).toMatchObject({ id: String(f1.position), event: 'security_event' });
     first.close();
 
@@ -557,16 +484,16 @@ describe('the findings stream across a restart', () => {
     const f3 = await raise('jira');
 
     const resumed = await openFeed(acme.adminKey, frame1.id);
-    await resumed.finding(f3.id);
+    await findingOn(resumed, f3.id);
     const f4 = await raise('zendesk');
-    await resumed.finding(f4.id);
+    await findingOn(resumed, f4.id);
 
     expect(resumed.events.map((e) => [e.id, e.event, e.data.id])).toEqual([f2, f3, f4].map((f) => [String(f.position), 'security_event', f.id]));
     expect(resumed.events.map((e) => e.data)).toEqual([f2, f3, f4]);
     expect(first.events.map((e) => e.data.id)).toEqual([f1.id]);
     // A new subscriber without Last-Event-ID gets every open finding once.
     const fresh = await openFeed(acme.adminKey);
-    await fresh.finding(f4.id);
+    await findingOn(fresh, f4.id);
     expect(fresh.events.map((e) => e.data.id)).toEqual([f1.id, f2.id, f3.id, f4.id]);
   });
 });

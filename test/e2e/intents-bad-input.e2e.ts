@@ -7,8 +7,8 @@
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
+import { expectProblem, tallied } from './support/problems';
 
-type Method = 'GET' | 'POST' | 'PUT';
 type AuditEntry = { position: number; event_id: string; type: string; jti: string | null; code: string | null };
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
@@ -16,28 +16,9 @@ const MALFORMED_JSON = '{"named_intent": "stripe:refunds:create",';
 
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
-const answered: Array<{ request: string; status: number }> = [];
+const { answered, send } = tallied(() => server);
 
-async function send(method: Method, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
-  const reply = await call(server, method, path, options);
-  answered.push({ request: `${method} ${path}`, status: reply.status });
-  return reply;
-}
 
-/** RFC 9457 problem details with Mandate's stable code. */
-function expectProblem(reply: Reply, status: number, code?: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code: code ?? expect.stringMatching(/^[A-Za-z][A-Za-z_]+$/) });
-  expect(reply.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.stringMatching(/^https?:\/\/\S+$/),
-      title: expect.stringMatching(/\S/),
-      status: reply.status,
-      code: expect.any(String),
-      detail: expect.stringMatching(/\S/),
-    }),
-  );
-}
 
 /** The fields a VALIDATION_FAILED problem names, sorted. */
 const fieldsOf = (reply: Reply): string[] => [...new Set<string>((reply.body?.errors ?? []).map((e: { field: string }) => e.field))].sort();

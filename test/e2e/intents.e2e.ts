@@ -9,6 +9,7 @@
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
 import { SseClient } from './support/sse';
+import { expectProblem } from './support/problems';
 
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 type Mode = 'enforced' | 'logged';
@@ -40,12 +41,6 @@ async function send(method: string, path: string, options: Parameters<typeof cal
   return call(server, method, path, options);
 }
 
-/** RFC 9457 problem details with Mandate's stable code. */
-function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-  expect(reply.body).toMatchObject({ type: expect.stringMatching(/^https?:\/\//), title: expect.any(String), status, detail: expect.stringMatching(/\S/) });
-}
 
 /** An agent of the tenant with a live passport for a stripe mission. */
 async function refundBot(tenant: Tenant, mode: Mode = 'enforced', name = 'refund-bot'): Promise<Issued & { agentId: string }> {

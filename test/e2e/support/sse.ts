@@ -18,11 +18,11 @@ export class SseClient {
   private closedResolve!: () => void;
   readonly closed = new Promise<void>((r) => (this.closedResolve = r));
 
-  static async open(server: MandateProcess, token: string, lastEventId?: string): Promise<SseClient> {
+  static async open(server: MandateProcess, token: string, lastEventId?: string, path = '/v1/revocations/stream'): Promise<SseClient> {
     const client = new SseClient();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-    const res = await fetch(`${server.url}/v1/revocations/stream`, { headers, signal: client.controller.signal });
+    const res = await fetch(`${server.url}${path}`, { headers, signal: client.controller.signal });
     client.status = res.status;
     if (res.status !== 200 || !res.body) {
       client.closedResolve();

@@ -15,7 +15,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-const SERVICE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+/** Service names, as missions and intents name them: lowercase like "slack" or "stripe". */
+export const SERVICE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export class AmountDto {

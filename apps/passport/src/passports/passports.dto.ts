@@ -16,9 +16,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MISSION_LIMITS } from '@mandate/missions';
-import { CallRequestDto } from '../../../intent/src/intents/intents.dto';
+import { CallRequestDto, SERVICE } from '../../../intent/src/intents/intents.dto';
 
-const SERVICE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 const SERVICE_MESSAGE = 'services are lowercase names like "slack" or "stripe" (a-z, 0-9, . _ : -, at most 64)';
 
 export class IntentDto {
