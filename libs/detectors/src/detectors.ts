@@ -43,27 +43,52 @@ interface MissionWatch {
   agentId: string;
   jti: string;
   missionId: string;
-  services: string[];
+  services: readonly string[];
   mode: string;
-  checkpointDueAt: string;
-  expiresAt: string;
+  /** Epoch milliseconds: numbers, not ISO strings, because a detector watches every open mission (memory). */
+  checkpointDueAt: number;
+  expiresAt: number;
   closed: 'checked_out' | 'revoked' | null;
   /** Recent uses (tool calls, checkpoints, intents, approvals), one entry per event, oldest first from `usesHead`. */
   recentUses: Array<{ at: number; count: number; eventId: string }>;
   usesHead: number;
   usesInWindow: number;
   burstLevel: Severity | null;
-  silenceRaisedFor: string | null;
+  silenceRaisedFor: number | null;
 }
 
 export interface DetectorState {
   missions: Map<string, MissionWatch>;
+  /** Values many missions share (tenants, agents, modes, service lists), kept once. */
+  interned: Map<string, string>;
+  servicesLists: Map<string, readonly string[]>;
   issuedSinceSweep: number;
   agentModes: Map<string, string>;
   settings: Map<string, DetectorSettings>;
 }
 
-export const initialDetectorState = (): DetectorState => ({ missions: new Map(), issuedSinceSweep: 0, agentModes: new Map(), settings: new Map() });
+export const initialDetectorState = (): DetectorState => ({
+  missions: new Map(),
+  interned: new Map(),
+  servicesLists: new Map(),
+  issuedSinceSweep: 0,
+  agentModes: new Map(),
+  settings: new Map(),
+});
+
+function intern(state: DetectorState, value: string): string {
+  const known = state.interned.get(value);
+  if (known !== undefined) return known;
+  state.interned.set(value, value);
+  return value;
+}
+
+function servicesList(state: DetectorState, services: string[]): readonly string[] {
+  const key = services.join('\u0000');
+  let list = state.servicesLists.get(key);
+  if (!list) state.servicesLists.set(key, (list = Object.freeze(services.map((s) => intern(state, s)))));
+  return list;
+}
 
 /** A passport is forgotten this long after it could last have been accepted: no finding about it can follow. */
 const FORGET_AFTER_MS = 24 * 3600 * 1000;
@@ -73,7 +98,7 @@ const MAX_EVIDENCE = 100;
 /** Drops missions whose tokens expired a day ago, judged by event time so that a replay forgets at the same places. */
 function forgetOld(state: DetectorState, now: string): void {
   const cutoff = Date.parse(now) - FORGET_AFTER_MS;
-  for (const [id, m] of state.missions) if (Date.parse(m.expiresAt) < cutoff) state.missions.delete(id);
+  for (const [id, m] of state.missions) if (m.expiresAt < cutoff) state.missions.delete(id);
 }
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
@@ -102,8 +127,9 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
         forgetOld(state, event.occurredAt);
       }
       state.missions.set(d.missionId, {
-        tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, services: d.intent.services,
-        mode: d.accountabilityMode, checkpointDueAt: d.checkpointDueAt, expiresAt: d.expiresAt, closed: null,
+        tenantId: intern(state, event.tenantId), agentId: intern(state, d.agentId), jti: d.jti, missionId: d.missionId,
+        services: servicesList(state, d.intent.services), mode: intern(state, d.accountabilityMode),
+        checkpointDueAt: Date.parse(d.checkpointDueAt), expiresAt: Date.parse(d.expiresAt), closed: null,
         recentUses: [], usesHead: 0, usesInWindow: 0, burstLevel: null, silenceRaisedFor: null,
       });
       return [];
@@ -118,7 +144,7 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
 
   switch (event.type) {
     case 'CheckpointRecorded':
-      mission.checkpointDueAt = d.checkpointDueAt;
+      mission.checkpointDueAt = Date.parse(d.checkpointDueAt);
       mission.silenceRaisedFor = null;
       outOfScope(mission, d.servicesUsed as string[], 'a checkpoint reports', raise);
       break;
@@ -193,13 +219,13 @@ function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent
 
 /** A tick is the time source: every open mission in logged or enforced mode past its checkpoint deadline is silent. */
 function silence(state: DetectorState, tick: RecordedEvent): Finding[] {
-  const at = (tick.data as { at: string }).at;
+  const at = Date.parse((tick.data as { at: string }).at);
   const findings: Finding[] = [];
   for (const mission of state.missions.values()) {
     if (mission.closed || mission.mode === 'standard' || at >= mission.expiresAt) continue;
     if (at < mission.checkpointDueAt || mission.silenceRaisedFor === mission.checkpointDueAt) continue;
     mission.silenceRaisedFor = mission.checkpointDueAt;
-    findings.push(finding(state, mission, tick, 'checkpoint_silence', 'warning', `no checkpoint since the deadline ${mission.checkpointDueAt}`, null, [tick.id]));
+    findings.push(finding(state, mission, tick, 'checkpoint_silence', 'warning', `no checkpoint since the deadline ${new Date(mission.checkpointDueAt).toISOString()}`, null, [tick.id]));
   }
   return findings;
 }

@@ -30,7 +30,8 @@ export function findingData(finding: Finding) {
 }
 
 /** Whether a tick now would find a silent mission: ticks are recorded only when they matter. */
-export function silenceDue(state: DetectorState, now: string): boolean {
+export function silenceDue(state: DetectorState, nowIso: string): boolean {
+  const now = Date.parse(nowIso);
   for (const m of state.missions.values()) {
     if (m.closed || m.mode === 'standard' || now >= m.expiresAt) continue;
     if (now >= m.checkpointDueAt && m.silenceRaisedFor !== m.checkpointDueAt) return true;
