@@ -9,10 +9,9 @@ import { generateKeyPairSync, randomBytes } from 'crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
-import { expectProblem, tallied } from './support/problems';
+import { AuditEntry, expectProblem, storeProbe, tallied } from './support/problems';
 
 type Method = 'GET' | 'POST' | 'PATCH';
-type AuditEntry = { position: number; event_id: string; type: string; jti: string | null; code: string | null; outcome: string };
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
 /** Longer than every string limit of every DTO (the longest is an 8 KiB passport token), far below the body limit. */
@@ -24,6 +23,7 @@ const MALFORMED_JSON = '{"name": "unterminated';
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
+const { head, auditOf } = storeProbe(send);
 
 
 
@@ -46,25 +46,7 @@ let operatorKeyA: string;
 const keyIdOf = (key: string) => key.split('.')[2];
 const randomId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
-async function head(): Promise<number> {
-  const ready = await send('GET', '/readyz');
-  expect(ready.status).toBe(200);
-  return ready.body.head as number;
-}
 
-async function auditOf(tenant: Tenant, atLeast: number): Promise<AuditEntry[]> {
-  const entries: AuditEntry[] = [];
-  let cursor = '';
-  for (;;) {
-    const page = await send('GET', `/v1/audit?limit=1000&wait_for_position=${atLeast}${cursor && `&cursor=${cursor}`}`, {
-      token: tenant.adminKey,
-    });
-    expect(page.status).toBe(200);
-    entries.push(...page.body.entries);
-    if (!page.body.next_cursor) return entries;
-    cursor = page.body.next_cursor;
-  }
-}
 
 /** The tenants whose audit a snapshot reads; the store head covers everything else (a new tenant, say). */
 const watched: Tenant[] = [];

@@ -8,24 +8,20 @@
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
-import { expectProblem, tallied } from './support/problems';
+import { expectProblem, storeProbe, tallied, withValue } from './support/problems';
 
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
+const { head } = storeProbe(send);
 
 
 
 /** The fields a VALIDATION_FAILED problem names, sorted. */
 const fieldsOf = (reply: Reply): string[] => [...new Set<string>((reply.body?.errors ?? []).map((e: { field: string }) => e.field))].sort();
 
-async function head(): Promise<number> {
-  const ready = await send('GET', '/readyz');
-  expect(ready.status).toBe(200);
-  return ready.body.head as number;
-}
 
 /**
  * Sends each case and expects, in this order: the answer of each as "<status> <code> <fields>" (one expectation for
@@ -51,16 +47,6 @@ async function expectOutcomes(cases: Array<[string, () => Promise<Reply>, unknow
  */
 const naming = (field: string) => expect.stringMatching(new RegExp(`^422 VALIDATION_FAILED (\\S+,)?${field.replace('.', '\\.')}(,\\S+)?$`));
 
-/** A copy of `base` with the value at a dotted path replaced (or removed, for undefined). */
-function withValue(base: Record<string, any>, path: string, value: unknown): Record<string, any> {
-  const copy = JSON.parse(JSON.stringify(base));
-  const keys = path.split('.');
-  let node = copy;
-  for (const key of keys.slice(0, -1)) node = node[key];
-  if (value === undefined) delete node[keys[keys.length - 1]];
-  else node[keys[keys.length - 1]] = value;
-  return copy;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The world the bad requests are aimed at: two tenants, each with one open finding; tenant A with its own settings.

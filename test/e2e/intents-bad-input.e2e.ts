@@ -7,9 +7,8 @@
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess } from './support/server';
-import { expectProblem, tallied } from './support/problems';
+import { AuditEntry, expectProblem, storeProbe, tallied, withValue } from './support/problems';
 
-type AuditEntry = { position: number; event_id: string; type: string; jti: string | null; code: string | null };
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
 const MALFORMED_JSON = '{"named_intent": "stripe:refunds:create",';
@@ -17,6 +16,7 @@ const MALFORMED_JSON = '{"named_intent": "stripe:refunds:create",';
 let server: MandateProcess;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
+const { head, auditOf } = storeProbe(send);
 
 
 
@@ -55,34 +55,8 @@ const validPolicy = (): Record<string, any> => ({
   rules: [{ name: 'small-refunds', match: { named_intent: 'stripe:refunds:*', currency: 'EUR', amount_max: 50 }, decision: 'auto_approve' }],
 });
 
-/** A copy of `base` with the value at a dotted path replaced (or removed, for undefined). */
-function withValue(base: Record<string, any>, path: string, value: unknown): Record<string, any> {
-  const copy = JSON.parse(JSON.stringify(base));
-  const keys = path.split('.');
-  let node = copy;
-  for (const key of keys.slice(0, -1)) node = node[key];
-  if (value === undefined) delete node[keys[keys.length - 1]];
-  else node[keys[keys.length - 1]] = value;
-  return copy;
-}
 
-async function head(): Promise<number> {
-  const ready = await send('GET', '/readyz');
-  expect(ready.status).toBe(200);
-  return ready.body.head as number;
-}
 
-async function auditOf(tenant: Tenant, atLeast: number): Promise<AuditEntry[]> {
-  const entries: AuditEntry[] = [];
-  let cursor = '';
-  for (;;) {
-    const page = await send('GET', `/v1/audit?limit=1000&wait_for_position=${atLeast}${cursor && `&cursor=${cursor}`}`, { token: tenant.adminKey });
-    expect(page.status).toBe(200);
-    entries.push(...page.body.entries);
-    if (!page.body.next_cursor) return entries;
-    cursor = page.body.next_cursor;
-  }
-}
 
 async function snapshot() {
   const position = await head();
