@@ -4,7 +4,7 @@ import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } 
 import { DomainError } from '@mandate/core';
 import { ChainVerifier } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
-import { Allow, CurrentPrincipal, EVENT_STORE, Principal } from '@mandate/platform';
+import { Allow, CurrentPrincipal, EVENT_STORE, Principal, operatorOf } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 
 class AuditQueryDto {
@@ -26,11 +26,6 @@ class ExportQueryDto {
 
 const PAGE = 1000;
 
-function tenantOf(principal: Principal): string {
-  if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
-  return principal.tenantId;
-}
-
 @Controller('v1/audit')
 export class AuditController {
   constructor(
@@ -41,7 +36,7 @@ export class AuditController {
   @Get()
   @Allow('admin', 'auditor')
   async query(@Query() q: AuditQueryDto, @CurrentPrincipal() principal: Principal) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined && q.wait_for_position > (await this.store.headPosition())) {
       throw new DomainError('POSITION_NOT_WRITTEN', `no write has reached position ${q.wait_for_position} yet`, 422);
     }
@@ -75,7 +70,7 @@ export class AuditController {
   @Get('export')
   @Allow('admin', 'auditor')
   async export(@Query() q: ExportQueryDto, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
     let after = q.after_position ? Number(q.after_position) : 0;
     for (;;) {
@@ -93,7 +88,7 @@ export class AuditController {
   @Get('verify')
   @Allow('admin', 'auditor')
   async verify(@CurrentPrincipal() principal: Principal) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     const verifier = new ChainVerifier();
     let after = 0;
     for (;;) {

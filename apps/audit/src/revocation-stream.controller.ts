@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { IsOptional, Matches } from 'class-validator';
-import { Clock, DomainError } from '@mandate/core';
-import { Allow, CLOCK, CurrentPrincipal, lastEventIdOf, Principal, serveFeed } from '@mandate/platform';
+import { Clock } from '@mandate/core';
+import { Allow, CLOCK, CurrentPrincipal, Principal, lastEventIdOf, operatorOf, serveFeed } from '@mandate/platform';
 import { READ_MODELS, ReadModels, Revocation } from '@mandate/read-models';
 
 export class StreamQueryDto {
@@ -39,9 +39,8 @@ export class RevocationStreamController extends OpenStreams {
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
-    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
+    const { tenantId } = operatorOf(principal);
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
-    const tenantId = principal.tenantId;
     const end = await serveFeed<Revocation>(
       reply.raw,
       {

@@ -4,8 +4,8 @@ import {
   Amount,
   ApprovalRefusal,
   approvalIdOf,
-  AuthorizationDetail,
   evolveIntent,
+  IntentDescription,
   IntentEvent,
   IntentFacts,
   intentInitialState,
@@ -14,21 +14,14 @@ import {
 import { PolicyVerdict } from './policy';
 
 export type IntentCommand =
-  | {
+  | (Pick<IntentDescription, 'namedIntent' | 'service' | 'action' | 'call' | 'amount' | 'reason' | 'authorizationDetails'> & {
       type: 'SubmitIntent';
       intentId: string;
       mission: { missionId: string; jti: string; agentId: string; services: string[]; accountabilityMode: string };
-      namedIntent: string;
-      service: string;
-      action: string;
-      call: CallShape;
-      amount: Amount | null;
-      reason: string;
-      authorizationDetails: AuthorizationDetail[];
       expiresInSeconds: number;
       verdict: PolicyVerdict;
       now: string;
-    }
+    })
   | { type: 'ApproveIntent'; approver: Actor; note: string; now: string }
   | { type: 'RejectIntent'; approver: Actor; note: string; now: string }
   | { type: 'ExpireIntent'; now: string }

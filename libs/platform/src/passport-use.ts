@@ -14,6 +14,13 @@ type Use = Extract<MissionCommand, { tokenExpiresAt: string }>;
 export type PassportUseCommand = Use extends infer U ? (U extends Use ? Omit<U, 'now' | 'tokenExpiresAt'> : never) : never;
 
 type PassportPrincipal = Extract<Principal, { kind: 'passport' }>;
+type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
+
+/** Routes for tenant keys are guarded already; this narrows the type and refuses anything that slipped through. */
+export function operatorOf(principal: Principal): OperatorPrincipal {
+  if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
+  return principal;
+}
 
 export function passportOf(principal: Principal, jti?: string): PassportPrincipal {
   if (principal.kind !== 'passport') throw new DomainError('FORBIDDEN', 'this route needs a passport', 403);

@@ -6,7 +6,7 @@ import { Clock, DomainError } from '@mandate/core';
 import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream, replayReport, SignalAction } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
 import { DetectorRunner } from '../runner/detector-runner';
-import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EmbeddedStorage, EVENT_STORE, Principal } from '@mandate/platform';
+import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, EmbeddedStorage, Principal, operatorOf } from '@mandate/platform';
 
 const ACTIONS = ['observe', 'flag', 'revoke'];
 
@@ -49,22 +49,21 @@ export class DetectorSettingsController {
   @Get('v1/detectors/settings')
   @Allow('admin', 'operator', 'auditor')
   async get(@CurrentPrincipal() principal: Principal) {
-    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
-    return view((await this.repository.load(detectorSettingsDecider, detectorSettingsStream(principal.tenantId))).state);
+    return view((await this.repository.load(detectorSettingsDecider, detectorSettingsStream(operatorOf(principal).tenantId))).state);
   }
 
   @Put('v1/detectors/settings')
   @Allow('admin')
   async put(@Body() body: SettingsDto, @CurrentPrincipal() principal: Principal) {
-    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
+    const { tenantId } = operatorOf(principal);
     const settings: DetectorSettings = {
       burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
       actions: { ...body.actions },
       revokeOnWarning: body.revoke_on_warning ?? false,
     };
     const now = this.clock.now().toISOString();
-    const { state, position } = await this.repository.execute(detectorSettingsDecider, detectorSettingsStream(principal.tenantId), { type: 'ChangeDetectorSettings', settings }, {
-      tenantId: principal.tenantId, actor: principal.actor, now, correlationId: randomUUID(),
+    const { state, position } = await this.repository.execute(detectorSettingsDecider, detectorSettingsStream(tenantId), { type: 'ChangeDetectorSettings', settings }, {
+      tenantId, actor: principal.actor, now, correlationId: randomUUID(),
     });
     return { ...view(state), position };
   }

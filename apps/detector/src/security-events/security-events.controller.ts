@@ -5,7 +5,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { Clock, CURRENT_SCHEMA_VERSION, DomainError } from '@mandate/core';
 import { SIGNALS } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
-import { Allow, CLOCK, CurrentPrincipal, EVENT_STORE, lastEventIdOf, Principal, serveFeed } from '@mandate/platform';
+import { Allow, CLOCK, CurrentPrincipal, EVENT_STORE, Principal, lastEventIdOf, operatorOf, serveFeed } from '@mandate/platform';
 import { READ_MODELS, ReadModels, SecurityEventSummary } from '@mandate/read-models';
 import { OpenStreams, StreamQueryDto } from '../../../audit/src/revocation-stream.controller';
 import { DetectorRunner } from '../runner/detector-runner';
@@ -36,11 +36,6 @@ export function securityEventView(f: SecurityEventSummary) {
   };
 }
 
-function tenantOf(principal: Principal): string {
-  if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
-  return principal.tenantId;
-}
-
 /** Findings: what the detectors raised, their evidence, and operators' acknowledgements. */
 @Controller('v1/security-events')
 export class SecurityEventsController extends OpenStreams {
@@ -56,7 +51,7 @@ export class SecurityEventsController extends OpenStreams {
   @Get()
   @Allow('admin', 'operator', 'auditor')
   async list(@Query() q: SecurityEventsQuery, @CurrentPrincipal() principal: Principal) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined) await this.detectorsReach(q.wait_for_position);
     const limit = q.limit ?? 100;
     const page = await this.readModels.securityEvents({
@@ -70,7 +65,7 @@ export class SecurityEventsController extends OpenStreams {
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
     const raised = (f: SecurityEventSummary) => f.tenantId === tenantId && f.raised;
     const end = await serveFeed<SecurityEventSummary>(
@@ -99,7 +94,7 @@ export class SecurityEventsController extends OpenStreams {
   @Get(':id')
   @Allow('admin', 'operator', 'auditor')
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    const finding = UUID.test(id) ? await this.readModels.securityEvent(tenantOf(principal), id) : null;
+    const finding = UUID.test(id) ? await this.readModels.securityEvent(operatorOf(principal).tenantId, id) : null;
     if (!finding) throw new DomainError('NOT_FOUND', `security event ${id} was not found`, 404);
     return securityEventView(finding);
   }
@@ -109,7 +104,7 @@ export class SecurityEventsController extends OpenStreams {
   @HttpCode(200)
   @Allow('admin', 'operator')
   async resolve(@Param('id') id: string, @Body() body: ResolveDto, @CurrentPrincipal() principal: Principal) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     const finding = UUID.test(id) ? await this.readModels.securityEvent(tenantId, id) : null;
     if (!finding) throw new DomainError('NOT_FOUND', `security event ${id} was not found`, 404);
     if (finding.status === 'resolved') throw new DomainError('ALREADY_RESOLVED', 'this security event is already resolved', 409);

@@ -17,7 +17,7 @@ import {
   policyStream,
 } from '@mandate/intents';
 import { missionDecider, missionStream } from '@mandate/missions';
-import { AggregateRepository, CLOCK, passportOf, Principal, usePassport } from '@mandate/platform';
+import { AggregateRepository, CLOCK, Principal, operatorOf, passportOf, usePassport } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { SubmitIntentDto } from './intents.dto';
 
@@ -247,8 +247,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async list(principal: Principal, status: string, cursor: string, limit: number) {
-    if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
-    const page = await this.readModels.intents(principal.tenantId, status, cursor, limit);
+    const page = await this.readModels.intents(operatorOf(principal).tenantId, status, cursor, limit);
     return {
       intents: page.map((i) => ({
         id: i.intentId, status: i.status, named_intent: i.namedIntent, target: i.service, agent_id: i.agentId, jti: i.jti,

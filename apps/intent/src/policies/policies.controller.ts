@@ -2,9 +2,9 @@ import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { randomUUID } from 'crypto';
-import { Clock, DomainError } from '@mandate/core';
+import { Clock } from '@mandate/core';
 import { IntentPolicy, POLICY_DECISIONS, PolicyDecision, policyDecider, policyStream } from '@mandate/intents';
-import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, Principal } from '@mandate/platform';
+import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, Principal, operatorOf } from '@mandate/platform';
 
 class MatchDto {
   @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9._:*-]{0,127}$/) named_intent?: string;
@@ -28,11 +28,6 @@ class PolicyDto {
   @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => RuleDto) rules: RuleDto[];
 }
 
-const tenantOf = (principal: Principal) => {
-  if (principal.kind !== 'operator') throw new DomainError('FORBIDDEN', 'this route needs a tenant key', 403);
-  return principal.tenantId;
-};
-
 /** Each tenant's intent policy: first matching rule wins, else the default. Replacing it is an event. */
 @Controller('v1/policies/intents')
 export class PoliciesController {
@@ -44,13 +39,13 @@ export class PoliciesController {
   @Get()
   @Allow('admin', 'operator', 'approver', 'auditor')
   async get(@CurrentPrincipal() principal: Principal) {
-    return (await this.repository.load(policyDecider, policyStream(tenantOf(principal)))).state.policy;
+    return (await this.repository.load(policyDecider, policyStream(operatorOf(principal).tenantId))).state.policy;
   }
 
   @Put()
   @Allow('admin')
   async put(@Body() body: PolicyDto, @CurrentPrincipal() principal: Principal) {
-    const tenantId = tenantOf(principal);
+    const tenantId = operatorOf(principal).tenantId;
     const policy: IntentPolicy = {
       default: body.default,
       default_approvals: body.default_approvals ?? 1,
