@@ -27,11 +27,15 @@ export type BatchHandler = (events: RecordedEvent[]) => Promise<void> | void;
 /**
  * The truth. Every adapter passes the contract suite in test/int/event-store.contract.ts.
  * - append is atomic per call, checks the expected version, is idempotent by event id, and is durable once it resolves;
- * - positions are global, gap-free and in commit order, so a reader checkpointing "last position seen" misses nothing.
+ * - positions are global, strictly increasing in commit order, so a reader checkpointing "last position seen" misses
+ *   nothing. The embedded and PostgreSQL stores number events 1, 2, 3…; EventStoreDB's positions are its `$all` log
+ *   positions, increasing but not consecutive (`consecutivePositions` says which).
  */
 export interface EventStore {
   /** True when no other process can append: a state folded from this store stays current until this process writes. */
   readonly soleWriter?: boolean;
+  /** True when positions are 1, 2, 3… with no hole: a reader can tell a missing event from the numbers alone. */
+  readonly consecutivePositions?: boolean;
   append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   readStream(streamId: string, afterVersion?: number): Promise<RecordedEvent[]>;
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
@@ -54,5 +58,15 @@ export class WrongExpectedVersion extends DomainError {
 export class DuplicateEventId extends DomainError {
   constructor(readonly eventId: string) {
     super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, 409, { event_id: eventId });
+  }
+}
+
+/**
+ * The store cannot be reached (a server restarting, a network cut). Nothing was acknowledged, so nothing is lost: the
+ * client gets a 503 and retries. Adapters raise it for connection failures only, never for a rejected append.
+ */
+export class StoreUnavailable extends DomainError {
+  constructor(detail: string) {
+    super('STORE_UNAVAILABLE', `the event store is unavailable: ${detail}; retry shortly`, 503);
   }
 }

@@ -2,3 +2,5 @@ export * from './event-store';
 export * from './event-stream';
 export * from './follow';
 export * from './sqlite/sqlite-event-store';
+export * from './postgres';
+export * from './eventstoredb';

@@ -61,6 +61,7 @@ export class SqliteEventStore implements EventStore {
   readonly db: Database.Database;
   /** No other process can write this file, so a state folded from it stays current until this store appends. */
   readonly soleWriter = true;
+  readonly consecutivePositions = true;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private head: number;

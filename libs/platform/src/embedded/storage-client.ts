@@ -201,6 +201,7 @@ function recorded(item: AppendItem, outcome: { streamVersion: number; position: 
 
 class WorkerEventStore implements EventStore {
   readonly soleWriter = true;
+  readonly consecutivePositions = true;
 
   constructor(private readonly storage: EmbeddedStorage) {}
 
