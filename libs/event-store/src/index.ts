@@ -4,3 +4,4 @@ export * from './follow';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres';
 export * from './eventstoredb';
+export * from './kafka';

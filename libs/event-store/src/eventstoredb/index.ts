@@ -1,1 +1,1 @@
-export {};
+export * from './eventstoredb-event-store';
