@@ -8,7 +8,7 @@
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { ADMIN_KEY, MandateProcess } from './support/server';
+import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { AuditEntry, expectProblem, storeProbe, tallied } from './support/problems';
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -20,7 +20,7 @@ const TOO_LONG = 'x'.repeat(10_000);
 const OVERSIZED_BODY = JSON.stringify({ name: 'x'.repeat(256 * 1024 + 1024) });
 const MALFORMED_JSON = '{"name": "unterminated';
 
-let server: MandateProcess;
+let server: MandateServer;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
 const { head, auditOf } = storeProbe(send);

@@ -7,12 +7,12 @@
  * move across a batch, and what the batch aimed at (a finding, the settings) reads the same afterwards.
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { ADMIN_KEY, MandateProcess } from './support/server';
+import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { expectProblem, storeProbe, tallied, withValue } from './support/problems';
 
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
-let server: MandateProcess;
+let server: MandateServer;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
 const { head } = storeProbe(send);

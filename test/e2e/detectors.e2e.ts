@@ -9,7 +9,7 @@
  * the finding on the findings stream. "Nothing was sent" is proven by a later frame on the same ordered stream.
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { ADMIN_KEY, MandateProcess } from './support/server';
+import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { SseClient, SseEvent } from './support/sse';
 import { expectProblem } from './support/problems';
 
@@ -41,7 +41,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The frame carrying this finding on the findings feed. */
 const findingOn = (feed: SseClient, id: string, timeoutMs?: number): Promise<SseEvent> => feed.next((e) => e.data.id === id, timeoutMs);
 
-let server: MandateProcess;
+let server: MandateServer;
 /** Streams a test opened, closed after it whatever happened. */
 const opened: Array<{ close(): void }> = [];
 

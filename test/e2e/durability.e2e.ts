@@ -29,7 +29,7 @@ let server: MandateProcess;
 let acme: Tenant;
 
 beforeAll(async () => {
-  server = await MandateProcess.start();
+  server = await MandateProcess.startEmbedded();
   acme = await newTenant(server, 'acme');
 });
 

@@ -6,14 +6,14 @@
  * move, and the audit of every tenant the suite created holds no entry it did not hold before the batch.
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { ADMIN_KEY, MandateProcess } from './support/server';
+import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { AuditEntry, expectProblem, storeProbe, tallied, withValue } from './support/problems';
 
 type Issued = Awaited<ReturnType<Tenant['passport']>>;
 
 const MALFORMED_JSON = '{"named_intent": "stripe:refunds:create",';
 
-let server: MandateProcess;
+let server: MandateServer;
 /** Every answer the server gave in this file, for the "never a 5xx" check at the end. */
 const { answered, send } = tallied(() => server);
 const { head, auditOf } = storeProbe(send);

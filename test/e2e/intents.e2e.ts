@@ -7,7 +7,7 @@
  * and "no revocation happened" is proven with a later revocation on the same ordered stream.
  */
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { ADMIN_KEY, MandateProcess } from './support/server';
+import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { SseClient } from './support/sse';
 import { expectProblem } from './support/problems';
 
@@ -35,7 +35,7 @@ const refundConsume = (overrides: Record<string, unknown> = {}) => ({ service: '
 
 const keyIdOf = (key: string) => key.split('.')[2];
 
-let server: MandateProcess;
+let server: MandateServer;
 
 async function send(method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
   return call(server, method, path, options);

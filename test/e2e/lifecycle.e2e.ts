@@ -1,10 +1,10 @@
 import { createRemoteJWKSet, jwtVerify, decodeJwt } from 'jose';
 import { call, newTenant, Tenant } from './support/client';
-import { MandateProcess } from './support/server';
+import { MandateProcess, MandateServer } from './support/server';
 import { SseClient } from './support/sse';
 
 describe('a mission from passport to audit, over HTTP against the real process', () => {
-  let server: MandateProcess;
+  let server: MandateServer;
   let acme: Tenant;
   let stream: SseClient;
 

@@ -4,7 +4,7 @@ import { MandateProcess } from './support/server';
 describe('the OpenAPI document is true to the server', () => {
   let server: MandateProcess;
 
-  beforeAll(async () => (server = await MandateProcess.start({ LOG_LEVEL: 'log' })));
+  beforeAll(async () => (server = await MandateProcess.startEmbedded({ LOG_LEVEL: 'log' })));
   afterAll(() => server?.stop());
 
   it('describes exactly the routes the server maps, no more and no fewer', async () => {

@@ -10,7 +10,7 @@ const replay = (dataDir: string) => spawnSync(process.execPath, [CLI, 'replay', 
 describe('mandate replay (the CLI)', () => {
   let server: MandateProcess;
 
-  beforeAll(async () => (server = await MandateProcess.start()));
+  beforeAll(async () => (server = await MandateProcess.startEmbedded()));
   afterAll(() => server?.stop());
 
   it('given a history with findings and a detector revocation, then an offline replay says identical; given a finding the history does not justify, then it says different', async () => {

@@ -1,9 +1,9 @@
 import { call, newTenant, Tenant } from './support/client';
-import { MandateProcess } from './support/server';
+import { MandateProcess, MandateServer } from './support/server';
 import { SseClient } from './support/sse';
 
 describe('the revocation stream resumes with Last-Event-ID, across a disconnect and a server restart', () => {
-  let server: MandateProcess;
+  let server: MandateServer;
   let acme: Tenant;
 
   beforeAll(async () => {

@@ -17,7 +17,7 @@ function flipOneByte(file: string, marker: string): boolean {
 describe('tamper evidence', () => {
   let server: MandateProcess;
 
-  beforeAll(async () => (server = await MandateProcess.start()));
+  beforeAll(async () => (server = await MandateProcess.startEmbedded()));
   afterAll(() => server?.stop());
 
   it('given one byte of the stored history altered on disk, then verify fails and points at that event, and only that tenant', async () => {

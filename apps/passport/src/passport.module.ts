@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { RevokeCommands } from '@mandate/platform';
 import { CqrsModule } from '@nestjs/cqrs';
 import { IntentModule } from '../../intent/src/intent.module';
 import { AgentsController, RegisterAgentHandler, UpdateAgentHandler } from './agents/agents.controller';
@@ -9,6 +10,16 @@ import { PassportsService } from './passports/passports.service';
 import { CreateOperatorKeyHandler, CreateTenantHandler, RevokeOperatorKeyHandler, TenantsController } from './tenants/tenants.controller';
 import { WellKnownController } from './well-known/well-known.controller';
 
+/** The passport service applies the revocations detectors order (distributed mode: from the revoke-commands topic). */
+@Injectable()
+export class RevokeCommandApplier implements OnApplicationBootstrap {
+  constructor(private readonly revokeCommands: RevokeCommands) {}
+
+  onApplicationBootstrap(): void {
+    this.revokeCommands.consume();
+  }
+}
+
 /** Tenants, keys, agents, passports and missions, verification and the kill switch. */
 @Module({
   imports: [CqrsModule, IntentModule],
@@ -16,6 +27,7 @@ import { WellKnownController } from './well-known/well-known.controller';
   providers: [
     PassportsService,
     KillSwitch,
+    RevokeCommandApplier,
     CreateTenantHandler,
     CreateOperatorKeyHandler,
     RevokeOperatorKeyHandler,

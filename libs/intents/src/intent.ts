@@ -117,7 +117,8 @@ export function evolveIntent(state: IntentState, event: IntentEvent): IntentStat
   }
 }
 
-export const intentStream = (intentId: string) => `intent-${intentId}`;
+export const INTENT_STREAM_PREFIX = 'intent-';
+export const intentStream = (intentId: string) => `${INTENT_STREAM_PREFIX}${intentId}`;
 /** An intent and its approval share one suffix: `apr_X` is the approval of `int_X`. */
 export const intentIdOfApproval = (approvalId: string) => `int_${approvalId.slice(4)}`;
 export const approvalIdOf = (intentId: string) => `apr_${intentId.slice(4)}`;

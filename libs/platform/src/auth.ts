@@ -6,7 +6,7 @@ import { Reflector } from '@nestjs/core';
 import { Actor, DomainError } from '@mandate/core';
 import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
-import { PassportTokens, VerifiedPassport } from './passport-tokens';
+import { createOnce, PassportTokens, VerifiedPassport } from './passport-tokens';
 
 export type Principal =
   | { kind: 'admin'; actor: Actor }
@@ -48,8 +48,7 @@ export function instanceAdminKeyHash(dataDir: string, configured: string | null,
   const file = path.join(dataDir, 'admin-key');
   if (!fs.existsSync(file)) {
     const key = `mdt_admin.${randomBytes(32).toString('base64url')}`;
-    fs.writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
-    logger.warn(`Generated the instance admin key (shown once, also in ${file} with mode 0600):\n\n    ${key}\n`);
+    if (createOnce(file, key + '\n')) logger.warn(`Generated the instance admin key (shown once, also in ${file} with mode 0600):\n\n    ${key}\n`);
   }
   return hashSecret(fs.readFileSync(file, 'utf8').trim());
 }

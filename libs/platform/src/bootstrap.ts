@@ -92,13 +92,15 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
 export async function listen(app: INestApplication, config: MandateConfig, name: string): Promise<void> {
   await app.listen(config.port, config.host);
   const address = (app.getHttpServer().address() as { port: number }).port;
-  new Logger(name).log(`listening on http://${config.host}:${address} (data dir ${config.dataDir})`);
+  new Logger(name).log(`listening on http://${config.host}:${address} (${config.store} store, ${config.stream} stream, data dir ${config.dataDir})`);
 }
 
 /** Starts one service (or the all-in-one host) as its own process: its module beside the shared platform and ops routes. */
 export async function runService(name: string, serviceModule: Type<unknown>, extraControllers: Type<unknown>[] = []): Promise<void> {
   @Module({ imports: [PlatformModule, serviceModule], controllers: [OpsController, ...extraControllers] })
   class ServiceHost {}
+  // Names this process's consumer groups and local files (read-models-<service>.db).
+  process.env.MANDATE_SERVICE ||= name;
   const config = loadConfig();
   try {
     const app = await createMandateApp(ServiceHost, config);

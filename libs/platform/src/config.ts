@@ -11,6 +11,19 @@ export interface MandateConfig {
   issuer: string;
   bodyLimitBytes: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Which service this process is (set by each app's main): names its consumer groups and local files. */
+  service: string;
+  /** Where the passport signing key and the generated admin key live; every process of one installation shares it. */
+  keysDir: string;
+  /** The truth: an embedded SQLite file, PostgreSQL, or EventStoreDB. */
+  store: 'embedded' | 'postgres' | 'eventstoredb';
+  /** Fan-out: in this process, or Apache Kafka. */
+  stream: 'inprocess' | 'kafka';
+  databaseUrl: string | null;
+  eventstoreConnectionString: string | null;
+  kafka: { brokers: string[]; topicPrefix: string; partitions: number };
+  /** Whether this process may relay the store to Kafka (PostgreSQL: every process competes for one lease). */
+  relay: boolean;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -28,10 +41,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
   const host = env.HOST || '127.0.0.1';
   const logLevel = (env.LOG_LEVEL || 'log') as MandateConfig['logLevel'];
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) throw new Error(`LOG_LEVEL must be error, warn, log or debug`);
+  const service = env.MANDATE_SERVICE || 'mandate';
+  const dataDir = path.resolve(env.MANDATE_DATA_DIR || './data');
+  const store = (env.MANDATE_STORE || 'embedded') as MandateConfig['store'];
+  if (!['embedded', 'postgres', 'eventstoredb'].includes(store)) throw new Error('MANDATE_STORE must be embedded, postgres or eventstoredb');
+  const stream = (env.MANDATE_STREAM || 'inprocess') as MandateConfig['stream'];
+  if (!['inprocess', 'kafka'].includes(stream)) throw new Error('MANDATE_STREAM must be inprocess or kafka');
+  const databaseUrl = env.DATABASE_URL || null;
+  const eventstoreConnectionString = env.EVENTSTORE_CONNECTION_STRING || null;
+  if (store === 'postgres' && !databaseUrl) throw new Error('MANDATE_STORE=postgres needs DATABASE_URL (postgres://user:password@host:5432/db)');
+  if (store === 'eventstoredb' && !eventstoreConnectionString) {
+    throw new Error('MANDATE_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING (esdb://host:2113?tls=false)');
+  }
+  if (store === 'embedded' && stream === 'kafka') {
+    throw new Error('MANDATE_STREAM=kafka needs a shared store: the embedded store belongs to one process (set MANDATE_STORE=postgres)');
+  }
+  const brokers = (env.KAFKA_BROKERS || '').split(',').map((b) => b.trim()).filter(Boolean);
+  if (stream === 'kafka' && brokers.length === 0) throw new Error('MANDATE_STREAM=kafka needs KAFKA_BROKERS (host:9092[,host:9092…])');
+  const topicPrefix = env.MANDATE_KAFKA_TOPIC_PREFIX ?? 'mandate.';
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(topicPrefix)) throw new Error('MANDATE_KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only');
+  const relaySetting = env.MANDATE_RELAY || 'auto';
+  if (!['auto', 'on', 'off'].includes(relaySetting)) throw new Error('MANDATE_RELAY must be auto, on or off');
+  // PostgreSQL elects one relay among all processes; EventStoreDB has no lease here, so one service (audit) relays.
+  const relay = relaySetting === 'on' || (relaySetting === 'auto' && (store === 'postgres' || service === 'audit' || service === 'mandate'));
   return {
+    service,
+    keysDir: path.resolve(env.MANDATE_KEYS_DIR || dataDir),
+    store,
+    stream,
+    databaseUrl,
+    eventstoreConnectionString,
+    kafka: { brokers, topicPrefix, partitions: integer(env, 'MANDATE_KAFKA_PARTITIONS', 8, 1, 1000) },
+    relay,
     port,
     host,
-    dataDir: path.resolve(env.MANDATE_DATA_DIR || './data'),
+    dataDir,
     adminKey: env.MANDATE_ADMIN_KEY || null,
     issuer: (env.MANDATE_ISSUER || `http://localhost:${port}`).replace(/\/$/, ''),
     bodyLimitBytes: integer(env, 'MANDATE_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),

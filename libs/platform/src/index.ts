@@ -11,3 +11,7 @@ export * from './ops.controller';
 export * from './passport-use';
 export * from './sse';
 export * from './embedded/storage-client';
+export * from './storage';
+export * from './revoke-commands';
+export * from './distributed/distributed-storage';
+export * from './distributed/projected-read-models';

@@ -24,6 +24,24 @@ export interface VerifiedPassport {
 }
 
 export const PASSPORT_AUDIENCE = 'mandate';
+
+/**
+ * Writes a secret file (0600) unless it exists, so that services starting together from one keys directory all end
+ * up with the same key: written aside, then linked into place, which only one process can win.
+ */
+export function createOnce(file: string, content: string): boolean {
+  const aside = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(aside, content, { mode: 0o600 });
+  try {
+    fs.linkSync(aside, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
 const MAX_VERIFIED_CACHE = 100_000;
 
 /**
@@ -45,7 +63,7 @@ export class PassportTokens {
     const file = path.join(dataDir, 'signing-key.pem');
     if (!fs.existsSync(file)) {
       const { privateKey } = generateKeyPairSync('ed25519');
-      fs.writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+      createOnce(file, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
     }
     const privateKey = createPrivateKey(fs.readFileSync(file));
     const publicKey = createPublicKey(privateKey);

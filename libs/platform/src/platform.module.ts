@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { systemClock } from '@mandate/core';
-import { EventStore, EventStream, InProcessEventStream } from '@mandate/event-store';
+import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { loadConfig, MANDATE_CONFIG, MandateConfig } from './config';
 import { AggregateRepository } from './repository';
@@ -12,61 +12,65 @@ import { ProblemDetailsFilter } from './problem';
 import { mandateValidationPipe } from './validation';
 import { Metrics } from './metrics';
 import { EmbeddedStorage } from './embedded/storage-client';
+import { DistributedStorage } from './distributed/distributed-storage';
+import { MANDATE_STORAGE, MandateStorage } from './storage';
+import { RevokeCommands } from './revoke-commands';
 
-export const EVENT_STORE = Symbol('EVENT_STORE');
-export const EVENT_STREAM = Symbol('EVENT_STREAM');
-export const CLOCK = Symbol('CLOCK');
+import { CLOCK, EVENT_STORE, EVENT_STREAM } from './tokens';
+export { CLOCK, EVENT_STORE, EVENT_STREAM };
 
 /**
- * The embedded runtime every service module shares: store, stream, read models, keys, auth, and the one error shape.
- * The distributed adapters (issue 5) replace the providers here, not the services.
+ * The runtime every service module shares: store, stream, read models, keys, auth, and the one error shape. The
+ * storage is embedded or distributed by configuration (MANDATE_STORE, MANDATE_STREAM); the services never know which.
  */
 @Global()
 @Module({
   providers: [
     { provide: MANDATE_CONFIG, useFactory: () => loadConfig() },
     {
-      provide: EmbeddedStorage,
+      provide: MANDATE_STORAGE,
       inject: [MANDATE_CONFIG],
-      useFactory: (config: MandateConfig) => {
+      useFactory: (config: MandateConfig): Promise<MandateStorage> => {
         fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-        return EmbeddedStorage.start(config.dataDir);
+        fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
+        return config.store === 'embedded' ? EmbeddedStorage.start(config.dataDir) : DistributedStorage.open(config);
       },
     },
-    { provide: EVENT_STORE, inject: [EmbeddedStorage], useFactory: (storage: EmbeddedStorage) => storage.store },
-    { provide: READ_MODELS, inject: [EmbeddedStorage], useFactory: (storage: EmbeddedStorage) => storage.readModels },
-    { provide: EVENT_STREAM, inject: [EVENT_STORE], useFactory: (store: EventStore) => new InProcessEventStream(store) },
+    { provide: EVENT_STORE, inject: [MANDATE_STORAGE], useFactory: (storage: MandateStorage) => storage.store },
+    { provide: READ_MODELS, inject: [MANDATE_STORAGE], useFactory: (storage: MandateStorage) => storage.readModels },
+    { provide: EVENT_STREAM, inject: [MANDATE_STORAGE], useFactory: (storage: MandateStorage) => storage.stream },
     { provide: AggregateRepository, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AggregateRepository(store) },
     { provide: CLOCK, useValue: systemClock },
     {
       provide: PassportTokens,
-      inject: [MANDATE_CONFIG, EmbeddedStorage],
-      useFactory: (config: MandateConfig) => PassportTokens.open(config.dataDir, config.issuer),
+      inject: [MANDATE_CONFIG, MANDATE_STORAGE],
+      useFactory: (config: MandateConfig) => PassportTokens.open(config.keysDir, config.issuer),
     },
     {
       provide: Authenticator,
       inject: [MANDATE_CONFIG, AggregateRepository, PassportTokens],
       useFactory: (config: MandateConfig, repository: AggregateRepository, tokens: PassportTokens) =>
-        new Authenticator(repository, tokens, instanceAdminKeyHash(config.dataDir, config.adminKey)),
+        new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey)),
     },
     Metrics,
+    RevokeCommands,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [EmbeddedStorage, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, RevokeCommands],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');
 
   constructor(
-    private readonly storage: EmbeddedStorage,
+    @Inject(MANDATE_STORAGE) private readonly storage: MandateStorage,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.logger.log(`event store at position ${this.storage.headPosition()}`);
+    this.logger.log(`${this.storage.describe()}; event store at position ${this.storage.headPosition()}`);
     this.metrics.gauge('mandate_event_store_head_position', () => this.storage.headPosition());
     this.metrics.gauge('mandate_read_models_position', () => this.readModels.position());
   }

@@ -57,8 +57,9 @@ export class AggregateRepository {
   }
 
   /**
-   * A sole writer runs the commands of one stream one at a time, so racing requests (twenty agents using one approval)
-   * each get the decider's answer instead of a version conflict. Other stores rely on the retry below.
+   * The commands of one stream run one at a time in this process, so racing requests (twenty agents using one
+   * approval) each get the decider's answer instead of a version conflict. Writers in other processes (a shared store)
+   * are met by the retry below, which reloads the stream.
    */
   execute<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
@@ -66,7 +67,6 @@ export class AggregateRepository {
     command: C | ((state: S) => C),
     context: CommandContext,
   ): Promise<Executed<S>> {
-    if (!this.store.soleWriter) return this.attempt(decider, streamId, command, context);
     const previous = this.turns.get(streamId) ?? Promise.resolve();
     const mine = previous.then(() => this.attempt(decider, streamId, command, context));
     const tail = mine.catch(() => undefined);

@@ -101,6 +101,11 @@ export interface ReadModels {
   securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null>;
   /** Findings raised to operators, live, for the security-events stream. */
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void;
+  /**
+   * Intents changed by any process, as the read models learn of them (distributed mode), so a long-poll here wakes on
+   * a decision taken in another service. Embedded mode has no other process and leaves it out.
+   */
+  onIntentChanges?(listener: (streamIds: string[]) => void): () => void;
 }
 
 export const READ_MODELS = Symbol('READ_MODELS');

@@ -1,4 +1,4 @@
-import { ADMIN_KEY, MandateProcess } from './server';
+import { ADMIN_KEY, MandateServer } from './server';
 
 export interface Reply<T = any> {
   status: number;
@@ -7,7 +7,7 @@ export interface Reply<T = any> {
 }
 
 export async function call<T = any>(
-  server: MandateProcess,
+  server: MandateServer,
   method: string,
   path: string,
   options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
@@ -30,7 +30,7 @@ export async function call<T = any>(
 }
 
 /** A tenant with its admin key, one agent per mode asked for, and helpers for the usual steps of a mission. */
-export async function newTenant(server: MandateProcess, name = 'acme') {
+export async function newTenant(server: MandateServer, name = 'acme') {
   const created = await call(server, 'POST', '/v1/tenants', { token: ADMIN_KEY, body: { name } });
   if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${JSON.stringify(created.body)}`);
   const adminKey: string = created.body.admin_key.key;

@@ -1,5 +1,5 @@
 import { call, Reply } from './client';
-import { MandateProcess } from './server';
+import { MandateServer } from './server';
 
 /**
  * RFC 9457 problem details with Mandate's stable code: the one error shape on every route. Status and code are checked
@@ -22,7 +22,7 @@ export function expectProblem(reply: Reply, status?: number, code?: string): voi
 }
 
 /** A `send` that remembers every answer, for a suite's closing "never a 5xx" check. */
-export function tallied(server: () => MandateProcess) {
+export function tallied(server: () => MandateServer) {
   const answered: Array<{ request: string; status: number }> = [];
   const send = async (method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> => {
     const reply = await call(server(), method, path, options);

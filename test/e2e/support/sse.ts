@@ -1,4 +1,4 @@
-import { MandateProcess } from './server';
+import { MandateServer } from './server';
 
 export interface SseEvent {
   id: string;
@@ -18,7 +18,7 @@ export class SseClient {
   private closedResolve!: () => void;
   readonly closed = new Promise<void>((r) => (this.closedResolve = r));
 
-  static async open(server: MandateProcess, token: string, lastEventId?: string, path = '/v1/revocations/stream'): Promise<SseClient> {
+  static async open(server: MandateServer, token: string, lastEventId?: string, path = '/v1/revocations/stream'): Promise<SseClient> {
     const client = new SseClient();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;

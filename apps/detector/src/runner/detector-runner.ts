@@ -4,8 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Clock, CURRENT_SCHEMA_VERSION, newEventId, RecordedEvent } from '@mandate/core';
 import { detect, DetectorState, Finding, findingData, findingId, initialDetectorState, silenceDue } from '@mandate/detectors';
 import { EventStore, EventStream, Subscription } from '@mandate/event-store';
-import { missionDecider, missionStream } from '@mandate/missions';
-import { AggregateRepository, CLOCK, EVENT_STORE, EVENT_STREAM, MANDATE_CONFIG, MandateConfig } from '@mandate/platform';
+import { CLOCK, EVENT_STORE, EVENT_STREAM, MANDATE_CONFIG, MandateConfig, RevokeCommands } from '@mandate/platform';
 
 export const SYSTEM_TENANT = '_system';
 const TICK_CHECK_MS = 1000;
@@ -13,7 +12,7 @@ const TICK_CHECK_MS = 1000;
 /**
  * Runs every detector over the shared stream. On start it folds the history it has already handled (findings there
  * were already raised) and then acts on what comes after its checkpoint: it records each finding and, for enforced
- * agents, revokes through the passport's own decider (idempotent). Findings have ids derived from the event that
+ * agents, orders a revocation that the passport service applies through its own decider (idempotent). Findings have ids derived from the event that
  * raised them, so a crash between acting and saving the checkpoint raises nothing twice.
  */
 @Injectable()
@@ -31,7 +30,7 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(EVENT_STREAM) private readonly stream: EventStream,
-    private readonly repository: AggregateRepository,
+    private readonly revokeCommands: RevokeCommands,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MANDATE_CONFIG) config: MandateConfig,
   ) {
@@ -110,14 +109,12 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
       'any',
     );
     if (!finding.revoke) return;
-    const now = this.clock.now().toISOString();
-    await this.repository.execute(
-      missionDecider,
-      missionStream(finding.missionId),
-      { type: 'RevokePassport', reason: `detector ${finding.signal}: ${finding.detail}`, scope: 'passport', now },
-      { tenantId: finding.tenantId, actor, now, correlationId: cause.correlationId, causationId: id },
-    );
-    this.logger.warn(`revoked ${finding.jti} (${finding.signal}, ${finding.severity}): ${finding.detail}`);
+    // Applied by the passport service (here, in embedded mode); sent again after a crash, which revokes nothing twice.
+    await this.revokeCommands.send({
+      tenantId: finding.tenantId, missionId: finding.missionId, jti: finding.jti,
+      reason: `detector ${finding.signal}: ${finding.detail}`, actor, correlationId: cause.correlationId, causationId: id,
+    });
+    this.logger.warn(`revoking ${finding.jti} (${finding.signal}, ${finding.severity}): ${finding.detail}`);
   }
 
   /** Time reaches the detectors as a recorded tick, and only when some mission's checkpoint deadline has passed. */

@@ -6,7 +6,7 @@ import { Clock, DomainError } from '@mandate/core';
 import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream, replayReport, SignalAction } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
 import { DetectorRunner } from '../runner/detector-runner';
-import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, EmbeddedStorage, Principal, operatorOf } from '@mandate/platform';
+import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, EVENT_STORE, MANDATE_STORAGE, MandateStorage, Principal, operatorOf } from '@mandate/platform';
 
 const ACTIONS = ['observe', 'flag', 'revoke'];
 
@@ -29,6 +29,9 @@ class SettingsDto {
   @IsOptional() @IsBoolean() revoke_on_warning?: boolean;
 }
 
+/** How long a replay waits for revocations the detectors ordered but the passport service has not yet applied. */
+const REVOCATION_GRACE_MS = 5_000;
+
 const view = (s: DetectorSettings) => ({
   burst: { max_uses: s.burst.maxUses, window_seconds: s.burst.windowSeconds },
   actions: s.actions,
@@ -42,7 +45,7 @@ export class DetectorSettingsController {
     private readonly repository: AggregateRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly storage: EmbeddedStorage,
+    @Inject(MANDATE_STORAGE) private readonly storage: MandateStorage,
     private readonly runner: DetectorRunner,
   ) {}
 
@@ -76,11 +79,20 @@ export class DetectorSettingsController {
   @HttpCode(200)
   @Allow('instance_admin')
   async replay() {
-    // Live detectors follow the stream: compare only what they have handled, after letting them catch up.
-    const head = await this.store.headPosition();
-    await this.runner.handledAfter(head, 10_000);
-    if (this.runner.handledPosition < head) throw new DomainError('DETECTORS_BEHIND', 'the detectors are catching up; retry shortly', 503);
-    const detectors = await replayReport((after, limit) => this.store.readAll(after, limit), this.runner.handledPosition);
+    // Live detectors follow the stream: compare only what they have handled, after letting them catch up. A
+    // revocation they ordered is applied by the passport service a moment later (distributed mode): one still in
+    // flight is waited for, and only one that stays missing is reported.
+    const deadline = Date.now() + REVOCATION_GRACE_MS;
+    let detectors: Awaited<ReturnType<typeof replayReport>>;
+    for (;;) {
+      const head = await this.store.headPosition();
+      await this.runner.handledAfter(head, 10_000);
+      if (this.runner.handledPosition < head) throw new DomainError('DETECTORS_BEHIND', 'the detectors are catching up; retry shortly', 503);
+      detectors = await replayReport((after, limit) => this.store.readAll(after, limit), this.runner.handledPosition);
+      const inFlight = detectors.revocation_differences.some((d) => d.kind === 'not_applied');
+      if (!inFlight || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const readModelDifferences = await this.storage.compareReadModels();
     return { ...detectors, read_models: { differences: readModelDifferences }, identical: detectors.identical && readModelDifferences.length === 0 };
   }

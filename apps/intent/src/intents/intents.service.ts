@@ -15,6 +15,7 @@ import {
   intentStream,
   policyDecider,
   policyStream,
+  INTENT_STREAM_PREFIX,
 } from '@mandate/intents';
 import { missionDecider, missionStream } from '@mandate/missions';
 import { AggregateRepository, CLOCK, Principal, operatorOf, passportOf, usePassport } from '@mandate/platform';
@@ -57,6 +58,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   /** Long-polls waiting on an intent; every command on it wakes them. */
   private readonly waiters = new Map<string, Set<() => void>>();
   private sweep: NodeJS.Timeout | null = null;
+  private stopWatching: (() => void) | null = null;
 
   constructor(
     private readonly repository: AggregateRepository,
@@ -65,6 +67,11 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    // Distributed mode: a decision taken in another process (or replica) wakes the long-polls waiting here too.
+    this.stopWatching =
+      this.readModels.onIntentChanges?.((streamIds) => {
+        for (const streamId of streamIds) this.waiters.get(streamId.slice(INTENT_STREAM_PREFIX.length))?.forEach((wake) => wake());
+      }) ?? null;
     // Pending intents expire at their deadline even when nobody asks about them.
     this.sweep = setInterval(() => void this.expireDue().catch((e) => this.logger.error(`expiry sweep failed: ${e}`)), SWEEP_EVERY_MS);
     this.sweep.unref();
@@ -72,6 +79,7 @@ export class IntentsService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     if (this.sweep) clearInterval(this.sweep);
+    this.stopWatching?.();
   }
 
   private now(): string {

@@ -1,5 +1,5 @@
 import { Consumer, Kafka, Producer } from 'kafkajs';
-import { backoff, delay, isTransient, sendDeadLetter } from './dead-letters';
+import { backoff, delay, isTransient, sendDeadLetter, SESSION_TIMEOUT_MS } from './dead-letters';
 import { StreamLog } from './kafka-event-stream';
 
 export interface CommandConsumerOptions<C> {
@@ -40,7 +40,7 @@ export class CommandConsumer<C> {
   private async join(): Promise<void> {
     const { kafka, topic, groupId, log } = this.options;
     for (let attempt = 1; !this.stopped; attempt++) {
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
       try {
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });

@@ -48,3 +48,9 @@ export function isTransient(error: unknown): boolean {
 
 export const backoff = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A consumer killed without leaving its group holds its partitions until this passes; a restarted process waits that
+ * long to get them back. The broker's minimum (group.min.session.timeout.ms) is 6 s.
+ */
+export const SESSION_TIMEOUT_MS = 6_000;

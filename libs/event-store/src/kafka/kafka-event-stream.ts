@@ -2,7 +2,7 @@ import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { RecordedEvent } from '@mandate/core';
 import { BatchHandler, EventStore, Subscription } from '../event-store';
 import { EventStream } from '../event-stream';
-import { backoff, delay, isTransient, sendDeadLetter } from './dead-letters';
+import { backoff, delay, isTransient, sendDeadLetter, SESSION_TIMEOUT_MS } from './dead-letters';
 import { MandateTopics, readEventMessage } from './topics';
 
 export interface StreamLog {
@@ -140,8 +140,8 @@ class OrderedSubscription {
       groupId,
       allowAutoTopicCreation: false,
       // A restarted process rejoins quickly; a killed one is noticed after this (the store fills the gap meanwhile).
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 500,
       maxWaitTimeInMs: 500,
     });
     this.consumer = consumer;

@@ -31,6 +31,14 @@ CREATE TABLE tenant_chain_heads (
   chain_hash text NOT NULL
 );`,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE relay_checkpoint (
+  name     text PRIMARY KEY,
+  position bigint NOT NULL
+);`,
+  },
 ];
 
 /** Every Mandate process migrating the same database takes this lock, so services starting together do not race. */

@@ -13,6 +13,7 @@ import {
   WrongExpectedVersion,
 } from '../event-store';
 import { migrate, schemaIdentifier } from './migrations';
+import { PostgresRelayCheckpoint } from './relay-checkpoint';
 
 export interface PostgresEventStoreOptions {
   /** e.g. postgres://mandate:mandate@127.0.0.1:5432/mandate */
@@ -116,6 +117,11 @@ export class PostgresEventStore implements EventStore {
   private listener: Client | null = null;
 
   private constructor(private readonly pool: Pool, private readonly clientConfig: ClientConfig) {}
+
+  /** The relay's lease and position, kept in this database (see PostgresRelayCheckpoint). */
+  relayCheckpoint(name = 'events'): PostgresRelayCheckpoint {
+    return new PostgresRelayCheckpoint(this.clientConfig, name);
+  }
 
   /** Connects, migrates and returns the store; rejects with StoreUnavailable when the server cannot be reached. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {

@@ -3,10 +3,11 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
-import { AppendResult, BatchHandler, ChainedEvent, EventStore, ExpectedVersion, follow, Subscription } from '@mandate/event-store';
+import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
 import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
+import { MandateStorage, RevokeCommand } from '../storage';
 
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
 function workerFile(): string {
@@ -21,7 +22,7 @@ function workerFile(): string {
  * The main thread's side of the storage worker: an EventStore and the ReadModels, both answered by the worker.
  * Appends made in one turn of the event loop travel in one message and land in one group commit.
  */
-export class EmbeddedStorage {
+export class EmbeddedStorage implements MandateStorage {
   private readonly logger = new Logger('storage');
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
@@ -35,15 +36,17 @@ export class EmbeddedStorage {
   private closing = false;
   readonly store: EventStore;
   readonly readModels: ReadModels;
+  readonly stream: EventStream;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(private readonly worker: Worker, private readonly dataDir: string) {
     this.store = new WorkerEventStore(this);
     this.readModels = new WorkerReadModels(this);
+    this.stream = new InProcessEventStream(this.store);
   }
 
   static async start(dataDir: string): Promise<EmbeddedStorage> {
     const worker = new Worker(workerFile(), { workerData: { dataDir } });
-    const storage = new EmbeddedStorage(worker);
+    const storage = new EmbeddedStorage(worker, dataDir);
     await storage.attach();
     return storage;
   }
@@ -150,6 +153,17 @@ export class EmbeddedStorage {
   /** Rebuilds the read models from the events and lists the tables where they differ from the live ones. */
   compareReadModels(): Promise<ReadModelDifference[]> {
     return this.query('compareReadModels');
+  }
+
+  /** One process applies its own revoke commands. */
+  sendRevokeCommand(command: RevokeCommand, apply: (command: RevokeCommand) => Promise<void>): Promise<void> {
+    return apply(command);
+  }
+
+  consumeRevokeCommands(): void {}
+
+  describe(): string {
+    return `embedded store in ${this.dataDir}, in-process stream`;
   }
 
   nextCommit(): Promise<void> {

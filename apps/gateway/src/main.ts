@@ -1,0 +1,115 @@
+import * as http from 'http';
+import { OPENAPI } from '../../mandate/src/openapi';
+import { serviceFor, ServiceName } from './routes';
+
+/**
+ * The front door of distributed mode: one base URL for clients, each request passed as it is (body, headers,
+ * streaming responses such as SSE and long polls) to the service that owns its path. It holds no state and no secret.
+ */
+const upstreams: Record<ServiceName, URL> = {
+  passport: new URL(process.env.MANDATE_PASSPORT_URL || 'http://127.0.0.1:8081'),
+  intent: new URL(process.env.MANDATE_INTENT_URL || 'http://127.0.0.1:8082'),
+  detector: new URL(process.env.MANDATE_DETECTOR_URL || 'http://127.0.0.1:8083'),
+  audit: new URL(process.env.MANDATE_AUDIT_URL || 'http://127.0.0.1:8084'),
+};
+const port = Number(process.env.PORT || 8080);
+const host = process.env.HOST || '127.0.0.1';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** The services' own limit (MANDATE_BODY_LIMIT_BYTES), enforced here too so an oversized body never leaves the door. */
+const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
+
+const log = (message: string) => process.stdout.write(`${new Date().toISOString()} [gateway] ${message}\n`);
+
+function problem(res: http.ServerResponse, status: number, code: string, detail: string, instance: string): void {
+  if (res.headersSent) return void res.destroy();
+  const title = { 404: 'Not Found', 413: 'Content Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ?? 'Error';
+  res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
+  res.end(JSON.stringify({ type: `https://mandate.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail, code, instance }));
+}
+
+/** GET of a small JSON document from a service: its status and body (status 0 when it cannot be reached). */
+function getJson(url: URL): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent, timeout: 2000 }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, body: {} });
+        }
+      });
+    });
+    req.on('error', () => resolve({ status: 0, body: {} }));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(OPENAPI));
+  if (url.pathname === '/readyz') {
+    // Ready when every service is; the head is the store's, as each service reads it.
+    void Promise.all(Object.entries(upstreams).map(async ([name, base]) => [name, await getJson(new URL('/readyz', base))] as const)).then((answers) => {
+      const notReady = answers.filter(([, answer]) => answer.status !== 200).map(([name]) => name);
+      if (notReady.length > 0) return problem(res, 503, 'SERVICES_NOT_READY', `not ready: ${notReady.join(', ')}`, '/readyz');
+      const head = Math.max(...answers.map(([, answer]) => Number(answer.body.head) || 0));
+      const services = Object.fromEntries(answers.map(([name, answer]) => [name, answer.body]));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ready', head, services }));
+    });
+    return;
+  }
+  const service = serviceFor(req.method ?? 'GET', url.pathname);
+  if (!service) return problem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`, url.pathname);
+  // The body is read whole before it is passed on: a service that answers early (a refusal, a size limit) then never
+  // races a half-sent body, which would turn its answer into a reset connection.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > bodyLimit) {
+      refused = true;
+      problem(res, 413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit', url.pathname);
+      req.resume();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => !refused && forward(service, req, res, url, Buffer.concat(chunks)));
+});
+
+function forward(service: ServiceName, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): void {
+  const target = upstreams[service];
+  const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host, 'x-forwarded-host': req.headers.host ?? '' };
+  delete headers['transfer-encoding'];
+  if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
+  const upstream = http.request(
+    { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // Event streams must reach the client as they are written.
+      if (String(answer.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    if (res.writableEnded) return;
+    const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
+    log(`${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
+    problem(res, unreachable ? 503 : 502, unreachable ? 'SERVICE_UNAVAILABLE' : 'BAD_GATEWAY', `the ${service} service cannot be reached; retry shortly`, url.pathname);
+  });
+  // A client that goes away (an SSE subscriber closing) ends the upstream request too.
+  res.on('close', () => !res.writableFinished && upstream.destroy());
+  upstream.end(body);
+}
+
+server.keepAliveTimeout = 65_000;
+server.listen(port, host, () => {
+  const address = server.address() as { port: number };
+  log(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));

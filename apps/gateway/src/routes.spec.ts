@@ -1,0 +1,26 @@
+import { serviceFor } from './routes';
+
+describe('the front door routes each path to its service', () => {
+  it.each([
+    ['POST', '/v1/tenants', 'passport'],
+    ['POST', '/v1/keys/key_1/revoke', 'passport'],
+    ['GET', '/v1/agents/agt_1', 'passport'],
+    ['POST', '/v1/passports/verify', 'passport'],
+    ['GET', '/.well-known/jwks.json', 'passport'],
+    ['POST', '/v1/revocations/all', 'passport'],
+    ['GET', '/v1/revocations/stream', 'audit'],
+    ['GET', '/v1/revocations/stream/', 'audit'],
+    ['POST', '/v1/intents/int_1/approve', 'intent'],
+    ['PUT', '/v1/policies/intents', 'intent'],
+    ['GET', '/v1/security-events/stream', 'detector'],
+    ['PUT', '/v1/detectors/settings', 'detector'],
+    ['POST', '/v1/admin/replay', 'detector'],
+    ['GET', '/v1/audit/export', 'audit'],
+  ])('%s %s → %s', (method, path, service) => expect(serviceFor(method, path)).toBe(service));
+
+  it('given a path no service owns, or one that only shares a prefix, then nobody', () => {
+    expect(serviceFor('GET', '/v1/agentsX')).toBeNull();
+    expect(serviceFor('GET', '/v2/agents')).toBeNull();
+    expect(serviceFor('GET', '/')).toBeNull();
+  });
+});

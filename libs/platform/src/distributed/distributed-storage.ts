@@ -1,0 +1,189 @@
+import * as path from 'path';
+import { Logger } from '@nestjs/common';
+import { Kafka, Producer } from 'kafkajs';
+import { RecordedEvent } from '@mandate/core';
+import {
+  CommandConsumer,
+  ensureTopics,
+  EventRelay,
+  EventStore,
+  EventStoreDbEventStore,
+  EventStream,
+  FileRelayCheckpoint,
+  InProcessEventStream,
+  kafkaClient,
+  KafkaEventStream,
+  MandateTopics,
+  orderedProducer,
+  PostgresEventStore,
+  RelayCheckpoint,
+} from '@mandate/event-store';
+import { ReadModelDifference, toRevocation } from '@mandate/read-models';
+import { MandateConfig } from '../config';
+import { MandateStorage, RevokeCommand } from '../storage';
+import { ProjectedReadModels } from './projected-read-models';
+
+const KAFKA_START_ATTEMPTS = 30;
+
+/** Kafka's side of a process: topics, the relay (if this process may run it), producers, consumers. */
+interface KafkaParts {
+  kafka: Kafka;
+  topics: MandateTopics;
+  /** Publishes the relay's pages: idempotent, one request in flight, so each partition keeps commit order. */
+  relayProducer: Producer;
+  /** Revoke commands and dead letters, never queued behind a relay page. */
+  producer: Producer;
+  relay: EventRelay | null;
+  commandConsumer: CommandConsumer<RevokeCommand> | null;
+}
+
+/**
+ * Distributed mode: the store is PostgreSQL or EventStoreDB, shared by every service; the stream is Kafka (or, for
+ * one process on a server store, the store's own commit order). Each process keeps its read models in a local file
+ * fed by the stream.
+ */
+export class DistributedStorage implements MandateStorage {
+  private readonly logger = new Logger('storage');
+  private head = 0;
+
+  private constructor(
+    private readonly config: MandateConfig,
+    readonly store: EventStore,
+    readonly stream: EventStream,
+    readonly readModels: ProjectedReadModels,
+    private readonly kafkaParts: KafkaParts | null,
+  ) {}
+
+  static async open(config: MandateConfig): Promise<DistributedStorage> {
+    const logger = new Logger('storage');
+    const store = await openStore(config);
+    let kafkaParts: KafkaParts | null = null;
+    let stream: EventStream;
+    if (config.stream === 'kafka') {
+      kafkaParts = await startKafka(config, store, logger);
+      stream = new KafkaEventStream({
+        kafka: kafkaParts.kafka,
+        producer: kafkaParts.producer,
+        topics: kafkaParts.topics,
+        groupPrefix: `${config.kafka.topicPrefix}${config.service}.`,
+        store,
+        log: new Logger('stream'),
+      });
+    } else {
+      stream = new InProcessEventStream(store);
+    }
+    const readModels = ProjectedReadModels.open(path.join(config.dataDir, `read-models-${config.service}.db`), store);
+    readModels.follow(stream);
+    const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts);
+    storage.head = await store.headPosition();
+    kafkaParts?.relay?.onPublished((position) => (storage.head = Math.max(storage.head, position)));
+    return storage;
+  }
+
+  headPosition(): number {
+    return Math.max(this.head, this.readModels.position());
+  }
+
+  compareReadModels(): Promise<ReadModelDifference[]> {
+    return this.readModels.compare(this.store);
+  }
+
+  async sendRevokeCommand(command: RevokeCommand, apply: (command: RevokeCommand) => Promise<void>): Promise<void> {
+    if (!this.kafkaParts) return apply(command);
+    await this.kafkaParts.producer.send({
+      topic: this.kafkaParts.topics.revokeCommands,
+      acks: -1,
+      messages: [{ key: command.missionId, value: JSON.stringify(command) }],
+    });
+  }
+
+  consumeRevokeCommands(apply: (command: RevokeCommand) => Promise<void>): void {
+    const parts = this.kafkaParts;
+    if (!parts || parts.commandConsumer) return;
+    parts.commandConsumer = new CommandConsumer<RevokeCommand>({
+      kafka: parts.kafka,
+      producer: parts.producer,
+      topic: parts.topics.revokeCommands,
+      deadLetters: parts.topics.deadLetters,
+      groupId: `${this.config.kafka.topicPrefix}${this.config.service}.revoke-commands`,
+      log: new Logger('revoke-commands'),
+      parse: parseRevokeCommand,
+      handle: apply,
+    });
+    void parts.commandConsumer.start();
+  }
+
+  describe(): string {
+    const stream = this.kafkaParts
+      ? `Kafka ${this.config.kafka.brokers.join(',')} (topics ${this.kafkaParts.topics.events}…, relay ${this.kafkaParts.relay ? 'eligible' : 'off'})`
+      : 'the store\'s own commit order';
+    return `${this.config.store} store, stream on ${stream}`;
+  }
+
+  async close(): Promise<void> {
+    await this.readModels.close();
+    const parts = this.kafkaParts;
+    if (parts) {
+      await parts.commandConsumer?.stop();
+      await (this.stream as KafkaEventStream).close();
+      await parts.relay?.stop();
+      await parts.relayProducer.disconnect().catch(() => undefined);
+      await parts.producer.disconnect().catch(() => undefined);
+    }
+    await this.store.close();
+  }
+}
+
+async function openStore(config: MandateConfig): Promise<EventStore> {
+  if (config.store === 'postgres') return PostgresEventStore.open({ connectionString: config.databaseUrl! });
+  return EventStoreDbEventStore.connect(config.eventstoreConnectionString!);
+}
+
+function relayCheckpoint(config: MandateConfig, store: EventStore): RelayCheckpoint {
+  if (store instanceof PostgresEventStore) return store.relayCheckpoint();
+  return new FileRelayCheckpoint(path.join(config.dataDir, 'relay.checkpoint'));
+}
+
+/** Each revocation also goes, keyed by jti, to the compacted topic downstream verifiers read. */
+function revocationMessages(topics: MandateTopics) {
+  return (event: RecordedEvent) => {
+    if (event.type !== 'PassportRevoked') return [];
+    const r = toRevocation(event);
+    const value = {
+      jti: r.jti, tenant_id: r.tenantId, agent_id: r.agentId, mission_id: r.missionId, reason: r.reason, scope: r.scope,
+      revoked_by: { kind: r.revokedByKind, id: r.revokedBy }, revoked_at: r.revokedAt, exp: r.tokenExpiresAt, position: r.position,
+    };
+    return [{ topic: topics.revocations, key: r.jti, value: JSON.stringify(value) }];
+  };
+}
+
+async function startKafka(config: MandateConfig, store: EventStore, logger: Logger): Promise<KafkaParts> {
+  const settings = { brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix, partitions: config.kafka.partitions, clientId: `mandate-${config.service}` };
+  const kafka = kafkaClient(settings);
+  let topics: MandateTopics | null = null;
+  for (let attempt = 1; !topics; attempt++) {
+    try {
+      topics = await ensureTopics(kafka, settings);
+    } catch (error) {
+      if (attempt >= KAFKA_START_ATTEMPTS) throw new Error(`Kafka at ${settings.brokers.join(',')} cannot be reached: ${(error as Error).message}`);
+      if (attempt === 1) logger.warn(`waiting for Kafka at ${settings.brokers.join(',')}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  const relayProducer = orderedProducer(kafka);
+  const producer = orderedProducer(kafka);
+  await Promise.all([relayProducer.connect(), producer.connect()]);
+  const relay = config.relay
+    ? new EventRelay(store, relayProducer, topics, relayCheckpoint(config, store), new Logger('relay'), revocationMessages(topics))
+    : null;
+  relay?.start();
+  return { kafka, topics, relayProducer, producer, relay, commandConsumer: null };
+}
+
+function parseRevokeCommand(value: Buffer | null): RevokeCommand {
+  const command = JSON.parse(value?.toString('utf8') ?? '') as RevokeCommand;
+  const strings: Array<keyof RevokeCommand> = ['tenantId', 'missionId', 'jti', 'reason', 'correlationId', 'causationId'];
+  for (const field of strings) if (typeof command?.[field] !== 'string') throw new Error(`revoke command without ${field}`);
+  if (typeof command.actor?.kind !== 'string' || typeof command.actor?.id !== 'string') throw new Error('revoke command without actor');
+  return command;
+}

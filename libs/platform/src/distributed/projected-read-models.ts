@@ -1,0 +1,188 @@
+import Database from 'better-sqlite3';
+import { RecordedEvent } from '@mandate/core';
+import { AuditEntry } from '@mandate/audit';
+import { DomainError } from '@mandate/core';
+import { EventStore, EventStream, Subscription } from '@mandate/event-store';
+import {
+  AgentSummary,
+  AuditQuery,
+  compareReadModelsWithRebuild,
+  IntentSummary,
+  ReadModelDifference,
+  ReadModels,
+  Revocation,
+  SecurityEventQuery,
+  SecurityEventSummary,
+  SqliteReadModels,
+  toRevocation,
+  toSecurityEvent,
+} from '@mandate/read-models';
+
+/**
+ * The read models of one service process in distributed mode: the same SQLite projections as embedded mode, in a
+ * file of the process's own, fed by the shared stream in commit order. They can always be rebuilt from the store
+ * (delete the file), so the file is written with synchronous=NORMAL: a crash loses at most the last batches, which
+ * the stream delivers again from the saved checkpoint.
+ */
+const CATCH_UP_TIMEOUT_MS = 10_000;
+
+export class ProjectedReadModels implements ReadModels {
+  private readonly models: SqliteReadModels;
+  private subscription: Subscription | null = null;
+  private waiters: Array<{ position: number; wake: () => void }> = [];
+  private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
+  private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
+  private readonly intentListeners = new Set<(streamIds: string[]) => void>();
+
+  constructor(private readonly db: Database.Database, private readonly file: string, private readonly store: EventStore) {
+    this.models = new SqliteReadModels(db);
+  }
+
+  static open(file: string, store: EventStore): ProjectedReadModels {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    return new ProjectedReadModels(db, file, store);
+  }
+
+  /**
+   * Read-your-writes for every query, as in embedded mode: a query first waits until these read models hold every
+   * event committed before it began (anywhere), so a client never misses its own write made at another service.
+   */
+  private async current(): Promise<void> {
+    const head = await this.store.headPosition();
+    if (this.models.position >= head) return;
+    if (!(await this.waitFor(head, CATCH_UP_TIMEOUT_MS))) {
+      throw new DomainError('READ_MODELS_BEHIND', `the read models are at ${this.models.position} of ${head}; retry shortly`, 503);
+    }
+  }
+
+  /** Follows the stream from the saved checkpoint. */
+  follow(stream: EventStream, subscriber = 'read-models'): void {
+    this.subscription = stream.subscribe(subscriber, this.models.position, (events) => this.apply(events));
+  }
+
+  private apply(events: RecordedEvent[]): void {
+    const fresh = events.filter((e) => e.position > this.models.position);
+    if (fresh.length === 0) return;
+    this.db.transaction(() => this.models.apply(fresh))();
+    const revocations = fresh.filter((e) => e.type === 'PassportRevoked').map(toRevocation);
+    const findings = fresh.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent);
+    if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
+    if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
+    if (this.intentListeners.size > 0) {
+      const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith('intent-')).map((e) => e.streamId))];
+      if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
+    }
+    const position = this.models.position;
+    if (this.waiters.length > 0) {
+      const ready = this.waiters.filter((w) => w.position <= position);
+      this.waiters = this.waiters.filter((w) => w.position > position);
+      ready.forEach((w) => w.wake());
+    }
+  }
+
+  position(): number {
+    return this.models.position;
+  }
+
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.models.position >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, wake: () => (clearTimeout(timer), resolve(true)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  onRevocations(listener: (revocations: Revocation[]) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  onIntentChanges(listener: (streamIds: string[]) => void): () => void {
+    this.intentListeners.add(listener);
+    return () => this.intentListeners.delete(listener);
+  }
+
+  onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
+    this.findingListeners.add(listener);
+    return () => this.findingListeners.delete(listener);
+  }
+
+  async revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {
+    await this.current();
+    return this.models.revocationsAfter(tenantId, afterPosition, limit);
+  }
+
+  async revocablePassports(tenantId: string, now: string, agentId?: string): Promise<Array<{ jti: string; missionId: string }>> {
+    await this.current();
+    return this.models.revocablePassports(tenantId, now, agentId);
+  }
+
+  async agents(tenantId: string, afterAgentId: string, limit: number): Promise<AgentSummary[]> {
+    await this.current();
+    return this.models.agents(tenantId, afterAgentId, limit);
+  }
+
+  async audit(query: AuditQuery): Promise<AuditEntry[]> {
+    await this.current();
+    return this.models.audit(query);
+  }
+
+  async intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]> {
+    await this.current();
+    return this.models.intents(tenantId, status, afterIntentId, limit);
+  }
+
+  async dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>> {
+    await this.current();
+    return this.models.dueIntents(now, limit);
+  }
+
+  async securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]> {
+    await this.current();
+    return this.models.securityEvents(query);
+  }
+
+  async securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null> {
+    await this.current();
+    return this.models.securityEvent(tenantId, findingId);
+  }
+
+  /**
+   * Rebuilds the history the live tables hold into a scratch file and compares. The events are read first (async);
+   * the rebuild and comparison run synchronously, when the live tables are exactly at the position read up to.
+   */
+  async compare(store: EventStore = this.store): Promise<ReadModelDifference[]> {
+    const history: RecordedEvent[] = [];
+    const readUpTo = async (upTo: number) => {
+      let after = history.length > 0 ? history[history.length - 1].position : 0;
+      while (after < upTo) {
+        const page = (await store.readAll(after, 5000)).filter((e) => e.position <= upTo);
+        if (page.length === 0) break;
+        history.push(...page);
+        after = page[page.length - 1].position;
+      }
+    };
+    for (let upTo = this.models.position; ; upTo = this.models.position) {
+      await readUpTo(upTo);
+      if (this.models.position !== upTo) continue;
+      let cursor = 0;
+      const readAll = (after: number, limit: number) => {
+        while (cursor < history.length && history[cursor].position <= after) cursor++;
+        return history.slice(cursor, cursor + limit);
+      };
+      return compareReadModelsWithRebuild(this.db, readAll, `${this.file}.rebuild-${process.pid}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.stop();
+    this.db.close();
+    this.waiters.forEach((w) => w.wake());
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Faults in distributed mode, against the four service processes on the local Kafka broker and PostgreSQL:
+ * - the detector process is killed in the middle of a burst and started again: no finding is lost or raised twice;
+ * - the Kafka broker stops and starts while agents keep writing: writes keep being accepted, the relay catches up,
+ *   and every acknowledged event reaches the topic and the audit exactly once;
+ * - PostgreSQL restarts: requests get a clear 503 while it is down and succeed after, and no acknowledged event is lost.
+ * The broker and the database are stopped with the project's own scripts (deploy/local), as an operator would.
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { Kafka, logLevel } from 'kafkajs';
+import { call, newTenant, Tenant } from '../e2e/support/client';
+import { DistributedMandate } from '../e2e/support/server';
+import { SseClient } from '../e2e/support/sse';
+import { readTopic, header } from '../int/support/kafka';
+
+jest.setTimeout(180_000);
+
+const LOCAL = path.join(__dirname, '..', '..', 'deploy', 'local');
+const local = (script: string, command: string) => execFileSync('bash', [path.join(LOCAL, script), command], { stdio: 'pipe' }).toString();
+
+let server: DistributedMandate;
+const opened: SseClient[] = [];
+beforeAll(async () => {
+  server = await DistributedMandate.start();
+});
+afterAll(async () => {
+  opened.forEach((s) => s.close());
+  // Whatever a test did, the shared services are left running for the suites after this one.
+  local('kafka.sh', 'start');
+  local('postgres.sh', 'start');
+  await server?.stop();
+});
+
+type Issued = Awaited<ReturnType<Tenant['passport']>>;
+
+const toolCall = (p: Issued, target: string) =>
+  call(server, 'POST', `/v1/passports/${p.jti}/actions`, { token: p.token, body: { service: 'slack', action: 'chat.postMessage', target } });
+
+/** Calls that were acknowledged (2xx), with the position each answered. */
+class Writers {
+  acknowledged: Array<{ jti: string; target: string; position: number }> = [];
+  refused: Array<{ status: number; code: string }> = [];
+  private running = true;
+  private loops: Promise<void>[] = [];
+
+  constructor(passports: Issued[]) {
+    this.loops = passports.map(async (p, w) => {
+      for (let i = 0; this.running; i++) {
+        const target = `w${w}-${i}`;
+        const reply = await toolCall(p, target).catch(() => ({ status: 0, body: { code: 'NETWORK' } }));
+        if (reply.status === 201) this.acknowledged.push({ jti: p.jti, target, position: reply.body.position });
+        else this.refused.push({ status: reply.status, code: reply.body?.code });
+      }
+    });
+  }
+
+  /** Resolves once `n` more calls have been acknowledged. */
+  async more(n: number): Promise<void> {
+    const goal = this.acknowledged.length + n;
+    while (this.acknowledged.length < goal) await new Promise((r) => setImmediate(r));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}
+
+async function auditTargets(tenant: Tenant, jti: string, position: number): Promise<string[]> {
+  const entries = await tenant.audit(`?jti=${jti}&type=ToolCallLogged&limit=1000&wait_for_position=${position}`);
+  return entries.map((e) => e.event_id);
+}
+
+it('given an enforced agent bursting, when the detector process is killed mid-burst and started again, then the warning and the critical finding are each raised once and the passport revoked once', async () => {
+  const tenant = await newTenant(server, 'detector-crash');
+  const agent = await tenant.agent('enforced', 'burst-bot');
+  const passport = await tenant.passport(agent, { ttl_seconds: 3600 });
+  const revocations = await SseClient.open(server, tenant.adminKey);
+  opened.push(revocations);
+
+  let last = 0;
+  for (let i = 0; i < 10; i++) last = (await toolCall(passport, `before-${i}`)).body.position;
+  // The crash lands while calls keep arriving at the passport service.
+  const crash = server.services.detector.kill('SIGKILL');
+  for (let i = 0; i < 25; i++) {
+    const reply = await toolCall(passport, `during-${i}`);
+    expect(reply.status).toBe(201);
+    last = reply.body.position;
+  }
+  await crash;
+  await server.services.detector.boot();
+
+  const revoked = await revocations.next((e) => e.data.jti === passport.jti, 30_000);
+  expect(revoked.data).toMatchObject({ jti: passport.jti, revoked_by: { kind: 'detector', id: 'credential_burst' } });
+  const findings = await call(server, 'GET', `/v1/security-events?jti=${passport.jti}&wait_for_position=${last}&limit=100`, { token: tenant.adminKey });
+  expect(findings.status).toBe(200);
+  expect(findings.body.security_events.map((f: { signal: string; severity: string }) => `${f.signal}/${f.severity}`).sort()).toEqual([
+    'credential_burst/critical',
+    'credential_burst/warning',
+  ]);
+  const trail = await tenant.audit(`?jti=${passport.jti}&limit=1000&wait_for_position=${Number(revoked.id)}`);
+  expect(trail.filter((e) => e.type === 'PassportRevoked')).toHaveLength(1);
+  expect(trail.filter((e) => e.type === 'SecurityEventRaised')).toHaveLength(2);
+});
+
+it('given agents writing, when the Kafka broker stops and starts again, then writes keep being accepted and every acknowledged call reaches the audit and the topic exactly once', async () => {
+  const tenant = await newTenant(server, 'broker-restart');
+  const passports = await Promise.all([0, 1, 2, 3].map(async (i) => tenant.passport(await tenant.agent('standard', `writer-${i}`), { ttl_seconds: 3600 })));
+  const writers = new Writers(passports);
+  await writers.more(40);
+  local('kafka.sh', 'stop');
+  const whileDown = writers.acknowledged.length;
+  await writers.more(60);
+  expect(writers.acknowledged.length - whileDown).toBeGreaterThanOrEqual(60);
+  local('kafka.sh', 'start');
+  await writers.more(40);
+  await writers.stop();
+  expect(writers.refused).toEqual([]);
+
+  const head = Math.max(...writers.acknowledged.map((a) => a.position));
+  for (const p of passports) {
+    const mine = writers.acknowledged.filter((a) => a.jti === p.jti);
+    const audit = await tenant.audit(`?jti=${p.jti}&type=ToolCallLogged&limit=1000&wait_for_position=${head}`);
+    expect(audit.map((e) => e.position).sort((a, b) => a - b)).toEqual(mine.map((a) => a.position).sort((a, b) => a - b));
+  }
+  // The relay caught up: every position up to the last acknowledged write is on the events topic, once.
+  const kafka = new Kafka({ brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const messages = await readTopic(kafka, `${server.topicPrefix}events`, (m) => new Set(m.map((x) => header(x, 'mandate-position'))).size >= head);
+  const positions = messages.map((m) => Number(header(m, 'mandate-position')));
+  expect([...new Set(positions)].sort((a, b) => a - b)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+});
+
+it('given agents writing, when PostgreSQL restarts, then requests get 503 STORE_UNAVAILABLE while it is down, succeed after, and no acknowledged call is lost', async () => {
+  const tenant = await newTenant(server, 'database-restart');
+  const passport = await tenant.passport(await tenant.agent('standard', 'pg-writer'), { ttl_seconds: 3600 });
+  const writers = new Writers([passport]);
+  await writers.more(30);
+  await writers.stop();
+
+  local('postgres.sh', 'stop');
+  const down = await toolCall(passport, 'while-down');
+  expect(down.status).toBe(503);
+  expect(down.body).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+  expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  local('postgres.sh', 'start');
+
+  // The services reconnect on their own: the first requests may still meet a connection the restart cut.
+  let after = await toolCall(passport, 'after-restart');
+  for (let attempt = 0; after.status === 503 && attempt < 50; attempt++) after = await toolCall(passport, 'after-restart');
+  expect(after.status).toBe(201);
+  const acknowledged = [...writers.acknowledged.map((a) => a.position), after.body.position];
+  const audit = await tenant.audit(`?jti=${passport.jti}&type=ToolCallLogged&limit=1000&wait_for_position=${after.body.position}`);
+  expect(audit.map((e) => e.position)).toEqual(acknowledged);
+});

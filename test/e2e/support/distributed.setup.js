@@ -1,0 +1,1 @@
+process.env.MANDATE_E2E_TOPOLOGY = 'distributed';
