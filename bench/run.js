@@ -29,19 +29,26 @@ const ADMIN_KEY = 'mdt_admin.bench-instance-admin-key-0123456789';
 // Options
 
 function parseArgs(argv) {
-  const opts = { quick: false, profile: null, revocationUnderLoad: true };
-  for (const arg of argv) {
+  const opts = { quick: false, profile: null, revocationUnderLoad: true, topology: 'embedded' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '--quick') opts.quick = true;
+    else if (arg === '--topology') opts.topology = argv[++i];
+    else if (arg.startsWith('--topology=')) opts.topology = arg.slice('--topology='.length);
     else if (arg === '--profile') opts.profile = 'logging';
     else if (arg.startsWith('--profile=')) opts.profile = arg.slice('--profile='.length);
     else if (arg === '--no-revocation-under-load') opts.revocationUnderLoad = false;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--profile[=logging|batch|bare|intents]] [--no-revocation-under-load]');
+      console.log('usage: node bench/run.js [--quick] [--topology embedded|distributed] [--profile[=logging|batch|bare|intents]] [--no-revocation-under-load]');
       process.exit(0);
     } else {
       console.error(`unknown argument ${arg} (try --help)`);
       process.exit(2);
     }
+  }
+  if (!['embedded', 'distributed'].includes(opts.topology)) {
+    console.error('--topology takes embedded or distributed');
+    process.exit(2);
   }
   if (opts.profile && !['logging', 'batch', 'bare', 'intents'].includes(opts.profile)) {
     console.error('--profile takes logging, batch, bare or intents');
@@ -1350,6 +1357,8 @@ function printSummary(report) {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
+  // Four processes on Kafka and PostgreSQL, measured beside embedded mode in the same run (bench/distributed.js).
+  if (OPTS.topology === 'distributed') return require('./distributed').run(OPTS);
   const startedAt = new Date();
   const report = {
     schema: 'mandate-bench/1',
