@@ -18,6 +18,15 @@ jest.setTimeout(180_000);
 
 const LOCAL = path.join(__dirname, '..', '..', 'deploy', 'local');
 const local = (script: string, command: string) => execFileSync('bash', [path.join(LOCAL, script), command], { stdio: 'pipe' }).toString();
+/** Whether the service answers on its port (`status` exits non-zero when it does not). */
+const answers = (script: string) => {
+  try {
+    local(script, 'status');
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 let server: DistributedMandate;
 const opened: SseClient[] = [];
@@ -110,6 +119,7 @@ it('given agents writing, when the Kafka broker stops and starts again, then wri
   const writers = new Writers(passports);
   await writers.more(40);
   local('kafka.sh', 'stop');
+  expect(answers('kafka.sh')).toBe(false);
   const whileDown = writers.acknowledged.length;
   await writers.more(60);
   expect(writers.acknowledged.length - whileDown).toBeGreaterThanOrEqual(60);
@@ -139,6 +149,7 @@ it('given agents writing, when PostgreSQL restarts, then requests get 503 STORE_
   await writers.stop();
 
   local('postgres.sh', 'stop');
+  expect(answers('postgres.sh')).toBe(false);
   const down = await toolCall(passport, 'while-down');
   expect(down.status).toBe(503);
   expect(down.body).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
