@@ -136,9 +136,11 @@ it('given agents writing, when the Kafka broker stops and starts again, then wri
   }
   // The relay caught up: every position up to the last acknowledged write is on the events topic, once.
   const kafka = new Kafka({ brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
-  const messages = await readTopic(kafka, `${server.topicPrefix}events`, (m) => new Set(m.map((x) => header(x, 'mandate-position'))).size >= head);
-  const positions = messages.map((m) => Number(header(m, 'mandate-position')));
-  expect([...new Set(positions)].sort((a, b) => a - b)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+  // (Later events, a detector's clock tick for instance, may be there too; a republished page would be dropped by
+  // consumers, which the audit above shows.)
+  const upToHead = (m: Array<{ headers?: unknown }>) => new Set(m.map((x) => Number(header(x as never, 'mandate-position'))).filter((p) => p <= head));
+  const messages = await readTopic(kafka, `${server.topicPrefix}events`, (m) => upToHead(m).size >= head);
+  expect([...upToHead(messages)].sort((a, b) => a - b)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
 });
 
 it('given agents writing, when PostgreSQL restarts, then requests get 503 STORE_UNAVAILABLE while it is down, succeed after, and no acknowledged call is lost', async () => {

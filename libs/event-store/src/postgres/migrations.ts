@@ -41,6 +41,9 @@ CREATE TABLE relay_checkpoint (
   },
 ];
 
+/** The versions a migrated database holds, in order. */
+export const MIGRATION_VERSIONS = MIGRATIONS.map((m) => m.version);
+
 /** Every Mandate process migrating the same database takes this lock, so services starting together do not race. */
 const MIGRATION_LOCK = 0x6d616e64617465; // "mandate" in ASCII
 
