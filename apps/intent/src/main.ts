@@ -2,5 +2,5 @@ import 'reflect-metadata';
 import { runService } from '@mandate/platform';
 import { IntentModule } from './intent.module';
 
-// The intent service on its own. Until the distributed adapters land (issue #5) it runs on the embedded store.
+// The intent service as its own process (distributed mode: MANDATE_STORE=postgres, MANDATE_STREAM=kafka; see README).
 void runService('intent', IntentModule);

@@ -2,5 +2,5 @@ import 'reflect-metadata';
 import { runService } from '@mandate/platform';
 import { PassportModule } from './passport.module';
 
-// The passport service on its own. Until the distributed adapters land (issue #5) it runs on the embedded store.
+// The passport service as its own process (distributed mode: MANDATE_STORE=postgres, MANDATE_STREAM=kafka; see README).
 void runService('passport', PassportModule);

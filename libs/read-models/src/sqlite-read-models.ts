@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS security_events (
 CREATE INDEX IF NOT EXISTS security_events_by_tenant ON security_events (tenant_id, position);
 `;
 
+export interface ReadModelOptions {
+  /**
+   * Whether to keep the audit trail (a row per event, the largest table). Embedded mode and the audit service do; in
+   * distributed mode the other services never answer audit queries and skip it.
+   */
+  auditTrail?: boolean;
+}
+
 /** A SecurityEventRaised event as the findings feed and list show it. */
 export function toSecurityEvent(event: RecordedEvent): SecurityEventSummary {
   const d = event.data as Record<string, any>;
@@ -69,7 +77,10 @@ export class SqliteReadModels {
   private checkpoint: number;
   private readonly sql: ReturnType<SqliteReadModels['prepare']>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: ReadModelOptions = {},
+  ) {
     this.db.exec(SCHEMA);
     this.sql = this.prepare();
     this.checkpoint = (this.sql.checkpoint.get() as { position: number } | undefined)?.position ?? 0;
@@ -123,7 +134,7 @@ export class SqliteReadModels {
     const revoked: Revocation[] = [];
     for (const event of events) {
       if (event.position <= this.checkpoint) continue;
-      this.sql.audit.run(toAuditEntry(event));
+      if (this.options.auditTrail !== false) this.sql.audit.run(toAuditEntry(event));
       this.project(event, revoked);
     }
     const last = events[events.length - 1].position;
@@ -303,10 +314,11 @@ export function compareReadModelsWithRebuild(
   db: Database.Database,
   readAll: (after: number, limit: number) => RecordedEvent[],
   scratchFile: string,
+  options: ReadModelOptions = {},
 ): ReadModelDifference[] {
   const scratch = new Database(scratchFile);
   try {
-    new SqliteReadModels(scratch).catchUp(readAll);
+    new SqliteReadModels(scratch, options).catchUp(readAll);
   } finally {
     scratch.close();
   }

@@ -72,7 +72,9 @@ export class DistributedStorage implements MandateStorage {
     } else {
       stream = new InProcessEventStream(store);
     }
-    const readModels = ProjectedReadModels.open(path.join(config.dataDir, `read-models-${config.service}.db`), store);
+    // Only the audit service (or an all-in-one process) answers audit queries: the others skip the row per event.
+    const auditTrail = config.service === 'audit' || config.service === 'mandate';
+    const readModels = ProjectedReadModels.open(path.join(config.dataDir, `read-models-${config.service}.db`), store, { auditTrail });
     readModels.follow(stream);
     const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts);
     storage.head = await store.headPosition();

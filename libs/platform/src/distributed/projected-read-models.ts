@@ -9,6 +9,7 @@ import {
   compareReadModelsWithRebuild,
   IntentSummary,
   ReadModelDifference,
+  ReadModelOptions,
   ReadModels,
   Revocation,
   SecurityEventQuery,
@@ -34,15 +35,20 @@ export class ProjectedReadModels implements ReadModels {
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly intentListeners = new Set<(streamIds: string[]) => void>();
 
-  constructor(private readonly db: Database.Database, private readonly file: string, private readonly store: EventStore) {
-    this.models = new SqliteReadModels(db);
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+    private readonly store: EventStore,
+    private readonly options: ReadModelOptions,
+  ) {
+    this.models = new SqliteReadModels(db, options);
   }
 
-  static open(file: string, store: EventStore): ProjectedReadModels {
+  static open(file: string, store: EventStore, options: ReadModelOptions = {}): ProjectedReadModels {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    return new ProjectedReadModels(db, file, store);
+    return new ProjectedReadModels(db, file, store, options);
   }
 
   /**
@@ -129,6 +135,7 @@ export class ProjectedReadModels implements ReadModels {
   }
 
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
+    if (this.options.auditTrail === false) throw new DomainError('NOT_SERVED_HERE', 'the audit trail is served by the audit service', 404);
     await this.current();
     return this.models.audit(query);
   }
@@ -176,7 +183,7 @@ export class ProjectedReadModels implements ReadModels {
         while (cursor < history.length && history[cursor].position <= after) cursor++;
         return history.slice(cursor, cursor + limit);
       };
-      return compareReadModelsWithRebuild(this.db, readAll, `${this.file}.rebuild-${process.pid}`);
+      return compareReadModelsWithRebuild(this.db, readAll, `${this.file}.rebuild-${process.pid}`, this.options);
     }
   }
 

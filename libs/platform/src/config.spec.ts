@@ -1,0 +1,34 @@
+import { loadConfig } from './config';
+
+describe('settings of the topology', () => {
+  it('given nothing set, then one embedded process with an in-process stream, keys beside the data', () => {
+    const config = loadConfig({ MANDATE_DATA_DIR: '/var/lib/mandate' });
+    expect(config).toMatchObject({ store: 'embedded', stream: 'inprocess', service: 'mandate', keysDir: '/var/lib/mandate', relay: true });
+  });
+
+  it('given PostgreSQL and Kafka, then every service may relay (the database elects one) and topics get the default prefix', () => {
+    const config = loadConfig({ MANDATE_STORE: 'postgres', MANDATE_STREAM: 'kafka', DATABASE_URL: 'postgres://m:m@db/m', KAFKA_BROKERS: 'k1:9092, k2:9092', MANDATE_SERVICE: 'intent' });
+    expect(config).toMatchObject({ store: 'postgres', stream: 'kafka', relay: true, kafka: { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'mandate.', partitions: 8 } });
+  });
+
+  it('given EventStoreDB, then only the audit service relays unless told otherwise', () => {
+    const esdb = { MANDATE_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://es:2113?tls=false', MANDATE_STREAM: 'kafka', KAFKA_BROKERS: 'k:9092' };
+    expect(loadConfig({ ...esdb, MANDATE_SERVICE: 'intent' }).relay).toBe(false);
+    expect(loadConfig({ ...esdb, MANDATE_SERVICE: 'audit' }).relay).toBe(true);
+    expect(loadConfig({ ...esdb, MANDATE_SERVICE: 'intent', MANDATE_RELAY: 'on' }).relay).toBe(true);
+  });
+
+  it.each([
+    [{ MANDATE_STORE: 'mysql' }, /MANDATE_STORE must be embedded, postgres or eventstoredb/],
+    [{ MANDATE_STREAM: 'rabbit' }, /MANDATE_STREAM must be inprocess or kafka/],
+    [{ MANDATE_STORE: 'postgres' }, /needs DATABASE_URL/],
+    [{ MANDATE_STORE: 'eventstoredb' }, /needs EVENTSTORE_CONNECTION_STRING/],
+    [{ MANDATE_STREAM: 'kafka' }, /embedded store belongs to one process/],
+    [{ MANDATE_STORE: 'postgres', DATABASE_URL: 'postgres://x', MANDATE_STREAM: 'kafka' }, /needs KAFKA_BROKERS/],
+    [{ MANDATE_KAFKA_TOPIC_PREFIX: 'a b' }, /MANDATE_KAFKA_TOPIC_PREFIX/],
+    [{ MANDATE_RELAY: 'maybe' }, /MANDATE_RELAY must be auto, on or off/],
+    [{ MANDATE_KAFKA_PARTITIONS: '0' }, /MANDATE_KAFKA_PARTITIONS must be an integer from 1/],
+  ])('given %j, then the process refuses to start and says what to set', (env, message) => {
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+});
