@@ -141,6 +141,27 @@ it('given agents writing, when the Kafka broker stops and starts again, then wri
   const upToHead = (m: Array<{ headers?: unknown }>) => new Set(m.map((x) => Number(header(x as never, 'mandate-position'))).filter((p) => p <= head));
   const messages = await readTopic(kafka, `${server.topicPrefix}events`, (m) => upToHead(m).size >= head);
   expect([...upToHead(messages)].sort((a, b) => a - b)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+
+  // Operators see the same on /metrics: one relay (whichever holds the lease) has published past the head, and every
+  // service's subscribers are back on the topic (their live events come from Kafka again, not from the store).
+  const metrics = () =>
+    Promise.all(
+      Object.values(server.services).map(async (service) => {
+        const text = await (await fetch(`${service.url}/metrics`)).text();
+        const figure = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+        return { relayed: figure('mandate_relay_published_position'), fromKafka: figure('mandate_stream_events_from_kafka') };
+      }),
+    );
+  const before = await metrics();
+  expect(Math.max(...before.map((f) => f.relayed))).toBeGreaterThanOrEqual(head);
+  const started = Date.now();
+  const probe = passports[0];
+  let after = before;
+  for (let i = 0; after.some((f, s) => f.fromKafka <= before[s].fromKafka) && Date.now() - started < 60_000; i++) {
+    expect((await toolCall(probe, `probe-${i}`)).status).toBe(201);
+    after = await metrics();
+  }
+  after.forEach((f, s) => expect(f.fromKafka).toBeGreaterThan(before[s].fromKafka));
 });
 
 it('given agents writing, when PostgreSQL restarts, then requests get 503 STORE_UNAVAILABLE while it is down, succeed after, and no acknowledged call is lost', async () => {

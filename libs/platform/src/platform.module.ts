@@ -73,6 +73,7 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`${this.storage.describe()}; event store at position ${this.storage.headPosition()}`);
     this.metrics.gauge('mandate_event_store_head_position', () => this.storage.headPosition());
     this.metrics.gauge('mandate_read_models_position', () => this.readModels.position());
+    for (const [name, read] of Object.entries(this.storage.gauges?.() ?? {})) this.metrics.gauge(name, read);
   }
 
   async onApplicationShutdown(): Promise<void> {

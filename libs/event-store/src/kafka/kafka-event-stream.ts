@@ -60,6 +60,13 @@ export class KafkaEventStream implements EventStream {
     };
   }
 
+  /** Totals over this process's live subscribers. */
+  stats(): DeliveryStats {
+    const total: DeliveryStats = { fromKafka: 0, fromStore: 0, duplicatesDropped: 0, deadLettered: 0 };
+    for (const s of this.subscriptions) for (const key of Object.keys(total) as Array<keyof DeliveryStats>) total[key] += s.stats[key];
+    return total;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();

@@ -115,6 +115,21 @@ export class DistributedStorage implements MandateStorage {
     void parts.commandConsumer.start();
   }
 
+  gauges(): Record<string, () => number> {
+    const parts = this.kafkaParts;
+    if (!parts) return {};
+    const stream = this.stream as KafkaEventStream;
+    return {
+      mandate_relay_published_position: () => parts.relay?.publishedPosition ?? 0,
+      mandate_stream_events_from_kafka: () => stream.stats().fromKafka,
+      mandate_stream_events_from_store: () => stream.stats().fromStore,
+      mandate_stream_duplicates_dropped: () => stream.stats().duplicatesDropped,
+      mandate_stream_dead_lettered: () => stream.stats().deadLettered,
+      mandate_revoke_commands_applied: () => parts.commandConsumer?.handled ?? 0,
+      mandate_revoke_commands_dead_lettered: () => parts.commandConsumer?.deadLettered ?? 0,
+    };
+  }
+
   describe(): string {
     const stream = this.kafkaParts
       ? `Kafka ${this.config.kafka.brokers.join(',')} (topics ${this.kafkaParts.topics.events}…, relay ${this.kafkaParts.relay ? 'eligible' : 'off'})`
