@@ -113,6 +113,20 @@ export class DistributedStorage implements MandateStorage {
       handle: apply,
     });
     void parts.commandConsumer.start();
+    // The finding itself is the durable copy of the order: while the command is still on its way (this service just
+    // restarted and its consumer group is rejoining), the revocation is applied as soon as the read models see the
+    // finding. Whichever comes first revokes; the other changes nothing.
+    const logger = new Logger('revoke-commands');
+    this.readModels.onSecurityEvents((findings) => {
+      for (const f of findings) {
+        if (!f.revoke) continue;
+        const command: RevokeCommand = {
+          tenantId: f.tenantId, missionId: f.missionId, jti: f.jti, reason: `detector ${f.signal}: ${f.detail}`,
+          actor: { kind: 'detector', id: f.signal }, correlationId: f.findingId, causationId: f.findingId,
+        };
+        apply(command).catch((error) => logger.warn(`revocation for finding ${f.findingId} left to its command: ${(error as Error).message}`));
+      }
+    });
   }
 
   gauges(): Record<string, () => number> {
