@@ -52,22 +52,25 @@ class Writers {
   refused: Array<{ status: number; code: string }> = [];
   private running = true;
   private loops: Promise<void>[] = [];
+  private waiters: Array<{ goal: number; wake: () => void }> = [];
 
   constructor(passports: Issued[]) {
     this.loops = passports.map(async (p, w) => {
       for (let i = 0; this.running; i++) {
         const target = `w${w}-${i}`;
         const reply = await toolCall(p, target).catch(() => ({ status: 0, body: { code: 'NETWORK' } }));
-        if (reply.status === 201) this.acknowledged.push({ jti: p.jti, target, position: reply.body.position });
-        else this.refused.push({ status: reply.status, code: reply.body?.code });
+        if (reply.status === 201) {
+          this.acknowledged.push({ jti: p.jti, target, position: reply.body.position });
+          this.waiters = this.waiters.filter((w) => (this.acknowledged.length >= w.goal ? (w.wake(), false) : true));
+        } else this.refused.push({ status: reply.status, code: reply.body?.code });
       }
     });
   }
 
   /** Resolves once `n` more calls have been acknowledged. */
-  async more(n: number): Promise<void> {
+  more(n: number): Promise<void> {
     const goal = this.acknowledged.length + n;
-    while (this.acknowledged.length < goal) await new Promise((r) => setImmediate(r));
+    return new Promise((wake) => this.waiters.push({ goal, wake }));
   }
 
   async stop(): Promise<void> {

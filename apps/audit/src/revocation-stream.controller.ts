@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Controller, Get, Headers, Inject, Query, Res
 import { IsOptional, Matches } from 'class-validator';
 import { Clock } from '@mandate/core';
 import { Allow, CLOCK, CurrentPrincipal, Principal, lastEventIdOf, operatorOf, serveFeed } from '@mandate/platform';
-import { READ_MODELS, ReadModels, Revocation } from '@mandate/read-models';
+import { READ_MODELS, ReadModels, Revocation, revocationView } from '@mandate/read-models';
 
 export class StreamQueryDto {
   /** For clients that cannot set headers (EventSource in a browser after a manual reconnect). */
@@ -48,10 +48,7 @@ export class RevocationStreamController extends OpenStreams {
         backlog: (after, limit) => this.readModels.revocationsAfter(tenantId, after, limit),
         live: (listener) => this.readModels.onRevocations((rs) => listener(rs.filter((r) => r.tenantId === tenantId))),
         fresh: (r) => r.tokenExpiresAt > this.clock.now().toISOString(),
-        data: (r) => ({
-          jti: r.jti, agent_id: r.agentId, mission_id: r.missionId, reason: r.reason, scope: r.scope,
-          revoked_by: { kind: r.revokedByKind, id: r.revokedBy }, revoked_at: r.revokedAt, exp: r.tokenExpiresAt,
-        }),
+        data: revocationView,
       },
       resumeFrom,
     );

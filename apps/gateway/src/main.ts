@@ -1,5 +1,6 @@
 import * as http from 'http';
 import { OPENAPI } from '../../mandate/src/openapi';
+import { problem } from '../../../libs/platform/src/problem-document';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -20,11 +21,10 @@ const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
 
 const log = (message: string) => process.stdout.write(`${new Date().toISOString()} [gateway] ${message}\n`);
 
-function problem(res: http.ServerResponse, status: number, code: string, detail: string, instance: string): void {
+function sendProblem(res: http.ServerResponse, status: number, code: string, detail: string, instance: string): void {
   if (res.headersSent) return void res.destroy();
-  const title = { 404: 'Not Found', 413: 'Content Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ?? 'Error';
   res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
-  res.end(JSON.stringify({ type: `https://mandate.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail, code, instance }));
+  res.end(JSON.stringify({ ...problem(status, code, detail), instance }));
 }
 
 /** GET of a small JSON document from a service: its status and body (status 0 when it cannot be reached). */
@@ -54,7 +54,7 @@ const server = http.createServer((req, res) => {
     // Ready when every service is; the head is the store's, as each service reads it.
     void Promise.all(Object.entries(upstreams).map(async ([name, base]) => [name, await getJson(new URL('/readyz', base))] as const)).then((answers) => {
       const notReady = answers.filter(([, answer]) => answer.status !== 200).map(([name]) => name);
-      if (notReady.length > 0) return problem(res, 503, 'SERVICES_NOT_READY', `not ready: ${notReady.join(', ')}`, '/readyz');
+      if (notReady.length > 0) return sendProblem(res, 503, 'SERVICES_NOT_READY', `not ready: ${notReady.join(', ')}`, '/readyz');
       const head = Math.max(...answers.map(([, answer]) => Number(answer.body.head) || 0));
       const services = Object.fromEntries(answers.map(([name, answer]) => [name, answer.body]));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ready', head, services }));
@@ -62,7 +62,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   const service = serviceFor(req.method ?? 'GET', url.pathname);
-  if (!service) return problem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`, url.pathname);
+  if (!service) return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`, url.pathname);
   // The body is read whole before it is passed on: a service that answers early (a refusal, a size limit) then never
   // races a half-sent body, which would turn its answer into a reset connection.
   const chunks: Buffer[] = [];
@@ -73,7 +73,7 @@ const server = http.createServer((req, res) => {
     size += chunk.length;
     if (size > bodyLimit) {
       refused = true;
-      problem(res, 413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit', url.pathname);
+      sendProblem(res, 413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit', url.pathname);
       req.resume();
       return;
     }
@@ -100,7 +100,7 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
     if (res.writableEnded) return;
     const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
     log(`${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
-    problem(res, unreachable ? 503 : 502, unreachable ? 'SERVICE_UNAVAILABLE' : 'BAD_GATEWAY', `the ${service} service cannot be reached; retry shortly`, url.pathname);
+    sendProblem(res, unreachable ? 503 : 502, unreachable ? 'SERVICE_UNAVAILABLE' : 'BAD_GATEWAY', `the ${service} service cannot be reached; retry shortly`, url.pathname);
   });
   // A client that goes away (an SSE subscriber closing) ends the upstream request too.
   res.on('close', () => !res.writableFinished && upstream.destroy());

@@ -1,37 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError } from '@mandate/core';
+import { Problem, problem } from './problem-document';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  instance?: string;
-  [extension: string]: unknown;
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
-};
+export type { Problem };
+export { problem };
 
 const CODES_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'VALIDATION_FAILED', 503: 'UNAVAILABLE',
 };
-
-export function problem(status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): Problem {
-  return {
-    type: `https://mandate.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    code,
-    ...extensions,
-  };
-}
 
 /** Errors raised by Fastify itself (body parsing, size limits) before a route runs. */
 function fromFastify(error: { code?: string; statusCode?: number; message?: string }): Problem | null {

@@ -68,6 +68,22 @@ export function toRevocation(event: RecordedEvent): Revocation {
   };
 }
 
+/** A revocation as subscribers see it: the SSE stream's frames and the compacted revocations topic's values. */
+export function revocationView(r: Revocation) {
+  return {
+    jti: r.jti, agent_id: r.agentId, mission_id: r.missionId, reason: r.reason, scope: r.scope,
+    revoked_by: { kind: r.revokedByKind, id: r.revokedBy }, revoked_at: r.revokedAt, exp: r.tokenExpiresAt,
+  };
+}
+
+/** What committed events bring to the live feeds: revocations and findings, in commit order. */
+export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[] } {
+  return {
+    revocations: events.filter((e) => e.type === 'PassportRevoked').map(toRevocation),
+    findings: events.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent),
+  };
+}
+
 /**
  * The embedded read models, in the event store's own SQLite file and projected inside each append transaction
  * (see SqliteEventStore.addInlineProjection): never behind the store, never applied twice. They can be dropped and
@@ -131,11 +147,10 @@ export class SqliteReadModels {
 
   /** Projects committed events. Runs inside the append transaction (or catchUp's own). */
   apply(events: RecordedEvent[]): void {
-    const revoked: Revocation[] = [];
     for (const event of events) {
       if (event.position <= this.checkpoint) continue;
       if (this.options.auditTrail !== false) this.sql.audit.run(toAuditEntry(event));
-      this.project(event, revoked);
+      this.project(event);
     }
     const last = events[events.length - 1].position;
     if (last > this.checkpoint) {
@@ -155,7 +170,7 @@ export class SqliteReadModels {
     }
   }
 
-  private project(event: RecordedEvent, revoked: Revocation[]): void {
+  private project(event: RecordedEvent): void {
     const d = event.data as Record<string, any>;
     switch (event.type) {
       case 'PassportIssued':
@@ -168,10 +183,8 @@ export class SqliteReadModels {
         this.sql.passportStatus.run('checked_out', d.jti);
         break;
       case 'PassportRevoked': {
-        const revocation = toRevocation(event);
-        this.sql.revocation.run(revocation);
+        this.sql.revocation.run(toRevocation(event));
         this.sql.passportStatus.run('revoked', d.jti);
-        revoked.push(revocation);
         break;
       }
       case 'AgentRegistered':

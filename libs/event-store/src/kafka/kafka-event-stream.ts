@@ -140,7 +140,7 @@ class OrderedSubscription {
 
   private async run(): Promise<void> {
     // History comes from the store, page by page, before the topic is joined.
-    while (!this.stopped && (await this.fillFromStore(Infinity)) > 0) await this.chain;
+    while (!this.stopped && (await this.fillFromStore()) > 0) await this.chain;
     if (this.stopped) return;
     const groupId = `${this.options.groupPrefix}${this.name}`;
     const consumer = this.options.kafka.consumer({
@@ -241,12 +241,12 @@ class OrderedSubscription {
     this.chain = this.chain.then(() => this.deliver(events));
   }
 
-  /** Reads from the store after the last accepted position (at most up to `limit` events); returns how many came. */
-  private async fillFromStore(limit: number): Promise<number> {
+  /** Reads a page from the store after the last accepted position; returns how many events came. */
+  private async fillFromStore(): Promise<number> {
     if (this.filling) return 0;
     this.filling = true;
     try {
-      const page = await this.options.store.readAll(this.accepted, Math.min(PAGE, limit));
+      const page = await this.options.store.readAll(this.accepted, PAGE);
       if (page.length === 0 || this.stopped) return 0;
       this.accepted = page[page.length - 1].position;
       this.stats.fromStore += page.length;
@@ -269,7 +269,7 @@ class OrderedSubscription {
     let oldestHeld = Infinity;
     for (const held of this.held.values()) oldestHeld = Math.min(oldestHeld, held.since);
     if (now - oldestHeld >= this.gapFillAfterMs) {
-      const filled = await this.fillFromStore(PAGE);
+      const filled = await this.fillFromStore();
       if (filled > 0) this.options.log.warn(`subscriber ${this.name}: ${filled} events were missing from the topic; read them from the store`);
       return;
     }
@@ -284,7 +284,7 @@ class OrderedSubscription {
       return;
     }
     if (head > this.accepted) {
-      const filled = await this.fillFromStore(PAGE);
+      const filled = await this.fillFromStore();
       if (filled > 0) this.options.log.warn(`subscriber ${this.name}: the topic brought nothing for ${this.headProbeMs} ms while the store moved on; read ${filled} events from the store`);
     }
   }

@@ -1,6 +1,7 @@
 import { Client, ClientConfig, Pool, PoolClient, PoolConfig } from 'pg';
 import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';
+import { parseStoredEvent, PendingAppend } from '../stored-event';
 import {
   AppendResult,
   BatchHandler,
@@ -22,14 +23,6 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-}
-
-interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expectedVersion: ExpectedVersion;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
 }
 
 interface EventRow {
@@ -434,7 +427,7 @@ function existingAppend(streamId: string, events: NewEvent[], state: BatchState)
   const stored = events.map((event, i) => {
     const ref = state.stored.get(event.id);
     if (!ref || ref.streamId !== streamId || ref.streamVersion !== first.streamVersion + i) throw new DuplicateEventId(events[0].id);
-    return toEvent({ body: ref.body, chain_hash: '' });
+    return parseStoredEvent(ref.body);
   });
   const last = stored[stored.length - 1];
   return { streamVersion: last.streamVersion, position: last.position, events: stored };
@@ -459,11 +452,4 @@ function unavailableOr(error: unknown): unknown {
   return new StoreUnavailable(`PostgreSQL: ${message || code}`);
 }
 
-/** A stored body that is no longer JSON has been altered; keep it readable so the chain check can point at it. */
-function toEvent(row: EventRow): RecordedEvent {
-  try {
-    return JSON.parse(row.body) as RecordedEvent;
-  } catch {
-    return { id: 'unreadable', type: 'Unreadable', data: { body: row.body } } as unknown as RecordedEvent;
-  }
-}
+const toEvent = (row: EventRow): RecordedEvent => parseStoredEvent(row.body);

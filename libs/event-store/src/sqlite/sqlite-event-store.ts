@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';
+import { parseStoredEvent, PendingAppend } from '../stored-event';
 import {
   AppendResult,
   BatchHandler,
@@ -11,14 +12,6 @@ import {
   Subscription,
   WrongExpectedVersion,
 } from '../event-store';
-
-interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expectedVersion: ExpectedVersion;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
-}
 
 interface EventRow {
   body: string;
@@ -296,11 +289,4 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** A stored body that is no longer JSON has been altered; keep it readable so the chain check can point at it. */
-function toEvent(row: EventRow): RecordedEvent {
-  try {
-    return JSON.parse(row.body) as RecordedEvent;
-  } catch {
-    return { id: 'unreadable', type: 'Unreadable', data: { body: row.body } } as unknown as RecordedEvent;
-  }
-}
+const toEvent = (row: EventRow): RecordedEvent => parseStoredEvent(row.body);

@@ -18,7 +18,7 @@ import {
   PostgresEventStore,
   RelayCheckpoint,
 } from '@mandate/event-store';
-import { ReadModelDifference, toRevocation } from '@mandate/read-models';
+import { ReadModelDifference, revocationView, toRevocation } from '@mandate/read-models';
 import { MandateConfig } from '../config';
 import { MandateStorage, RevokeCommand } from '../storage';
 import { ProjectedReadModels } from './projected-read-models';
@@ -87,7 +87,7 @@ export class DistributedStorage implements MandateStorage {
   }
 
   compareReadModels(): Promise<ReadModelDifference[]> {
-    return this.readModels.compare(this.store);
+    return this.readModels.compare();
   }
 
   async sendRevokeCommand(command: RevokeCommand, apply: (command: RevokeCommand) => Promise<void>): Promise<void> {
@@ -180,10 +180,7 @@ function revocationMessages(topics: MandateTopics) {
   return (event: RecordedEvent) => {
     if (event.type !== 'PassportRevoked') return [];
     const r = toRevocation(event);
-    const value = {
-      jti: r.jti, tenant_id: r.tenantId, agent_id: r.agentId, mission_id: r.missionId, reason: r.reason, scope: r.scope,
-      revoked_by: { kind: r.revokedByKind, id: r.revokedBy }, revoked_at: r.revokedAt, exp: r.tokenExpiresAt, position: r.position,
-    };
+    const value = { ...revocationView(r), tenant_id: r.tenantId, position: r.position };
     return [{ topic: topics.revocations, key: r.jti, value: JSON.stringify(value) }];
   };
 }

@@ -15,8 +15,7 @@ import {
   SecurityEventQuery,
   SecurityEventSummary,
   SqliteReadModels,
-  toRevocation,
-  toSecurityEvent,
+  liveFeedsOf,
 } from '@mandate/read-models';
 
 /**
@@ -72,8 +71,7 @@ export class ProjectedReadModels implements ReadModels {
     const fresh = events.filter((e) => e.position > this.models.position);
     if (fresh.length === 0) return;
     this.db.transaction(() => this.models.apply(fresh))();
-    const revocations = fresh.filter((e) => e.type === 'PassportRevoked').map(toRevocation);
-    const findings = fresh.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent);
+    const { revocations, findings } = liveFeedsOf(fresh);
     if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
     if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
     if (this.intentListeners.size > 0) {
@@ -164,12 +162,12 @@ export class ProjectedReadModels implements ReadModels {
    * Rebuilds the history the live tables hold into a scratch file and compares. The events are read first (async);
    * the rebuild and comparison run synchronously, when the live tables are exactly at the position read up to.
    */
-  async compare(store: EventStore = this.store): Promise<ReadModelDifference[]> {
+  async compare(): Promise<ReadModelDifference[]> {
     const history: RecordedEvent[] = [];
     const readUpTo = async (upTo: number) => {
       let after = history.length > 0 ? history[history.length - 1].position : 0;
       while (after < upTo) {
-        const page = (await store.readAll(after, 5000)).filter((e) => e.position <= upTo);
+        const page = (await this.store.readAll(after, 5000)).filter((e) => e.position <= upTo);
         if (page.length === 0) break;
         history.push(...page);
         after = page[page.length - 1].position;

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { SqliteEventStore } from '@mandate/event-store';
-import { compareReadModelsWithRebuild, SqliteReadModels, toRevocation, toSecurityEvent } from '@mandate/read-models';
+import { compareReadModelsWithRebuild, liveFeedsOf, SqliteReadModels } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
 /**
@@ -16,9 +16,7 @@ store.addInlineProjection((events) => readModels.apply(events));
 const post = (message: Message) => port.postMessage(message);
 
 store.onCommit((events, head) => {
-  const revocations = events.filter((e) => e.type === 'PassportRevoked').map(toRevocation);
-  const findings = events.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent);
-  post({ kind: 'commit', head, revocations, findings });
+  post({ kind: 'commit', head, ...liveFeedsOf(events) });
 });
 
 const queries = {
