@@ -102,8 +102,7 @@ export class MandateProcess implements MandateServer {
   }
 
   /** For the suites that reach into the embedded data dir (tamper, replay CLI, durability of one file). */
-  static async startEmbedded(env: Record<string, string> = {}): Promise<MandateProcess> {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mandate-e2e-'));
+  static async startEmbedded(env: Record<string, string> = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mandate-e2e-'))): Promise<MandateProcess> {
     const child = new NodeProcess('mandate', main('mandate'), await freePort(), () => ({ MANDATE_DATA_DIR: dataDir, MANDATE_ADMIN_KEY: ADMIN_KEY, ...env }));
     await child.boot();
     return new MandateProcess(dataDir, child);
