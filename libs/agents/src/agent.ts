@@ -1,4 +1,4 @@
-import { conflict, Decider, DomainError, DomainEvent } from '@mandate/core';
+import { Decider, DomainError, DomainEvent } from '@mandate/core';
 
 export const ACCOUNTABILITY_MODES = ['standard', 'logged', 'enforced'] as const;
 /** standard: audit only · logged: record warnings, never block · enforced: detectors revoke on critical findings. */
@@ -46,11 +46,11 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
 
   decide(command, state) {
     if (command.type === 'RegisterAgent') {
-      if (state.status !== 'none') throw conflict('AGENT_EXISTS', `agent ${command.agentId} already exists`);
+      if (state.status !== 'none') throw new DomainError('AGENT_EXISTS', `agent ${command.agentId} already exists`);
       const { agentId, tenantId, name, description, accountabilityMode, now } = command;
       return [{ type: 'AgentRegistered', data: { agentId, tenantId, name, description, accountabilityMode, registeredAt: now } }];
     }
-    if (state.status !== 'registered') throw new DomainError('NOT_FOUND', 'agent was not found', 404);
+    if (state.status !== 'registered') throw new DomainError('NOT_FOUND', 'agent was not found');
     switch (command.type) {
       case 'ChangeAccountabilityMode':
         if (state.accountabilityMode === command.to) return [];

@@ -1,12 +1,11 @@
 /**
- * A refusal with a stable code. The HTTP shell turns it into RFC 9457 problem details; the code is public API,
- * so add codes, never rename them.
+ * A refusal with a stable code and no HTTP status: the shell maps codes to statuses in one table
+ * (libs/platform/src/problem.ts) and answers RFC 9457 problem details. Codes are public API: add, never rename.
  */
 export class DomainError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly status: number,
     readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
@@ -14,7 +13,6 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `${what} ${id} was not found`, 404);
+export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `${what} ${id} was not found`);
 export const invalid = (message: string, extensions: Record<string, unknown> = {}) =>
-  new DomainError('VALIDATION_FAILED', message, 422, extensions);
-export const conflict = (code: string, message: string) => new DomainError(code, message, 409);
+  new DomainError('VALIDATION_FAILED', message, extensions);

@@ -25,3 +25,14 @@ export function newEventId(): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** What each kind of id looks like: a route answers "not found" for anything else without touching the store. */
+export const ID_PATTERNS = {
+  agent: /^agt_[A-Za-z0-9_-]{1,64}$/,
+  intent: /^int_[A-Za-z0-9_-]{1,64}$/,
+  passport: /^pp_[A-Za-z0-9_-]{16,64}$/,
+  finding: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+} as const;
+
+/** Service names, as missions, intents and the proxy name them: lowercase like "slack" or "stripe". */
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9._:-]{0,63}$/;

@@ -20,6 +20,9 @@ export interface CallRequest {
   body?: unknown;
 }
 
+/** The methods a described call may use. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 export const CALL_FIELDS = ['service', 'method', 'scheme', 'host', 'path', 'body'] as const;
 export type CallField = (typeof CALL_FIELDS)[number] | 'amount';
 

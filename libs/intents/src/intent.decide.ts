@@ -1,4 +1,5 @@
 import { Actor, addSeconds, Decider, DomainError } from '@mandate/core';
+import { withinMission } from '@mandate/missions';
 import { CallShape, mismatchedFields } from './call-shape';
 import {
   Amount,
@@ -22,18 +23,30 @@ export type IntentCommand =
       verdict: PolicyVerdict;
       now: string;
     })
-  | { type: 'ApproveIntent'; approver: Actor; note: string; now: string }
-  | { type: 'RejectIntent'; approver: Actor; note: string; now: string }
+  | { type: 'ApproveIntent'; approver: Approver; note: string; now: string }
+  | { type: 'RejectIntent'; approver: Approver; note: string; now: string }
   | { type: 'ExpireIntent'; now: string }
   | { type: 'ConsumeApproval'; approvalId: string; presentedBy: string; call: CallShape; amount?: Amount; now: string };
 
+/** Whoever decides on an intent: the authenticated key, never a field of a request body. */
+export interface Approver {
+  actor: Actor;
+  /** The operator key's role; null for anyone who is not an operator key (a passport, an agent, the instance admin). */
+  role: string | null;
+}
+
+/** The tenant roles whose keys may decide on intents: the routes allow exactly these, and the decider checks again. */
+export const APPROVER_ROLES = ['admin', 'approver'] as const;
+
 /** People decide: a passport or an agent is never an approver, of its own intent or any other. */
-const APPROVER_KINDS = new Set(['operator', 'admin']);
+export function mayDecide(approver: Approver): boolean {
+  return approver.actor.kind === 'operator' && (APPROVER_ROLES as readonly string[]).includes(approver.role ?? '');
+}
 
 const ref = (s: IntentFacts) => ({ intentId: s.intentId, missionId: s.missionId, jti: s.jti, agentId: s.agentId });
 
 function facts(state: IntentState): IntentFacts {
-  if (state.status === 'none' || state.status === 'refused') throw new DomainError('NOT_FOUND', 'intent was not found', 404);
+  if (state.status === 'none' || state.status === 'refused') throw new DomainError('NOT_FOUND', 'intent was not found');
   return state;
 }
 
@@ -50,17 +63,18 @@ function decideIntent(command: IntentCommand, state: IntentState): IntentEvent[]
       const intent = facts(state);
       const expired = expiredIfDue(intent, command.now);
       if (expired) return expired;
-      if (!APPROVER_KINDS.has(command.approver.kind)) {
-        throw new DomainError('SELF_APPROVAL_FORBIDDEN', 'only a person with an approver key can approve an intent', 403);
+      if (!mayDecide(command.approver)) {
+        throw new DomainError('SELF_APPROVAL_FORBIDDEN', 'only a person with an approver key can approve an intent');
       }
-      if (intent.status !== 'pending') throw new DomainError('INTENT_NOT_PENDING', `this intent is already ${intent.status}`, 409);
-      if (intent.approvers.some((a) => a.kind === command.approver.kind && a.id === command.approver.id)) {
-        throw new DomainError('ALREADY_APPROVED', 'this approver has already approved; a quorum needs distinct approvers', 409);
+      if (intent.status !== 'pending') throw new DomainError('INTENT_NOT_PENDING', `this intent is already ${intent.status}`);
+      const approver = command.approver.actor;
+      if (intent.approvers.some((a) => a.kind === approver.kind && a.id === approver.id)) {
+        throw new DomainError('ALREADY_APPROVED', 'this approver has already approved; a quorum needs distinct approvers');
       }
-      const approvers = [...intent.approvers, command.approver];
+      const approvers = [...intent.approvers, approver];
       const given: IntentEvent = {
         type: 'IntentApprovalGiven',
-        data: { ...ref(intent), approver: command.approver, note: command.note, given: approvers.length, required: intent.approvalsRequired, at: command.now },
+        data: { ...ref(intent), approver, note: command.note, given: approvers.length, required: intent.approvalsRequired, at: command.now },
       };
       if (approvers.length < intent.approvalsRequired) return [given];
       return [
@@ -75,11 +89,11 @@ function decideIntent(command: IntentCommand, state: IntentState): IntentEvent[]
       const intent = facts(state);
       const expired = expiredIfDue(intent, command.now);
       if (expired) return expired;
-      if (!APPROVER_KINDS.has(command.approver.kind)) {
-        throw new DomainError('SELF_APPROVAL_FORBIDDEN', 'only a person with an approver key can decide on an intent', 403);
+      if (!mayDecide(command.approver)) {
+        throw new DomainError('SELF_APPROVAL_FORBIDDEN', 'only a person with an approver key can decide on an intent');
       }
-      if (intent.status !== 'pending') throw new DomainError('INTENT_NOT_PENDING', `this intent is already ${intent.status}`, 409);
-      return [{ type: 'IntentRejected', data: { ...ref(intent), by: command.approver, note: command.note, at: command.now } }];
+      if (intent.status !== 'pending') throw new DomainError('INTENT_NOT_PENDING', `this intent is already ${intent.status}`);
+      return [{ type: 'IntentRejected', data: { ...ref(intent), by: command.approver.actor, note: command.note, at: command.now } }];
     }
     case 'ExpireIntent':
       return expiredIfDue(facts(state), command.now) ?? [];
@@ -89,10 +103,10 @@ function decideIntent(command: IntentCommand, state: IntentState): IntentEvent[]
 }
 
 function submit(command: Extract<IntentCommand, { type: 'SubmitIntent' }>, state: IntentState): IntentEvent[] {
-  if (state.status !== 'none') throw new DomainError('INTENT_EXISTS', `intent ${command.intentId} already exists`, 409);
+  if (state.status !== 'none') throw new DomainError('INTENT_EXISTS', `intent ${command.intentId} already exists`);
   const { mission, now } = command;
   const intentRef = { intentId: command.intentId, missionId: mission.missionId, jti: mission.jti, agentId: mission.agentId };
-  if (!mission.services.includes(command.service)) {
+  if (!withinMission(mission.services, command.service)) {
     return [{ type: 'IntentRefused', data: { ...intentRef, reason: 'out_of_scope', service: command.service, missionServices: mission.services, at: now } }];
   }
   const submitted: IntentEvent = {
@@ -134,7 +148,7 @@ function consume(command: Extract<IntentCommand, { type: 'ConsumeApproval' }>, i
   const refuse = (reason: ApprovalRefusal, mismatched: ReturnType<typeof mismatchedFields> = []): IntentEvent[] => [
     { type: 'ApprovalRefused', data: { ...ref(intent), approvalId: command.approvalId, presentedBy: command.presentedBy, reason, mismatched, at: command.now } },
   ];
-  if (command.approvalId !== approvalIdOf(intent.intentId)) throw new DomainError('NOT_FOUND', `approval ${command.approvalId} was not found`, 404);
+  if (command.approvalId !== approvalIdOf(intent.intentId)) throw new DomainError('NOT_FOUND', `approval ${command.approvalId} was not found`);
   if (command.presentedBy !== intent.jti) return refuse('other_passport');
   const expired = expiredIfDue(intent, command.now);
   if (expired) return [...expired, ...refuse('expired')];
@@ -158,12 +172,12 @@ export const intentDecider: Decider<IntentCommand, IntentEvent, IntentState> = {
   decide: decideIntent,
 };
 
-/** How each refusal of the gate is answered over HTTP. */
-export const APPROVAL_REFUSALS: Record<ApprovalRefusal, { status: number; code: string; detail: string }> = {
-  pending: { status: 409, code: 'APPROVAL_PENDING', detail: 'this intent has not been approved yet' },
-  rejected: { status: 403, code: 'APPROVAL_REJECTED', detail: 'this intent was rejected' },
-  expired: { status: 403, code: 'APPROVAL_EXPIRED', detail: 'this approval has expired' },
-  consumed: { status: 409, code: 'APPROVAL_CONSUMED', detail: 'this approval was already used; an approval opens the door once' },
-  other_passport: { status: 403, code: 'APPROVAL_NOT_YOURS', detail: 'this approval was given to another passport' },
-  call_mismatch: { status: 403, code: 'call_mismatch', detail: 'the call differs from the one that was approved' },
+/** The stable code and words of each refusal of the gate (the platform maps codes to HTTP statuses). */
+export const APPROVAL_REFUSALS: Record<ApprovalRefusal, { code: string; detail: string }> = {
+  pending: { code: 'APPROVAL_PENDING', detail: 'this intent has not been approved yet' },
+  rejected: { code: 'APPROVAL_REJECTED', detail: 'this intent was rejected' },
+  expired: { code: 'APPROVAL_EXPIRED', detail: 'this approval has expired' },
+  consumed: { code: 'APPROVAL_CONSUMED', detail: 'this approval was already used; an approval opens the door once' },
+  other_passport: { code: 'APPROVAL_NOT_YOURS', detail: 'this approval was given to another passport' },
+  call_mismatch: { code: 'call_mismatch', detail: 'the call differs from the one that was approved' },
 };

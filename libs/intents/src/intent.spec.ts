@@ -15,7 +15,7 @@ const DEADLINE = at(TTL);
 const ref = { intentId: 'int_1', missionId: 'msn_1', jti: 'pp_1', agentId: 'agt_1' };
 const APPROVAL = 'apr_1';
 const ada: Actor = { kind: 'operator', id: 'usr_ada' };
-const grace: Actor = { kind: 'admin', id: 'usr_grace' };
+const grace: Actor = { kind: 'operator', id: 'usr_grace' };
 
 const refundRequest: CallRequest = {
   url: 'https://api.stripe.com/v1/refunds?charge=ch_1',
@@ -113,8 +113,10 @@ const expiredEvent = (seconds = TTL): IntentEvent => ({ type: 'IntentExpired', d
 const expired: IntentEvent[] = [...pending(), expiredEvent()];
 const consumedEvent = (seconds: number): IntentEvent => ({ type: 'ApprovalConsumed', data: { ...ref, approvalId: APPROVAL, call: refundCall, at: at(seconds) } });
 
-const approve = (approver: Actor, seconds: number, note = 'ok'): IntentCommand => ({ type: 'ApproveIntent', approver, note, now: at(seconds) });
-const reject = (approver: Actor, seconds: number, note = 'not without a ticket'): IntentCommand => ({ type: 'RejectIntent', approver, note, now: at(seconds) });
+/** Operators decide with their key's role (approver unless said otherwise); anyone else has none. */
+const as = (actor: Actor, role: string | null = actor.kind === 'operator' ? 'approver' : null) => ({ actor, role });
+const approve = (approver: Actor, seconds: number, note = 'ok', role?: string | null): IntentCommand => ({ type: 'ApproveIntent', approver: as(approver, role), note, now: at(seconds) });
+const reject = (approver: Actor, seconds: number, note = 'not without a ticket'): IntentCommand => ({ type: 'RejectIntent', approver: as(approver), note, now: at(seconds) });
 const expire = (seconds: number): IntentCommand => ({ type: 'ExpireIntent', now: at(seconds) });
 const consume = (seconds: number, overrides: Partial<Extract<IntentCommand, { type: 'ConsumeApproval' }>> = {}): IntentCommand => ({
   type: 'ConsumeApproval',
@@ -223,6 +225,15 @@ describe('approving an intent', () => {
   it('given a quorum of two with one approval, when the same approver approves again, then ALREADY_APPROVED', () =>
     spec([...pending(2), approvalGiven(ada, 1, 2, 60)]).when(approve(ada, 120)).thenThrows('ALREADY_APPROVED'));
 
+  it.each<[string | null]>([['operator'], ['auditor'], [null]])('given a pending intent, when an operator key with role %s approves, then SELF_APPROVAL_FORBIDDEN (only admin and approver keys decide)', (role) =>
+    spec(pending()).when(approve(ada, 10, 'ok', role)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
+
+  it('given a pending intent, when the instance admin approves, then SELF_APPROVAL_FORBIDDEN (it runs the installation, not the tenant)', () =>
+    spec(pending()).when(approve({ kind: 'admin', id: 'instance-admin' }, 10)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
+
+  it('given a pending intent, when a tenant admin key approves, then the approval is given', () =>
+    spec(pending()).when(approve(ada, 10, 'ok', 'admin')).then((events) => expect(events.map((e) => e.type)).toEqual(['IntentApprovalGiven', 'IntentApproved'])));
+
   it.each<ActorKind>(['agent', 'passport', 'detector', 'system'])('given a pending intent, when a %s tries to approve it, then SELF_APPROVAL_FORBIDDEN', (kind) =>
     spec(pending()).when(approve({ kind, id: 'agt_1' }, 10)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
 
@@ -253,6 +264,15 @@ describe('rejecting an intent', () => {
     spec([...pending(2), approvalGiven(ada, 1, 2, 10)]).when(reject(grace, 30, 'no')).then([
       { type: 'IntentRejected', data: { ...ref, by: grace, note: 'no', at: at(30) } },
     ]));
+
+  it.each<[string | null]>([['operator'], ['auditor'], [null]])('given a pending intent, when an operator key with role %s approves, then SELF_APPROVAL_FORBIDDEN (only admin and approver keys decide)', (role) =>
+    spec(pending()).when(approve(ada, 10, 'ok', role)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
+
+  it('given a pending intent, when the instance admin approves, then SELF_APPROVAL_FORBIDDEN (it runs the installation, not the tenant)', () =>
+    spec(pending()).when(approve({ kind: 'admin', id: 'instance-admin' }, 10)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
+
+  it('given a pending intent, when a tenant admin key approves, then the approval is given', () =>
+    spec(pending()).when(approve(ada, 10, 'ok', 'admin')).then((events) => expect(events.map((e) => e.type)).toEqual(['IntentApprovalGiven', 'IntentApproved'])));
 
   it.each<ActorKind>(['agent', 'passport', 'detector', 'system'])('given a pending intent, when a %s tries to reject it, then SELF_APPROVAL_FORBIDDEN', (kind) =>
     spec(pending()).when(reject({ kind, id: 'agt_1' }, 10)).thenThrows('SELF_APPROVAL_FORBIDDEN'));
@@ -410,14 +430,14 @@ describe('the gate: using an approval', () => {
   it('given an approval past its expiry, when the call also differs, then expiry is the reason (nothing is compared)', () =>
     spec(approved()).when(consume(APPROVAL_EXPIRES + 1, { call: shape('stripe', { ...refundRequest, method: 'DELETE' }) })).then([refusal(APPROVAL_EXPIRES + 1, 'expired')]));
 
-  it('every refusal of the gate has an HTTP answer', () =>
-    expect(Object.fromEntries(Object.entries(APPROVAL_REFUSALS).map(([reason, answer]) => [reason, [answer.status, answer.code]]))).toEqual({
-      pending: [409, 'APPROVAL_PENDING'],
-      rejected: [403, 'APPROVAL_REJECTED'],
-      expired: [403, 'APPROVAL_EXPIRED'],
-      consumed: [409, 'APPROVAL_CONSUMED'],
-      other_passport: [403, 'APPROVAL_NOT_YOURS'],
-      call_mismatch: [403, 'call_mismatch'],
+  it('every refusal of the gate has a stable code', () =>
+    expect(Object.fromEntries(Object.entries(APPROVAL_REFUSALS).map(([reason, answer]) => [reason, answer.code]))).toEqual({
+      pending: 'APPROVAL_PENDING',
+      rejected: 'APPROVAL_REJECTED',
+      expired: 'APPROVAL_EXPIRED',
+      consumed: 'APPROVAL_CONSUMED',
+      other_passport: 'APPROVAL_NOT_YOURS',
+      call_mismatch: 'call_mismatch',
     }));
 });
 

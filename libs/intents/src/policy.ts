@@ -1,5 +1,8 @@
 import { Amount } from './intent';
 
+/** Named intents read like "stripe:refunds:create"; in a policy rule a trailing `*` matches a prefix. */
+export const NAMED_INTENT = /^[a-z0-9][a-z0-9._:*-]{0,127}$/;
+
 export const POLICY_DECISIONS = ['auto_approve', 'require_approval', 'deny'] as const;
 export type PolicyDecision = (typeof POLICY_DECISIONS)[number];
 

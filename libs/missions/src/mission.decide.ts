@@ -1,4 +1,4 @@
-import { addSeconds, conflict, Decider, DomainError } from '@mandate/core';
+import { addSeconds, Decider, DomainError } from '@mandate/core';
 import { AccountabilityMode } from '@mandate/agents';
 import {
   evolveMission,
@@ -65,7 +65,7 @@ const operationOf: Record<string, PassportOperation> = {
 
 function decideMission(command: MissionCommand, state: MissionState): MissionEvent[] {
   if (command.type === 'IssuePassport') return issue(command, state);
-  if (state.status !== 'issued') throw new DomainError('PASSPORT_UNKNOWN', 'passport was not found', 404);
+  if (state.status !== 'issued') throw new DomainError('PASSPORT_UNKNOWN', 'passport was not found');
 
   if (command.type === 'RevokePassport') {
     if (state.revoked) return [];
@@ -129,15 +129,14 @@ function issue(command: Extract<MissionCommand, { type: 'IssuePassport' }>, stat
   if (state.status === 'issued') {
     // Same idempotency key and same request: the retry gets the mission it already opened.
     if (state.requestFingerprint === command.requestFingerprint) return [];
-    throw conflict('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different passport request');
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different passport request');
   }
-  if (command.agent.suspended) throw new DomainError('AGENT_SUSPENDED', `agent ${command.agent.agentId} is suspended`, 403);
+  if (command.agent.suspended) throw new DomainError('AGENT_SUSPENDED', `agent ${command.agent.agentId} is suspended`);
   const mode = command.agent.accountabilityMode;
   if (mode !== 'standard' && (!command.intent.summary.trim() || command.intent.services.length === 0)) {
     throw new DomainError(
       'ACCOUNTABILITY_REQUIRED',
       `agents in ${mode} mode must state an intent: a summary and at least one service`,
-      422,
     );
   }
   const expiresAt = addSeconds(command.now, command.ttlSeconds);

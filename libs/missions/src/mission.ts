@@ -149,4 +149,7 @@ export function refusalOf(state: MissionFacts, now: string, tokenExpiresAt: stri
   return null;
 }
 
+/** The scope rule: a mission may touch only the services it named. Intents, simulate and the detectors ask this. */
+export const withinMission = (services: readonly string[], service: string): boolean => services.includes(service);
+
 export const missionStream = (missionId: string) => `mission-${missionId}`;

@@ -27,8 +27,28 @@ function fromFastify(error: { code?: string; statusCode?: number; message?: stri
   return null;
 }
 
+/**
+ * Every domain error code and the HTTP status it is answered with: the only place a decision's refusal meets HTTP.
+ * A code missing here is a bug the unit spec catches; at run time it answers 500 and is logged.
+ */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  MALFORMED_JSON: 400, BODY_TOO_DEEP: 400,
+  UNAUTHENTICATED: 401, PASSPORT_REVOKED: 401, PASSPORT_CHECKED_OUT: 401, PASSPORT_EXPIRED: 401,
+  FORBIDDEN: 403, PASSPORT_MISMATCH: 403, SELF_APPROVAL_FORBIDDEN: 403, AGENT_SUSPENDED: 403, INTENT_OUT_OF_SCOPE: 403,
+  APPROVAL_REJECTED: 403, APPROVAL_EXPIRED: 403, APPROVAL_NOT_YOURS: 403, call_mismatch: 403,
+  NOT_FOUND: 404, PASSPORT_UNKNOWN: 404, NOT_SERVED_HERE: 404,
+  TENANT_EXISTS: 409, AGENT_EXISTS: 409, INTENT_EXISTS: 409, LAST_ADMIN_KEY: 409, IDEMPOTENCY_KEY_REUSED: 409,
+  INTENT_NOT_PENDING: 409, INTENT_EXPIRED: 409, ALREADY_APPROVED: 409, ALREADY_RESOLVED: 409, APPROVAL_PENDING: 409,
+  APPROVAL_CONSUMED: 409, WRONG_EXPECTED_VERSION: 409, DUPLICATE_EVENT_ID: 409,
+  VALIDATION_FAILED: 422, ACCOUNTABILITY_REQUIRED: 422, POSITION_NOT_WRITTEN: 422,
+  STORE_UNAVAILABLE: 503, READ_MODELS_BEHIND: 503, DETECTORS_BEHIND: 503,
+};
+
 export function toProblem(error: unknown): Problem {
-  if (error instanceof DomainError) return problem(error.status, error.code, error.message, error.extensions);
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_CODE[error.code];
+    if (status !== undefined) return problem(status, error.code, error.message, error.extensions);
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();

@@ -1,4 +1,4 @@
-import { conflict, Decider, DomainError, DomainEvent, notFound } from '@mandate/core';
+import { Decider, DomainError, DomainEvent, notFound } from '@mandate/core';
 
 export const ROLES = ['admin', 'operator', 'approver', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -51,7 +51,7 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
   decide(command, state) {
     switch (command.type) {
       case 'CreateTenant':
-        if (state.status !== 'none') throw conflict('TENANT_EXISTS', `tenant ${command.tenantId} already exists`);
+        if (state.status !== 'none') throw new DomainError('TENANT_EXISTS', `tenant ${command.tenantId} already exists`);
         return [
           { type: 'TenantCreated', data: { tenantId: command.tenantId, name: command.name } },
           { type: 'OperatorKeyCreated', data: { ...command.firstKey, role: 'admin' } },
@@ -65,7 +65,7 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         if (key.revoked) return [];
         const admins = Object.values(state.keys).filter((k) => k.role === 'admin' && !k.revoked);
         if (key.role === 'admin' && admins.length === 1) {
-          throw new DomainError('LAST_ADMIN_KEY', 'the last admin key of a tenant cannot be revoked', 409);
+          throw new DomainError('LAST_ADMIN_KEY', 'the last admin key of a tenant cannot be revoked');
         }
         return [{ type: 'OperatorKeyRevoked', data: { keyId: command.keyId, reason: command.reason } }];
       }

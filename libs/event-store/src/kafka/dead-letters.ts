@@ -39,9 +39,12 @@ export async function sendDeadLetter(producer: Producer, deadLetters: string, le
  * Failures that say nothing about the message: the store or the broker is away. They are retried for as long as it
  * takes; only other failures count towards the dead-letter limit (a restarting database must not bury good events).
  */
+/** Codes that mean "not now" rather than "no": a part of the installation is catching up or away. */
+const TRANSIENT_CODES = new Set(['STORE_UNAVAILABLE', 'READ_MODELS_BEHIND', 'DETECTORS_BEHIND']);
+
 export function isTransient(error: unknown): boolean {
   if (error instanceof StoreUnavailable) return true;
-  if (error instanceof DomainError) return error.status === 503;
+  if (error instanceof DomainError) return TRANSIENT_CODES.has(error.code);
   const name = (error as Error | null)?.name ?? '';
   return name.startsWith('KafkaJS');
 }

@@ -40,7 +40,6 @@ export type Message =
 export interface WireError {
   message: string;
   code?: string;
-  status?: number;
   extensions?: Record<string, unknown>;
   streamId?: string;
   expected?: ExpectedVersion;
@@ -53,7 +52,7 @@ export function toWire(error: unknown): WireError {
     return { message: error.message, code: error.code, streamId: error.streamId, expected: error.expected, actual: error.actual };
   }
   if (error instanceof DuplicateEventId) return { message: error.message, code: error.code, eventId: error.eventId };
-  if (error instanceof DomainError) return { message: error.message, code: error.code, status: error.status, extensions: error.extensions };
+  if (error instanceof DomainError) return { message: error.message, code: error.code, extensions: error.extensions };
   return { message: error instanceof Error ? error.stack ?? error.message : String(error) };
 }
 
@@ -61,6 +60,6 @@ export function toWire(error: unknown): WireError {
 export function fromWire(wire: WireError): Error {
   if (wire.code === 'WRONG_EXPECTED_VERSION') return new WrongExpectedVersion(wire.streamId!, wire.expected!, wire.actual!);
   if (wire.code === 'DUPLICATE_EVENT_ID') return new DuplicateEventId(wire.eventId!);
-  if (wire.code) return new DomainError(wire.code, wire.message, wire.status ?? 500, wire.extensions);
+  if (wire.code) return new DomainError(wire.code, wire.message, wire.extensions);
   return new Error(`storage worker: ${wire.message}`);
 }
