@@ -2,3 +2,4 @@ export * from './detectors';
 export * from './findings';
 export * from './settings-stream';
 export * from './replay-report';
+export * from './finding.decide';

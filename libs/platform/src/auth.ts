@@ -23,7 +23,7 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
   return ctx.switchToHttp().getRequest().principal;
 });
 
-const unauthenticated = (detail: string) => new DomainError('UNAUTHENTICATED', detail, 401);
+const unauthenticated = (detail: string) => new DomainError('UNAUTHENTICATED', detail);
 
 /** Operator keys read `mdt.<tenant>.<key id>.<secret>`: the prefix names where to look, the secret is 256 random bits. */
 export function newOperatorKey(tenantId: string, keyId: string): { key: string; keyHash: string } {
@@ -89,7 +89,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const audience = this.reflector.getAllAndOverride<Audience[] | undefined>(AUDIENCE, [context.getHandler(), context.getClass()]);
-    if (!audience) throw new DomainError('FORBIDDEN', 'this route declares no audience', 403);
+    if (!audience) throw new DomainError('FORBIDDEN', 'this route declares no audience');
     if (audience.includes('public')) return true;
     const request = context.switchToHttp().getRequest();
     const header: string | undefined = request.headers.authorization;
@@ -103,6 +103,6 @@ export class AuthGuard implements CanActivate {
     if (principal.kind === 'admin' && audience.includes('instance_admin')) return true;
     if (principal.kind === 'passport' && audience.includes('passport')) return true;
     if (principal.kind === 'operator' && audience.includes(principal.role)) return true;
-    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : principal.kind === 'admin' ? 'the instance admin' : 'a passport'}`, 403);
+    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : principal.kind === 'admin' ? 'the instance admin' : 'a passport'}`);
   }
 }

@@ -61,14 +61,14 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, {});
     if (nestingDepth(body as string) > MAX_JSON_DEPTH) {
-      return done(new DomainError('BODY_TOO_DEEP', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`, 400), undefined);
+      return done(new DomainError('BODY_TOO_DEEP', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
     parseJson(request, body as string, (error: Error | null, value?: unknown) => {
-      if (error) return done(new DomainError('MALFORMED_JSON', 'the request body is not valid JSON', 400), undefined);
+      if (error) return done(new DomainError('MALFORMED_JSON', 'the request body is not valid JSON'), undefined);
       const overflow = MIGHT_OVERFLOW.test(body as string) ? nonFiniteNumberAt(value) : null;
       if (overflow) {
         return done(
-          new DomainError('VALIDATION_FAILED', `${overflow}: the number is too large to store`, 422, { errors: [{ field: overflow, problems: ['must be a finite number'] }] }),
+          new DomainError('VALIDATION_FAILED', `${overflow}: the number is too large to store`, { errors: [{ field: overflow, problems: ['must be a finite number'] }] }),
           undefined,
         );
       }

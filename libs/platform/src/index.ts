@@ -1,6 +1,7 @@
 export * from './config';
 export * from './problem';
 export * from './validation';
+export * from './command-context';
 export * from './repository';
 export * from './passport-tokens';
 export * from './auth';
@@ -15,3 +16,6 @@ export * from './storage';
 export * from './revoke-commands';
 export * from './distributed/distributed-storage';
 export * from './distributed/projected-read-models';
+export * from './revocation';
+export * from './approval-gate';
+export * from './call-request.dto';

@@ -15,6 +15,8 @@ import { EmbeddedStorage } from './embedded/storage-client';
 import { DistributedStorage } from './distributed/distributed-storage';
 import { MANDATE_STORAGE, MandateStorage } from './storage';
 import { RevokeCommands } from './revoke-commands';
+import { Revocations } from './revocation';
+import { ApprovalGate } from './approval-gate';
 
 import { CLOCK, EVENT_STORE, EVENT_STREAM } from './tokens';
 export { CLOCK, EVENT_STORE, EVENT_STREAM };
@@ -53,12 +55,14 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
         new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey)),
     },
     Metrics,
+    Revocations,
+    ApprovalGate,
     RevokeCommands,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, RevokeCommands],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, RevokeCommands],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

@@ -1,13 +1,8 @@
-import { Decider, DomainEvent, newEventId, RecordedEvent, Actor, CURRENT_SCHEMA_VERSION } from '@mandate/core';
+import { Decider, DomainEvent, RecordedEvent } from '@mandate/core';
 import { EventStore, WrongExpectedVersion } from '@mandate/event-store';
+import { CommandContext, envelope, IdentifiedEvent } from './command-context';
 
-export interface CommandContext {
-  tenantId: string;
-  actor: Actor;
-  now: string;
-  correlationId: string;
-  causationId?: string | null;
-}
+export type { CommandContext };
 
 export interface Executed<S> {
   state: S;
@@ -15,6 +10,19 @@ export interface Executed<S> {
   events: RecordedEvent[];
   /** Where a reader waits to see this write; the stream head when the command changed nothing. */
   position: number;
+}
+
+/** One stream's part of a command that must be decided, and stored, together with others. */
+export interface Step<C = any, E extends DomainEvent = any, S = any> {
+  decider: Decider<C, E, S>;
+  streamId: string;
+  command: C | ((state: S) => C);
+}
+
+/** What each step decided, before anything is stored. */
+export interface Decided<S = unknown> {
+  state: S;
+  events: IdentifiedEvent[];
 }
 
 interface Cached {
@@ -26,9 +34,9 @@ const MAX_CACHED_STREAMS = 200_000;
 const MAX_ATTEMPTS = 8;
 
 /**
- * Load by version → decide → append with the expected version, retrying when another writer got there first.
- * Folded states are cached per stream and brought up to date with the events after the cached version, so a hot
- * mission costs one indexed read, not a replay of its whole history.
+ * The one write path: load by version → decide → append with the expected version, retrying when another writer got
+ * there first. Folded states are cached per stream and brought up to date with the events after the cached version,
+ * so a hot mission costs one indexed read, not a replay of its whole history.
  */
 export class AggregateRepository {
   private readonly cache = new Map<string, Cached>();
@@ -59,55 +67,73 @@ export class AggregateRepository {
   /**
    * The commands of one stream run one at a time in this process, so racing requests (twenty agents using one
    * approval) each get the decider's answer instead of a version conflict. Writers in other processes (a shared store)
-   * are met by the retry below, which reloads the stream.
+   * are met by the retry, which reloads the stream.
    */
-  execute<C, E extends DomainEvent, S>(
+  async execute<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
     streamId: string,
     command: C | ((state: S) => C),
     context: CommandContext,
   ): Promise<Executed<S>> {
-    const previous = this.turns.get(streamId) ?? Promise.resolve();
-    const mine = previous.then(() => this.attempt(decider, streamId, command, context));
+    const [executed] = await this.executeTogether([{ decider, streamId, command }], context);
+    return executed as Executed<S>;
+  }
+
+  /**
+   * Several streams decided as one command and stored in one commit (the gate: an approval is spent together with the
+   * call it opened, or not at all). `choose` sees every step's decision and says what each stream stores: a refusal in
+   * one step can keep the others from being stored. Streams are taken in one turn, so no two commands interleave.
+   */
+  executeTogether(
+    steps: Step[],
+    context: CommandContext,
+    choose: (decided: Decided[]) => IdentifiedEvent[][] = (decided) => decided.map((d) => d.events),
+  ): Promise<Executed<unknown>[]> {
+    return this.inTurn(
+      steps.map((s) => s.streamId),
+      () => this.attempt(steps, context, choose),
+    );
+  }
+
+  private inTurn<T>(streamIds: string[], run: () => Promise<T>): Promise<T> {
+    const previous = Promise.all(streamIds.map((id) => this.turns.get(id) ?? Promise.resolve()));
+    const mine = previous.then(run);
     const tail = mine.catch(() => undefined);
-    this.turns.set(streamId, tail);
+    for (const id of streamIds) this.turns.set(id, tail);
     void tail.then(() => {
-      if (this.turns.get(streamId) === tail) this.turns.delete(streamId);
+      for (const id of streamIds) if (this.turns.get(id) === tail) this.turns.delete(id);
     });
     return mine;
   }
 
-  private async attempt<C, E extends DomainEvent, S>(
-    decider: Decider<C, E, S>,
-    streamId: string,
-    command: C | ((state: S) => C),
-    context: CommandContext,
-  ): Promise<Executed<S>> {
+  private async attempt(steps: Step[], context: CommandContext, choose: (decided: Decided[]) => IdentifiedEvent[][]): Promise<Executed<unknown>[]> {
     for (let attempt = 1; ; attempt++) {
       // After a conflict, read what the other writer appended instead of trusting the cache.
-      const { state, version } = await this.load(decider, streamId, { fresh: attempt > 1 });
-      const resolved = typeof command === 'function' ? (command as (s: S) => C)(state) : command;
-      const decided = decider.decide(resolved, state);
-      if (decided.length === 0) return { state, version, events: [], position: await this.store.headPosition() };
+      const loaded = await Promise.all(steps.map((s) => this.load(s.decider, s.streamId, { fresh: attempt > 1 })));
+      const decided = steps.map((step, i) => {
+        const command = typeof step.command === 'function' ? step.command(loaded[i].state) : step.command;
+        return { state: loaded[i].state, events: step.decider.decide(command, loaded[i].state) as IdentifiedEvent[] };
+      });
+      const chosen = choose(decided);
+      const parts = steps
+        .map((step, i) => ({ step, i, events: chosen[i] }))
+        .filter((p) => p.events.length > 0);
+      if (parts.length === 0) {
+        const head = await this.store.headPosition();
+        return loaded.map(({ state, version }) => ({ state, version, events: [], position: head }));
+      }
       try {
-        const result = await this.store.append(
-          streamId,
-          decided.map((event) => ({
-            id: newEventId(),
-            type: event.type,
-            data: event.data,
-            schemaVersion: CURRENT_SCHEMA_VERSION,
-            tenantId: context.tenantId,
-            occurredAt: context.now,
-            actor: context.actor,
-            causationId: context.causationId ?? null,
-            correlationId: context.correlationId,
-          })),
-          version,
+        const results = await this.store.appendMany(
+          parts.map(({ step, i, events }) => ({ streamId: step.streamId, events: events.map((e) => envelope(e, context)), expectedVersion: loaded[i].version })),
         );
-        const next = decided.reduce(decider.evolve, state);
-        this.remember(streamId, { state: next, version: result.streamVersion });
-        return { state: next, version: result.streamVersion, events: result.events, position: result.position };
+        const head = Math.max(...results.map((r) => r.position));
+        return loaded.map(({ state, version }, i) => {
+          const part = parts.findIndex((p) => p.i === i);
+          if (part === -1) return { state, version, events: [], position: head };
+          const next = chosen[i].reduce(steps[i].decider.evolve, state);
+          this.remember(steps[i].streamId, { state: next, version: results[part].streamVersion });
+          return { state: next, version: results[part].streamVersion, events: results[part].events, position: head };
+        });
       } catch (error) {
         if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
       }

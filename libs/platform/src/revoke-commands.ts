@@ -1,21 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { missionDecider, missionStream } from '@mandate/missions';
-import { Clock } from '@mandate/core';
-import { AggregateRepository } from './repository';
+import { Revocations } from './revocation';
 import { MANDATE_STORAGE, MandateStorage, RevokeCommand } from './storage';
-import { CLOCK } from './tokens';
 
 /**
  * Revocations that detectors order. Sent through the storage (in-process, or the revoke-commands topic) and applied
- * by the passport service through the mission decider: revoking a revoked passport changes nothing, so a command
+ * by the passport service through the one revocation path: revoking a revoked passport changes nothing, so a command
  * delivered twice revokes once.
  */
 @Injectable()
 export class RevokeCommands {
   constructor(
     @Inject(MANDATE_STORAGE) private readonly storage: MandateStorage,
-    private readonly repository: AggregateRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly revocations: Revocations,
   ) {}
 
   send(command: RevokeCommand): Promise<void> {
@@ -23,13 +19,7 @@ export class RevokeCommands {
   }
 
   readonly apply = async (command: RevokeCommand): Promise<void> => {
-    const now = this.clock.now().toISOString();
-    await this.repository.execute(
-      missionDecider,
-      missionStream(command.missionId),
-      { type: 'RevokePassport', reason: command.reason, scope: 'passport', now },
-      { tenantId: command.tenantId, actor: command.actor, now, correlationId: command.correlationId, causationId: command.causationId },
-    );
+    await this.revocations.revoke({ ...command, scope: 'passport' });
   };
 
   /** The passport service applies what other processes send. */

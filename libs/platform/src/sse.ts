@@ -1,3 +1,5 @@
+import { BeforeApplicationShutdown } from '@nestjs/common';
+import { IsOptional, Matches } from 'class-validator';
 import { DomainError } from '@mandate/core';
 
 const KEEPALIVE_MS = 15_000;
@@ -21,7 +23,7 @@ export interface Feed<T extends FeedItem> {
 export function lastEventIdOf(header: string | undefined, query: string | undefined): number | undefined {
   const raw = header ?? query;
   if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new DomainError('VALIDATION_FAILED', 'Last-Event-ID must be the id of an event this stream sent', 422);
+  if (!/^\d{1,15}$/.test(raw)) throw new DomainError('VALIDATION_FAILED', 'Last-Event-ID must be the id of an event this stream sent');
   return Number(raw);
 }
 
@@ -57,4 +59,23 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
     unsubscribe();
   });
   return end;
+}
+
+/** The query of every event stream, for clients that cannot set headers (EventSource after a manual reconnect). */
+export class StreamQueryDto {
+  @IsOptional() @Matches(/^\d{1,15}$/) last_event_id?: string;
+}
+
+/** Ends open streams on shutdown: streams never end on their own, and clients resume with Last-Event-ID. */
+export class OpenStreams implements BeforeApplicationShutdown {
+  private readonly ends = new Set<() => void>();
+
+  track(end: () => void, raw: { on(event: 'close', listener: () => void): void }): void {
+    this.ends.add(end);
+    raw.on('close', () => this.ends.delete(end));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.ends.forEach((end) => end());
+  }
 }

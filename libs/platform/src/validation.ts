@@ -48,7 +48,6 @@ export const mandateValidationPipe = new ValidationPipe({
     return new DomainError(
       'VALIDATION_FAILED',
       fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') || 'the request is not valid',
-      422,
       { errors: fields },
     );
   },

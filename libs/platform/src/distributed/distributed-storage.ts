@@ -21,6 +21,7 @@ import {
 import { ReadModelDifference, revocationView, toRevocation } from '@mandate/read-models';
 import { MandateConfig } from '../config';
 import { MandateStorage, RevokeCommand } from '../storage';
+import { revocationOfFinding } from '../revocation';
 import { ProjectedReadModels } from './projected-read-models';
 
 const KAFKA_START_ATTEMPTS = 30;
@@ -120,10 +121,7 @@ export class DistributedStorage implements MandateStorage {
     this.readModels.onSecurityEvents((findings) => {
       for (const f of findings) {
         if (!f.revoke) continue;
-        const command: RevokeCommand = {
-          tenantId: f.tenantId, missionId: f.missionId, jti: f.jti, reason: `detector ${f.signal}: ${f.detail}`,
-          actor: { kind: 'detector', id: f.signal }, correlationId: f.findingId, causationId: f.findingId,
-        };
+        const command: RevokeCommand = { ...revocationOfFinding(f), jti: f.jti };
         apply(command).catch((error) => logger.warn(`revocation for finding ${f.findingId} left to its command: ${(error as Error).message}`));
       }
     });

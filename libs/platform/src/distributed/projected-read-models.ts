@@ -58,7 +58,7 @@ export class ProjectedReadModels implements ReadModels {
     const head = await this.store.headPosition();
     if (this.models.position >= head) return;
     if (!(await this.waitFor(head, CATCH_UP_TIMEOUT_MS))) {
-      throw new DomainError('READ_MODELS_BEHIND', `the read models are at ${this.models.position} of ${head}; retry shortly`, 503);
+      throw new DomainError('READ_MODELS_BEHIND', `the read models are at ${this.models.position} of ${head}; retry shortly`);
     }
   }
 
@@ -133,7 +133,7 @@ export class ProjectedReadModels implements ReadModels {
   }
 
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
-    if (this.options.auditTrail === false) throw new DomainError('NOT_SERVED_HERE', 'the audit trail is served by the audit service', 404);
+    if (this.options.auditTrail === false) throw new DomainError('NOT_SERVED_HERE', 'the audit trail is served by the audit service');
     await this.current();
     return this.models.audit(query);
   }

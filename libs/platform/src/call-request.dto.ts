@@ -1,0 +1,21 @@
+import { Allow, IsIn, IsNumber, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { SERVICE_NAME } from '@mandate/core';
+import { HTTP_METHODS } from '@mandate/intents';
+
+/** The validation rules of what several services accept: an amount, a described call, a service name. */
+export const SERVICE_MESSAGE = 'a service is a lowercase name like "slack" or "stripe" (a-z, 0-9, . _ : -, at most 64)';
+export const IsServiceName = (options: { each?: boolean; message?: string } = {}) => Matches(SERVICE_NAME, { message: SERVICE_MESSAGE, ...options });
+export const IsHttpMethod = () => IsIn(HTTP_METHODS, { message: `method is one of ${HTTP_METHODS.join(', ')}` });
+
+export class AmountDto {
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1e15) value: number;
+  @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency is an ISO 4217 code such as EUR' }) currency: string;
+}
+
+/** A call as an approval binds it: method, absolute URL and body. */
+export class CallRequestDto {
+  @IsString() @MaxLength(2048) url: string;
+  @IsHttpMethod() method: string;
+  /** Any JSON: the approval binds its canonical digest. */
+  @Allow() body?: unknown;
+}
