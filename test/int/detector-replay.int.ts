@@ -4,7 +4,7 @@ import * as path from 'path';
 import { NewEvent, newEventId, systemClock } from '@mandate/core';
 import { replayReport, SIGNALS } from '@mandate/detectors';
 import { InProcessEventStream } from '@mandate/event-store';
-import { AggregateRepository, MandateConfig, RevokeCommands } from '@mandate/platform';
+import { AggregateRepository, MandateConfig, Revocations, RevokeCommands } from '@mandate/platform';
 import { EmbeddedStorage } from '../../libs/platform/src/embedded/storage-client';
 import { DetectorRunner } from '../../apps/detector/src/runner/detector-runner';
 
@@ -71,7 +71,9 @@ describe('detectors: live findings and a replay of the same history are identica
     const storage = await EmbeddedStorage.start(dir);
     const config = { dataDir: dir } as MandateConfig;
     const start = () => {
-      const runner = new DetectorRunner(storage.store, new InProcessEventStream(storage.store), new RevokeCommands(storage, new AggregateRepository(storage.store), systemClock), systemClock, config);
+      const repository = new AggregateRepository(storage.store);
+      const revocations = new Revocations(repository, storage.readModels, storage.store, systemClock);
+      const runner = new DetectorRunner(repository, storage.store, storage.readModels, new InProcessEventStream(storage.store), new RevokeCommands(storage, revocations), systemClock, config);
       runner.onApplicationBootstrap();
       return runner;
     };

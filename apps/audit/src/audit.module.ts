@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AuditController } from './audit.controller';
-import { RevocationStreamController } from './revocation-stream.controller';
+import { AuditExportRoute } from './exporting/audit-export.route';
+import { AuditQueryRoute } from './querying/audit-query.route';
+import { RevocationStreamRoute } from './revocation-feed/revocation-stream.route';
+import { AuditVerifyRoute } from './verifying/audit-verify.route';
 
 /** Audit read models, query, export, tamper check, and the revocation feed. */
-@Module({ controllers: [AuditController, RevocationStreamController] })
+@Module({ controllers: [AuditQueryRoute, AuditExportRoute, AuditVerifyRoute, RevocationStreamRoute] })
 export class AuditModule {}

@@ -1,12 +1,36 @@
 import { Module } from '@nestjs/common';
-import { IntentsController } from './intents/intents.controller';
-import { IntentsService } from './intents/intents.service';
-import { PoliciesController } from './policies/policies.controller';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ConsumeApprovalHandler } from './consuming/consume-approval.handler';
+import { ConsumeApprovalRoute } from './consuming/consume-approval.route';
+import { DecideIntentHandler } from './deciding/decide-intent.handler';
+import { DecideIntentRoute } from './deciding/decide-intent.route';
+import { ExpireIntentHandler, ExpirySweep } from './expiring/expire-intent.handler';
+import { IntentAccess, IntentChanges } from './intent-access';
+import { ListIntentsRoute } from './listing/list-intents.route';
+import { ChangeIntentPolicyHandler } from './policies/change-policy.handler';
+import { PolicyRoute } from './policies/policy.route';
+import { SimulateIntentHandler } from './simulating/simulate-intent.handler';
+import { SimulateIntentRoute } from './simulating/simulate-intent.route';
+import { SubmitIntentHandler } from './submitting/submit-intent.handler';
+import { SubmitIntentRoute } from './submitting/submit-intent.route';
+import { WaitForIntentHandler } from './waiting/wait-for-intent.handler';
+import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
 
-/** Intents, policy, the approval queue and the gate. The passport service uses the gate for gated tool calls. */
+/** Intents, policy, the approval queue and the gate's consume route, each use case in its folder. */
 @Module({
-  controllers: [IntentsController, PoliciesController],
-  providers: [IntentsService],
-  exports: [IntentsService],
+  imports: [CqrsModule],
+  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute],
+  providers: [
+    IntentAccess,
+    IntentChanges,
+    ExpirySweep,
+    SubmitIntentHandler,
+    SimulateIntentHandler,
+    WaitForIntentHandler,
+    DecideIntentHandler,
+    ExpireIntentHandler,
+    ConsumeApprovalHandler,
+    ChangeIntentPolicyHandler,
+  ],
 })
 export class IntentModule {}

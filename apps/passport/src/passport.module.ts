@@ -1,39 +1,74 @@
-import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { RevokeCommands } from '@mandate/platform';
+import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { IntentModule } from '../../intent/src/intent.module';
-import { AgentsController, RegisterAgentHandler, UpdateAgentHandler } from './agents/agents.controller';
-import { KillSwitch, KillSwitchController } from './kill-switch/kill-switch';
-import { PassportsController } from './passports/passports.controller';
-import { PASSPORT_HANDLERS } from './passports/passports.handlers';
-import { PassportsService } from './passports/passports.service';
-import { CreateOperatorKeyHandler, CreateTenantHandler, RevokeOperatorKeyHandler, TenantsController } from './tenants/tenants.controller';
+import { AgentsRoute } from './agents/reading/agents.route';
+import { RegisterAgentHandler } from './agents/registering/register-agent.handler';
+import { RegisterAgentRoute } from './agents/registering/register-agent.route';
+import { RevokeAgentPassportsHandler } from './agents/revoking/revoke-agent.handler';
+import { RevokeAgentRoute } from './agents/revoking/revoke-agent.route';
+import { UpdateAgentHandler } from './agents/updating/update-agent.handler';
+import { UpdateAgentRoute } from './agents/updating/update-agent.route';
+import { CreateOperatorKeyHandler } from './keys/creating/create-key.handler';
+import { CreateKeyRoute } from './keys/creating/create-key.route';
+import { ListKeysRoute } from './keys/listing/list-keys.route';
+import { RevokeOperatorKeyHandler } from './keys/revoking/revoke-key.handler';
+import { RevokeKeyRoute } from './keys/revoking/revoke-key.route';
+import { CheckOutHandler } from './passports/checking-out/check-out.handler';
+import { CheckOutRoute } from './passports/checking-out/check-out.route';
+import { RecordCheckpointHandler } from './passports/checkpointing/record-checkpoint.handler';
+import { RecordCheckpointRoute } from './passports/checkpointing/record-checkpoint.route';
+import { IssuePassportHandler } from './passports/issuing/issue-passport.handler';
+import { IssuePassportRoute } from './passports/issuing/issue-passport.route';
+import { LogToolCallsHandler } from './passports/logging-tool-calls/log-tool-calls.handler';
+import { LogToolCallsRoute } from './passports/logging-tool-calls/log-tool-calls.route';
+import { ReadPassportRoute } from './passports/reading/read-passport.route';
+import { RevokePassportHandler } from './passports/revoking/revoke-passport.handler';
+import { RevokePassportRoute } from './passports/revoking/revoke-passport.route';
+import { VerifyPassportHandler } from './passports/verifying/verify-passport.handler';
+import { VerifyPassportRoute } from './passports/verifying/verify-passport.route';
+import { RevokeCommandApplier } from './revoke-command-applier';
+import { RevokeTenantPassportsHandler } from './revocations/revoking-tenant/revoke-tenant.handler';
+import { RevokeTenantRoute } from './revocations/revoking-tenant/revoke-tenant.route';
+import { CreateTenantHandler } from './tenants/creating/create-tenant.handler';
+import { CreateTenantRoute } from './tenants/creating/create-tenant.route';
 import { WellKnownController } from './well-known/well-known.controller';
 
-/** The passport service applies the revocations detectors order (distributed mode: from the revoke-commands topic). */
-@Injectable()
-export class RevokeCommandApplier implements OnApplicationBootstrap {
-  constructor(private readonly revokeCommands: RevokeCommands) {}
-
-  onApplicationBootstrap(): void {
-    this.revokeCommands.consume();
-  }
-}
-
-/** Tenants, keys, agents, passports and missions, verification and the kill switch. */
+/** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
 @Module({
-  imports: [CqrsModule, IntentModule],
-  controllers: [TenantsController, AgentsController, PassportsController, KillSwitchController, WellKnownController],
+  imports: [CqrsModule],
+  controllers: [
+    CreateTenantRoute,
+    CreateKeyRoute,
+    ListKeysRoute,
+    RevokeKeyRoute,
+    RegisterAgentRoute,
+    AgentsRoute,
+    UpdateAgentRoute,
+    RevokeAgentRoute,
+    IssuePassportRoute,
+    VerifyPassportRoute,
+    ReadPassportRoute,
+    RecordCheckpointRoute,
+    LogToolCallsRoute,
+    CheckOutRoute,
+    RevokePassportRoute,
+    RevokeTenantRoute,
+    WellKnownController,
+  ],
   providers: [
-    PassportsService,
-    KillSwitch,
     RevokeCommandApplier,
     CreateTenantHandler,
     CreateOperatorKeyHandler,
     RevokeOperatorKeyHandler,
     RegisterAgentHandler,
     UpdateAgentHandler,
-    ...PASSPORT_HANDLERS,
+    RevokeAgentPassportsHandler,
+    IssuePassportHandler,
+    VerifyPassportHandler,
+    RecordCheckpointHandler,
+    LogToolCallsHandler,
+    CheckOutHandler,
+    RevokePassportHandler,
+    RevokeTenantPassportsHandler,
   ],
 })
 export class PassportModule {}

@@ -1,12 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Clock, CURRENT_SCHEMA_VERSION, newEventId, RecordedEvent } from '@mandate/core';
-import { detect, DetectorState, Finding, findingData, findingId, initialDetectorState, silenceDue } from '@mandate/detectors';
+import { Clock, DomainError, RecordedEvent } from '@mandate/core';
+import {
+  CLOCK_STREAM,
+  clockDecider,
+  detect,
+  DetectorState,
+  Finding,
+  findingData,
+  findingId,
+  findingsDecider,
+  findingsStream,
+  initialDetectorState,
+  silenceDue,
+  SYSTEM_TENANT,
+} from '@mandate/detectors';
 import { EventStore, EventStream, Subscription } from '@mandate/event-store';
-import { CLOCK, EVENT_STORE, EVENT_STREAM, MANDATE_CONFIG, MandateConfig, RevokeCommands } from '@mandate/platform';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
+import { AggregateRepository, CLOCK, commandContext, EVENT_STORE, EVENT_STREAM, MANDATE_CONFIG, MandateConfig, revocationOfFinding, RevokeCommands } from '@mandate/platform';
 
-export const SYSTEM_TENANT = '_system';
 const TICK_CHECK_MS = 1000;
 
 /**
@@ -28,7 +41,9 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
   private ticking = false;
 
   constructor(
+    private readonly repository: AggregateRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(EVENT_STREAM) private readonly stream: EventStream,
     private readonly revokeCommands: RevokeCommands,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -68,6 +83,17 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
+  /** Read-your-writes for findings: waits until the detectors have acted on `position` and the read models hold it. */
+  async reach(position: number): Promise<void> {
+    if (position > (await this.store.headPosition())) throw new DomainError('POSITION_NOT_WRITTEN', `no write has reached position ${position} yet`);
+    const deadline = Date.now() + 10_000;
+    while (this.position < position) {
+      if (Date.now() > deadline) throw new DomainError('DETECTORS_BEHIND', 'the detectors are catching up; retry shortly');
+      await this.handledAfter(position, deadline - Date.now());
+    }
+    await this.readModels.waitFor(await this.store.headPosition(), 5000);
+  }
+
   private async handle(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
       const findings = detect(this.state, event);
@@ -89,30 +115,18 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
 
   private async act(finding: Finding, index: number, cause: RecordedEvent): Promise<void> {
     const id = findingId(finding, index);
-    const actor = { kind: 'detector' as const, id: finding.signal };
     // The finding happened when the event that raised it did: a replay derives the very same event.
-    await this.store.append(
-      `security-${finding.tenantId}`,
-      [
-        {
-          id,
-          type: 'SecurityEventRaised',
-          schemaVersion: CURRENT_SCHEMA_VERSION,
-          tenantId: finding.tenantId,
-          occurredAt: cause.occurredAt,
-          actor,
-          causationId: cause.id,
-          correlationId: cause.correlationId,
-          data: findingData(finding),
-        },
-      ],
-      'any',
-    );
+    const context = commandContext({ actor: { kind: 'detector', id: finding.signal } }, finding.tenantId, this.clock, {
+      at: cause.occurredAt,
+      correlationId: cause.correlationId,
+      causationId: cause.id,
+    });
+    await this.repository.execute(findingsDecider, findingsStream(finding.tenantId), { type: 'RaiseFinding', findingId: id, finding: findingData(finding) }, context);
     if (!finding.revoke) return;
     // Applied by the passport service (here, in embedded mode); sent again after a crash, which revokes nothing twice.
     await this.revokeCommands.send({
-      tenantId: finding.tenantId, missionId: finding.missionId, jti: finding.jti,
-      reason: `detector ${finding.signal}: ${finding.detail}`, actor, correlationId: cause.correlationId, causationId: id,
+      ...revocationOfFinding({ findingId: id, tenantId: finding.tenantId, missionId: finding.missionId, signal: finding.signal, detail: finding.detail }),
+      jti: finding.jti,
     });
     this.logger.warn(`revoking ${finding.jti} (${finding.signal}, ${finding.severity}): ${finding.detail}`);
   }
@@ -124,11 +138,8 @@ export class DetectorRunner implements OnApplicationBootstrap, OnApplicationShut
     if (!silenceDue(this.state, now)) return;
     this.ticking = true;
     try {
-      await this.store.append(
-        'clock',
-        [{ id: newEventId(), type: 'ClockTicked', schemaVersion: CURRENT_SCHEMA_VERSION, tenantId: SYSTEM_TENANT, occurredAt: now, actor: { kind: 'system', id: 'clock' }, causationId: null, correlationId: newEventId(), data: { at: now } }],
-        'any',
-      );
+      const context = commandContext({ actor: { kind: 'system', id: 'clock' } }, SYSTEM_TENANT, this.clock, { at: now });
+      await this.repository.execute(clockDecider, CLOCK_STREAM, { type: 'Tick', now }, context);
     } catch (error) {
       this.logger.error(`clock tick failed: ${String(error)}`);
     } finally {

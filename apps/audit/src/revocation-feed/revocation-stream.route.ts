@@ -1,0 +1,37 @@
+import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import { Clock } from '@mandate/core';
+import { Allow, CLOCK, CurrentPrincipal, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { READ_MODELS, ReadModels, Revocation, revocationView } from '@mandate/read-models';
+
+/**
+ * Revocations as Server-Sent Events, one per passport. Without Last-Event-ID the stream starts with every revocation
+ * whose token has not yet expired: what an offline verifier must still refuse.
+ */
+@Controller('v1/revocations')
+export class RevocationStreamRoute extends OpenStreams {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  @Get('stream')
+  @Allow('admin', 'operator', 'auditor')
+  async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
+    const { tenantId } = operatorOf(principal);
+    const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
+    const end = await serveFeed<Revocation>(
+      reply.raw,
+      {
+        event: 'revocation',
+        backlog: (after, limit) => this.readModels.revocationsAfter(tenantId, after, limit),
+        live: (listener) => this.readModels.onRevocations((rs) => listener(rs.filter((r) => r.tenantId === tenantId))),
+        fresh: (r) => r.tokenExpiresAt > this.clock.now().toISOString(),
+        data: revocationView,
+      },
+      resumeFrom,
+    );
+    this.track(end, reply.raw);
+  }
+}

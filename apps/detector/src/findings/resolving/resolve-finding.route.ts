@@ -1,0 +1,18 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { ResolveDto } from './resolve-finding.dto';
+import { ResolveFinding } from './resolve-finding.handler';
+
+@Controller('v1/security-events')
+export class ResolveFindingRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** Acknowledge a finding with a note; the acknowledgement is an event, like everything else. */
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Allow('admin', 'operator')
+  resolve(@Param('id') id: string, @Body() body: ResolveDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new ResolveFinding(principal, id, body.note));
+  }
+}

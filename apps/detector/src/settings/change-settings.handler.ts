@@ -1,0 +1,37 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Clock } from '@mandate/core';
+import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream } from '@mandate/detectors';
+import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal } from '@mandate/platform';
+import { SettingsDto } from './detector-settings.dto';
+
+export class ChangeDetectorSettings {
+  constructor(readonly principal: Principal, readonly body: SettingsDto) {}
+}
+
+export const settingsView = (s: DetectorSettings) => ({
+  burst: { max_uses: s.burst.maxUses, window_seconds: s.burst.windowSeconds },
+  actions: s.actions,
+  revoke_on_warning: s.revokeOnWarning,
+});
+
+/** Per-tenant thresholds, and per signal observe | flag | revoke. Changing them is an event the detectors read. */
+@CommandHandler(ChangeDetectorSettings)
+export class ChangeDetectorSettingsHandler implements ICommandHandler<ChangeDetectorSettings> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ principal, body }: ChangeDetectorSettings) {
+    const operator = operatorOf(principal);
+    const settings: DetectorSettings = {
+      burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
+      actions: { ...body.actions },
+      revokeOnWarning: body.revoke_on_warning ?? false,
+    };
+    const context = commandContext(operator, operator.tenantId, this.clock);
+    const { state, position } = await this.repository.execute(detectorSettingsDecider, detectorSettingsStream(operator.tenantId), { type: 'ChangeDetectorSettings', settings }, context);
+    return { ...settingsView(state), position };
+  }
+}

@@ -1,0 +1,18 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { ConsumeDto } from './consume-approval.dto';
+import { ConsumeApproval } from './consume-approval.handler';
+
+@Controller('v1/intents')
+export class ConsumeApprovalRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** The gate, for the call about to be made. */
+  @Post(':intentId/consume')
+  @HttpCode(200)
+  @Allow('passport')
+  consume(@Param('intentId') intentId: string, @Body() body: ConsumeDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new ConsumeApproval(principal, intentId, body));
+  }
+}

@@ -1,0 +1,25 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
+import { ListIntentsQuery } from './list-intents.query';
+
+@Controller('v1/intents')
+export class ListIntentsRoute {
+  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModels) {}
+
+  /** The approval queue, from the read model. */
+  @Get()
+  @Allow('admin', 'approver', 'operator', 'auditor')
+  async list(@Query() query: ListIntentsQuery, @CurrentPrincipal() principal: Principal) {
+    const limit = query.limit ?? 100;
+    const page = await this.readModels.intents(operatorOf(principal).tenantId, query.status ?? 'pending', query.cursor ?? '', limit);
+    return {
+      intents: page.map((i) => ({
+        id: i.intentId, status: i.status, named_intent: i.namedIntent, target: i.service, agent_id: i.agentId, jti: i.jti,
+        mission_id: i.missionId, submitted_at: i.submittedAt, expires_at: i.expiresAt,
+        approvals: { required: i.approvalsRequired, given: i.approvalsGiven },
+      })),
+      next_cursor: page.length === limit ? page[page.length - 1].intentId : null,
+    };
+  }
+}

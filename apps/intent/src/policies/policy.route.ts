@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { policyDecider, policyStream } from '@mandate/intents';
+import { AggregateRepository, Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
+import { PolicyDto } from './policy.dto';
+import { ChangeIntentPolicy } from './change-policy.handler';
+
+@Controller('v1/policies/intents')
+export class PolicyRoute {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly repository: AggregateRepository,
+  ) {}
+
+  @Get()
+  @Allow('admin', 'operator', 'approver', 'auditor')
+  async get(@CurrentPrincipal() principal: Principal) {
+    return (await this.repository.load(policyDecider, policyStream(operatorOf(principal).tenantId))).state.policy;
+  }
+
+  @Put()
+  @Allow('admin')
+  put(@Body() body: PolicyDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new ChangeIntentPolicy(principal, body));
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Clock, DomainError, newId } from '@mandate/core';
+import { Amount, callShape, evaluatePolicy, intentDecider, IntentFacts, intentStream, policyDecider, policyStream } from '@mandate/intents';
+import { AggregateRepository, CLOCK, commandContext, invalidUrl, passportOf, Principal, usePassport } from '@mandate/platform';
+import { IntentChanges } from '../intent-access';
+import { intentView } from '../intent-view';
+import { SubmitIntentDto } from './submit-intent.dto';
+
+const DEFAULT_EXPIRES_IN = 300;
+
+export class SubmitIntent {
+  constructor(readonly principal: Principal, readonly body: SubmitIntentDto) {}
+}
+
+/** The passport is used (a dead one is refused and recorded), policy decides, and the intent is stored as RFC 9396 details. */
+@CommandHandler(SubmitIntent)
+export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly changes: IntentChanges,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ principal, body }: SubmitIntent) {
+    const passport = passportOf(principal);
+    const shape = callShape(body.target, body.parameters);
+    if (!shape) throw invalidUrl('parameters.url');
+    const context = commandContext(passport, passport.claims.tid, this.clock);
+    const { state: mission } = await usePassport(this.repository, passport, context, { type: 'UsePassport', operation: 'intent', services: [body.target] });
+    const amount: Amount | null = body.amount ?? null;
+    const policy = (await this.repository.load(policyDecider, policyStream(passport.claims.tid))).state.policy;
+    const verdict = evaluatePolicy(policy, { namedIntent: body.named_intent, service: body.target, method: shape.method, amount });
+    const intentId = newId('int', 12);
+    const executed = await this.repository.execute(
+      intentDecider,
+      intentStream(intentId),
+      {
+        type: 'SubmitIntent',
+        intentId,
+        mission: { missionId: mission.missionId, jti: mission.jti, agentId: mission.agentId, services: mission.services, accountabilityMode: mission.accountabilityMode },
+        namedIntent: body.named_intent,
+        service: body.target,
+        action: body.action,
+        call: shape,
+        amount,
+        reason: body.reason,
+        authorizationDetails: [
+          {
+            type: 'mandate_intent',
+            locations: [new URL(body.parameters.url).origin],
+            actions: [shape.method],
+            named_intent: body.named_intent,
+            target: body.target,
+            action: body.action,
+            parameters: { url: body.parameters.url, method: shape.method, ...(body.parameters.body !== undefined ? { body: body.parameters.body } : {}) },
+            ...(amount ? { amount } : {}),
+            ...(body.estimated_cost ? { estimated_cost: body.estimated_cost } : {}),
+            reason: body.reason,
+          },
+        ],
+        expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN,
+        verdict,
+        now: context.now,
+      },
+      context,
+    );
+    this.changes.changed(intentId);
+    if (executed.events.some((e) => e.type === 'IntentRefused')) {
+      throw new DomainError('INTENT_OUT_OF_SCOPE', `service "${body.target}" is outside this mission's services`, {
+        mission_services: mission.services,
+        position: executed.position,
+      });
+    }
+    return intentView(executed.state as IntentFacts, executed.position);
+  }
+}

@@ -1,0 +1,17 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { SubmitIntentDto } from './submit-intent.dto';
+import { SubmitIntent } from './submit-intent.handler';
+
+@Controller('v1/intents')
+export class SubmitIntentRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** An agent describes one risky call before making it; policy auto-approves, queues it for people, or denies it. */
+  @Post()
+  @Allow('passport')
+  submit(@Body() body: SubmitIntentDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new SubmitIntent(principal, body));
+  }
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { WaitQuery } from './wait-for-intent.query';
+import { WaitForIntent } from './wait-for-intent.handler';
+
+@Controller('v1/intents')
+export class WaitForIntentRoute {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':intentId')
+  @Allow('passport', 'admin', 'approver', 'operator', 'auditor')
+  async get(
+    @Param('intentId') intentId: string,
+    @Query() query: WaitQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): void },
+  ) {
+    const view = await this.queries.execute(new WaitForIntent(principal, intentId, query.wait ?? 0));
+    if (view.status === 'pending') reply.header('retry-after', String(view.retry_after_seconds));
+    return view;
+  }
+}

@@ -1,0 +1,16 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { RegisterAgentDto } from './register-agent.dto';
+import { RegisterAgent } from './register-agent.handler';
+
+@Controller('v1/agents')
+export class RegisterAgentRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @Allow('admin', 'operator')
+  register(@Body() body: RegisterAgentDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new RegisterAgent(body, principal));
+  }
+}

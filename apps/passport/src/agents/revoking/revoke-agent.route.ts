@@ -1,0 +1,17 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { RevokeAgentDto } from './revoke-agent.dto';
+import { RevokeAgentPassports } from './revoke-agent.handler';
+
+@Controller('v1/agents')
+export class RevokeAgentRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':agentId/revoke')
+  @HttpCode(200)
+  @Allow('admin', 'operator')
+  revoke(@Param('agentId') agentId: string, @Body() body: RevokeAgentDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new RevokeAgentPassports(agentId, body.reason ?? 'revoked by an operator', principal));
+  }
+}

@@ -1,0 +1,16 @@
+import { Body, Controller, Param, Patch } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { UpdateAgentDto } from './update-agent.dto';
+import { UpdateAgent } from './update-agent.handler';
+
+@Controller('v1/agents')
+export class UpdateAgentRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Patch(':agentId')
+  @Allow('admin', 'operator')
+  update(@Param('agentId') agentId: string, @Body() body: UpdateAgentDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new UpdateAgent(agentId, body, principal));
+  }
+}

@@ -1,0 +1,17 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { RevokeKeyDto } from './revoke-key.dto';
+import { RevokeOperatorKey } from './revoke-key.handler';
+
+@Controller('v1/keys')
+export class RevokeKeyRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':keyId/revoke')
+  @HttpCode(200)
+  @Allow('admin')
+  revoke(@Param('keyId') keyId: string, @Body() body: RevokeKeyDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new RevokeOperatorKey(keyId, body.reason ?? 'revoked by an admin', principal));
+  }
+}

@@ -1,0 +1,17 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { CheckoutDto } from './checkout.dto';
+import { CheckOut } from './check-out.handler';
+
+@Controller('v1/passports')
+export class CheckOutRoute {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':jti/checkout')
+  @HttpCode(200)
+  @Allow('passport')
+  checkout(@Param('jti') jti: string, @Body() body: CheckoutDto, @CurrentPrincipal() principal: Principal) {
+    return this.commands.execute(new CheckOut(principal, jti, body));
+  }
+}

@@ -1,0 +1,5 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+export class RevokePassportDto {
+  @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}

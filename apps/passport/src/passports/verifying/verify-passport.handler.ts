@@ -1,0 +1,50 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Clock, DomainError } from '@mandate/core';
+import { missionDecider, MissionState, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
+import { AggregateRepository, CLOCK, commandContext, PassportTokens } from '@mandate/platform';
+import { issued } from '../passport-view';
+
+const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
+
+export class VerifyPassport {
+  constructor(readonly token: string) {}
+}
+
+/**
+ * Introspection (RFC 7662 semantics): is this token active now. A verify of a dead passport is a use the detectors
+ * must see, so it goes through the mission like any other use (the first refusal of each kind is recorded).
+ */
+@CommandHandler(VerifyPassport)
+export class VerifyPassportHandler implements ICommandHandler<VerifyPassport> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly tokens: PassportTokens,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ token }: VerifyPassport) {
+    const verified = await this.tokens.verify(token);
+    if (!verified) return { active: false, reason: 'invalid' };
+    const { claims, tokenExpiresAt } = verified;
+    const context = commandContext({ actor: { kind: 'passport', id: claims.jti } }, claims.tid, this.clock, { correlationId: claims.jti });
+    const executed = await this.repository
+      .execute(
+        missionDecider,
+        missionStream(claims.mission_id),
+        (state: MissionState) => {
+          if (state.status !== 'issued' || state.tenantId !== claims.tid) throw new DomainError('PASSPORT_UNKNOWN', 'unknown passport');
+          return { type: 'VerifyPassport', now: context.now, tokenExpiresAt } as const;
+        },
+        context,
+      )
+      .catch((error) => {
+        if (error instanceof DomainError && error.code === 'PASSPORT_UNKNOWN') return null;
+        throw error;
+      });
+    if (!executed) return { active: false, reason: 'unknown' };
+    const refusal = refusalOf(issued(executed.state), context.now, tokenExpiresAt);
+    if (refusal) return { active: false, reason: VERIFY_REASON[refusal], jti: claims.jti };
+    return { active: true, claims, expires_at: tokenExpiresAt };
+  }
+}
