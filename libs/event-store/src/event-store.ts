@@ -49,7 +49,7 @@ export interface EventStore {
 
 export class WrongExpectedVersion extends DomainError {
   constructor(readonly streamId: string, readonly expected: ExpectedVersion, readonly actual: number) {
-    super('WRONG_EXPECTED_VERSION', `stream ${streamId} is at version ${actual}, expected ${expected}`, 409, {
+    super('WRONG_EXPECTED_VERSION', `stream ${streamId} is at version ${actual}, expected ${expected}`, {
       stream_id: streamId,
     });
   }
@@ -57,7 +57,7 @@ export class WrongExpectedVersion extends DomainError {
 
 export class DuplicateEventId extends DomainError {
   constructor(readonly eventId: string) {
-    super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, 409, { event_id: eventId });
+    super('DUPLICATE_EVENT_ID', `event ${eventId} was already appended with different content or stream`, { event_id: eventId });
   }
 }
 
@@ -67,6 +67,6 @@ export class DuplicateEventId extends DomainError {
  */
 export class StoreUnavailable extends DomainError {
   constructor(detail: string) {
-    super('STORE_UNAVAILABLE', `the event store is unavailable: ${detail}; retry shortly`, 503);
+    super('STORE_UNAVAILABLE', `the event store is unavailable: ${detail}; retry shortly`);
   }
 }
