@@ -79,6 +79,8 @@ export class SqliteEventStore implements EventStore {
     // SQLite's default of 1000 pages between checkpoints: a larger WAL made each checkpoint a longer stall of the
     // writer and worsened tail latency (measured: commit p99 20 ms at 8000 pages, 13 ms at 1000).
     this.db.pragma('wal_autocheckpoint = 1000');
+    // Each append is a savepoint, which journals the pages it changes: in a temp file that cost 28 µs of CPU an append.
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
     this.statements = this.prepare();
     this.applyInSavepoint = this.db.transaction((pending: PendingAppend, draft: WriteOverlay) =>
