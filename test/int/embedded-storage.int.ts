@@ -45,4 +45,29 @@ describe('read models projected in the append transaction', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('given a gated tool call and the approval it spends appended together, then the read models hold both at the head, and hold neither when the approval part is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mandate-storage-'));
+    const storage = await EmbeddedStorage.start(dir);
+    try {
+      const gated = (intentVersion: number) => [
+        { streamId: 'mission-msn_1', events: [newEvent('ten_a', { service: 'stripe' }, 'ToolCallLogged')], expectedVersion: 0 },
+        { streamId: 'intent-int_1', events: [newEvent('ten_a', { intentId: 'int_1', approvalId: 'apv_1' }, 'ApprovalConsumed')], expectedVersion: intentVersion },
+      ];
+      await expect(storage.store.appendMany(gated(3))).rejects.toMatchObject({ code: 'WRONG_EXPECTED_VERSION', streamId: 'intent-int_1' });
+      expect(storage.readModels.position()).toBe(0);
+      expect(await storage.readModels.audit({ tenantId: 'ten_a', afterPosition: 0, limit: 10 })).toEqual([]);
+
+      const [call, consumed] = await storage.store.appendMany(gated(0));
+      expect(storage.readModels.position()).toBe(consumed.position);
+      const audit = await storage.readModels.audit({ tenantId: 'ten_a', afterPosition: 0, limit: 10 });
+      expect(audit.map((entry) => [entry.type, entry.position])).toEqual([
+        ['ToolCallLogged', call.position],
+        ['ApprovalConsumed', consumed.position],
+      ]);
+    } finally {
+      await storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -36,8 +36,20 @@ export function expectIncreasing(store: EventStore, positions: number[], after?:
 
 const settle = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
 
+export interface ContractOptions {
+  /** What the adapter's `atomicMultiStreamAppend` says, known before a store is opened so Jest can list the skips. */
+  atomicMultiStreamAppend: boolean;
+}
+
 /** The contract every EventStore adapter passes: the same suite runs against embedded, PostgreSQL and EventStoreDB. */
-export function eventStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+export function eventStoreContract(
+  name: string,
+  open: () => Promise<StoreUnderTest>,
+  options: ContractOptions = { atomicMultiStreamAppend: true },
+): void {
+  /** Reported as skipped, not passed, on a store that appends several streams part by part. */
+  const ifAtomic = options.atomicMultiStreamAppend ? it : it.skip;
+
   describe(`EventStore contract: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: EventStore;
@@ -96,6 +108,128 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         expect(rest).toEqual(event);
         expect({ streamId, streamVersion }).toEqual({ streamId: 'mission-1', streamVersion: 1 });
         expect(position).toBeGreaterThan(0);
+      });
+    });
+
+    describe('appending to several streams at once', () => {
+      const streamOf = (s: string) => store.readStream(s);
+
+      it('says whether it commits several streams at once as the suite was told', () => {
+        expect(store.atomicMultiStreamAppend).toBe(options.atomicMultiStreamAppend);
+      });
+
+      it('given two new streams, when they are appended together, then both versions advance and the events get consecutive positions in the order of the parts', async () => {
+        const [mission, intent] = await store.appendMany([
+          { streamId: 'mission-1', events: [newEvent(), newEvent()], expectedVersion: 0 },
+          { streamId: 'intent-1', events: [newEvent()], expectedVersion: 0 },
+        ]);
+        expect([mission.streamVersion, intent.streamVersion]).toEqual([2, 1]);
+        expect(mission.events.map((e) => [e.streamId, e.streamVersion])).toEqual([['mission-1', 1], ['mission-1', 2]]);
+        expect(intent.events.map((e) => [e.streamId, e.streamVersion])).toEqual([['intent-1', 1]]);
+        const positions = [...mission.events, ...intent.events].map((e) => e.position);
+        expectIncreasing(store, positions);
+        expect([mission.position, intent.position]).toEqual([positions[1], positions[2]]);
+        expect(await store.headPosition()).toBe(intent.position);
+        expect((await store.readAll(0, 10)).map((e) => e.id)).toEqual([...mission.events, ...intent.events].map((e) => e.id));
+        const next = await store.appendMany([
+          { streamId: 'mission-1', events: [newEvent()], expectedVersion: 2 },
+          { streamId: 'intent-1', events: [newEvent()], expectedVersion: 1 },
+        ]);
+        expect(next.map((r) => r.streamVersion)).toEqual([3, 2]);
+      });
+
+      it('given two parts for one stream, then the second expects the version the first leaves', async () => {
+        const results = await store.appendMany([
+          { streamId: 'mission-1', events: [newEvent()], expectedVersion: 0 },
+          { streamId: 'mission-1', events: [newEvent()], expectedVersion: 1 },
+        ]);
+        expect(results.map((r) => r.streamVersion)).toEqual([1, 2]);
+        expect(await streamOf('mission-1')).toHaveLength(2);
+      });
+
+      it('given an appendMany that was stored, when it is retried with the same event ids, then the first results are returned and nothing is duplicated', async () => {
+        const parts = [
+          { streamId: 'mission-1', events: [newEvent(), newEvent()], expectedVersion: 0 },
+          { streamId: 'intent-1', events: [newEvent()], expectedVersion: 0 },
+        ];
+        const first = await store.appendMany(parts);
+        const retried = await store.appendMany(parts);
+        expect(retried.map((r) => [r.streamVersion, r.position])).toEqual(first.map((r) => [r.streamVersion, r.position]));
+        expect(retried.map((r) => r.events.map((e) => e.id))).toEqual(parts.map((p) => p.events.map((e) => e.id)));
+        expect(await streamOf('mission-1')).toHaveLength(2);
+        expect(await streamOf('intent-1')).toHaveLength(1);
+        expect(await store.headPosition()).toBe(first[1].position);
+      });
+
+      it('given a wrong expected version on the first part, then nothing is stored and it rejects with WRONG_EXPECTED_VERSION', async () => {
+        await store.append('mission-1', [newEvent()], 0);
+        const head = await store.headPosition();
+        const appending = store.appendMany([
+          { streamId: 'mission-1', events: [newEvent()], expectedVersion: 0 },
+          { streamId: 'intent-1', events: [newEvent()], expectedVersion: 0 },
+        ]);
+        await expect(appending).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await expect(appending).rejects.toMatchObject({ streamId: 'mission-1', expected: 0, actual: 1 });
+        expect(await streamOf('mission-1')).toHaveLength(1);
+        expect(await streamOf('intent-1')).toEqual([]);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      ifAtomic('given a wrong expected version on the second part, then neither part is stored, the head does not move, and it rejects with WRONG_EXPECTED_VERSION', async () => {
+        await store.append('intent-1', [newEvent()], 0);
+        const head = await store.headPosition();
+        const appending = store.appendMany([
+          { streamId: 'mission-1', events: [newEvent(), newEvent()], expectedVersion: 0 },
+          { streamId: 'intent-1', events: [newEvent()], expectedVersion: 0 },
+        ]);
+        await expect(appending).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await expect(appending).rejects.toMatchObject({ code: 'WRONG_EXPECTED_VERSION', streamId: 'intent-1', expected: 0, actual: 1 });
+        expect(await streamOf('mission-1')).toEqual([]);
+        expect(await streamOf('intent-1')).toHaveLength(1);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readAll(head, 10)).toEqual([]);
+      });
+
+      ifAtomic('given a second part that repeats an event id, then neither part is stored and it rejects with DUPLICATE_EVENT_ID', async () => {
+        const repeated = newEvent();
+        const head = await store.headPosition();
+        const appending = store.appendMany([
+          { streamId: 'mission-1', events: [newEvent()], expectedVersion: 0 },
+          { streamId: 'intent-1', events: [repeated, repeated], expectedVersion: 0 },
+        ]);
+        await expect(appending).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await streamOf('mission-1')).toEqual([]);
+        expect(await streamOf('intent-1')).toEqual([]);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      ifAtomic('given appendMany calls and single appends in the same turn, when one appendMany is refused, then the others are stored with no gap and the refused one leaves no version behind', async () => {
+        const start = await store.headPosition();
+        await store.append('intent-2', [newEvent()], 0);
+        const [single, refused, together, sameStreamAgain, after] = await settle<unknown>([
+          store.append('mission-1', [newEvent()], 0),
+          store.appendMany([
+            { streamId: 'mission-2', events: [newEvent(), newEvent()], expectedVersion: 0 },
+            { streamId: 'intent-2', events: [newEvent()], expectedVersion: 0 },
+          ]),
+          store.appendMany([
+            { streamId: 'mission-3', events: [newEvent()], expectedVersion: 0 },
+            { streamId: 'intent-3', events: [newEvent()], expectedVersion: 0 },
+          ]),
+          // Expects the version the refused part would have left had it been kept.
+          store.append('mission-2', [newEvent()], 2),
+          store.append('mission-2', [newEvent()], 0),
+        ]);
+        expect([single, together, after].map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedVersion) });
+        expect(sameStreamAgain).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ streamId: 'mission-2', expected: 2, actual: 0 }) });
+        expect((await streamOf('mission-2')).map((e) => e.streamVersion)).toEqual([1]);
+        expect(await streamOf('intent-2')).toHaveLength(1);
+        const all = await store.readAll(start, 100);
+        expect(all.map((e) => e.streamId)).toEqual(['intent-2', 'mission-1', 'mission-3', 'intent-3', 'mission-2']);
+        expectIncreasing(store, all.map((e) => e.position), start);
+        expect(await store.headPosition()).toBe(all[all.length - 1].position);
+        expect(new ChainVerifier().feed(await store.readTenantChain('ten_a', 0, 100))).toBe(true);
       });
     });
 

@@ -192,7 +192,7 @@ if (CONNECTION_STRING) {
       },
       cleanup: () => store.close(),
     };
-  });
+  }, { atomicMultiStreamAppend: false });
 
   describe('EventStoreDB: more than one writer', () => {
     it('given two stores on one namespace appending in turn for one tenant, then the tenant has one chain and it verifies', async () => {

@@ -11,6 +11,12 @@ export interface AppendResult {
   events: RecordedEvent[];
 }
 
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
 export interface ChainedEvent {
   event: RecordedEvent;
   chainHash: string;
@@ -27,6 +33,7 @@ export type BatchHandler = (events: RecordedEvent[]) => Promise<void> | void;
 /**
  * The truth. Every adapter passes the contract suite in test/int/event-store.contract.ts.
  * - append is atomic per call, checks the expected version, is idempotent by event id, and is durable once it resolves;
+ *   appendMany is the same over several streams where `atomicMultiStreamAppend` holds;
  * - positions are global, strictly increasing in commit order, so a reader checkpointing "last position seen" misses
  *   nothing. The embedded and PostgreSQL stores number events 1, 2, 3…; EventStoreDB's positions are its `$all` log
  *   positions, increasing but not consecutive (`consecutivePositions` says which).
@@ -36,7 +43,18 @@ export interface EventStore {
   readonly soleWriter?: boolean;
   /** True when positions are 1, 2, 3… with no hole: a reader can tell a missing event from the numbers alone. */
   readonly consecutivePositions?: boolean;
+  /**
+   * False where the store cannot commit several streams at once (EventStoreDB): appendMany then appends part by part
+   * and a crash between parts can leave the first without the second.
+   */
+  readonly atomicMultiStreamAppend: boolean;
   append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one commit: every part's expected version is checked and either all are stored or
+   * none. Results in the order of `parts`; the events get consecutive positions in that order. Idempotent by event id
+   * like append.
+   */
+  appendMany(parts: StreamAppend[]): Promise<AppendResult[]>;
   readStream(streamId: string, afterVersion?: number): Promise<RecordedEvent[]>;
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
   /** The tenant's events with their chain links, for tamper checks and export. */

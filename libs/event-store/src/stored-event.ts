@@ -1,12 +1,10 @@
-import { NewEvent, RecordedEvent } from '@mandate/core';
-import { AppendResult, ExpectedVersion } from './event-store';
+import { RecordedEvent } from '@mandate/core';
+import { AppendResult, StreamAppend } from './event-store';
 
-/** An append waiting for its store's next group commit. */
+/** An append or appendMany waiting for its store's next group commit: its parts are stored together or not at all. */
 export interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expectedVersion: ExpectedVersion;
-  resolve(result: AppendResult): void;
+  parts: StreamAppend[];
+  resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
 }
 

@@ -1,6 +1,7 @@
 import type * as Esdb from '@eventstore/db-client';
 import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';
+import { malformedAppend } from '../group-commit';
 import {
   AppendResult,
   BatchHandler,
@@ -9,6 +10,7 @@ import {
   EventStore,
   ExpectedVersion,
   StoreUnavailable,
+  StreamAppend,
   Subscription,
   WrongExpectedVersion,
 } from '../event-store';
@@ -274,6 +276,8 @@ export class EventStoreDbEventStore implements EventStore {
   /** Any process that can reach the server can append. */
   readonly soleWriter = false;
   readonly consecutivePositions = false;
+  /** EventStoreDB commits one stream per append: appendMany goes part by part (see README.md). */
+  readonly atomicMultiStreamAppend = false;
   readonly namespace: string;
   private readonly inFlightGraceMs: number;
   private readonly pollIntervalMs: number;
@@ -314,20 +318,36 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }]);
+    return result;
+  }
+
+  /**
+   * Part by part, in order, stopping at the first refusal: the parts before it stay stored. Every part is checked
+   * before the first is sent, so a part that could never be stored does not leave the others half done.
+   */
+  async appendMany(parts: StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
-    if (events.length === 0) throw new Error('append needs at least one event');
+    const malformed = malformedAppend(parts);
+    if (malformed) throw malformed;
+    parts.forEach((part) => this.checkAppendable(part));
+    const ids = parts.flatMap((part) => part.events.map((e) => e.id));
+    const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (repeated) throw new DuplicateEventId(repeated);
+    const results: AppendResult[] = [];
+    for (const { streamId, events, expectedVersion } of parts) {
+      const tenants = events.map((e) => e.tenantId);
+      results.push(await this.tenantLocks.run(tenants, () => this.appendHoldingTenants(streamId, events, expectedVersion)));
+    }
+    return results;
+  }
+
+  private checkAppendable({ streamId, events }: StreamAppend): void {
     if (!isMandateStream(this.namespace + streamId, this.namespace)) throw new Error(`stream id ${streamId} is reserved on EventStoreDB`);
     for (const event of events) {
       if (!UUID.test(event.id)) throw new Error(`EventStoreDB event ids are UUIDs; ${event.id} is not`);
       if (event.type.length === 0 || event.type.startsWith('$')) throw new Error(`event type ${event.type} is reserved on EventStoreDB`);
     }
-    const ids = events.map((e) => e.id);
-    const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (repeated) throw new DuplicateEventId(repeated);
-    return this.tenantLocks.run(
-      events.map((e) => e.tenantId),
-      () => this.appendHoldingTenants(streamId, events, expectedVersion),
-    );
   }
 
   private async appendHoldingTenants(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {

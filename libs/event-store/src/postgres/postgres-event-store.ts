@@ -1,6 +1,7 @@
 import { Client, ClientConfig, Pool, PoolClient, PoolConfig } from 'pg';
-import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
+import { GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';
+import { appendResult, malformedAppend, WriteOverlay } from '../group-commit';
 import { parseStoredEvent, PendingAppend } from '../stored-event';
 import {
   AppendResult,
@@ -10,8 +11,8 @@ import {
   EventStore,
   ExpectedVersion,
   StoreUnavailable,
+  StreamAppend,
   Subscription,
-  WrongExpectedVersion,
 } from '../event-store';
 import { migrate, schemaIdentifier } from './migrations';
 import { PostgresRelayCheckpoint } from './relay-checkpoint';
@@ -36,17 +37,11 @@ interface StoredEventRef {
   body: string;
 }
 
-/** What a batch reads under the head lock, overlaid with what its earlier appends wrote. */
-interface BatchState {
-  head: number;
+/** What a batch reads under the head lock: its event ids already stored, and the heads its appends start from. */
+interface StoredState {
   stored: Map<string, StoredEventRef>;
   versions: Map<string, number>;
-  /** Tenants' chain heads as stored before this batch. */
-  storedChains: Map<string, string>;
-  /** Tenants' chain heads after this batch's appends: what it writes back. */
   chains: Map<string, string>;
-  seenIds: Set<string>;
-  inserts: { positions: number[]; ids: string[]; streams: string[]; versions: number[]; tenants: string[]; bodies: string[]; links: string[] };
 }
 
 const CHANNEL = 'mandate_events';
@@ -91,13 +86,16 @@ SELECT pg_notify('${CHANNEL}', position::text) FROM head`;
  *
  * Group commit. Appends that arrive in the same turn of the event loop share one transaction (five round trips for
  * the lot); each append's outcome (written, retried, wrong version, duplicate id) is decided here from what was read
- * under the lock, so one refused append does not abort the others. One batch per instance is in flight at a time; the
- * next one gathers meanwhile.
+ * under the lock, so one refused append does not abort the others. The batch's events are written by one statement
+ * after every outcome is decided, so an appendMany whose parts were not all accepted contributes nothing to it and
+ * its parts are committed together or not at all. One batch per instance is in flight at a time; the next one gathers
+ * meanwhile.
  */
 export class PostgresEventStore implements EventStore {
   /** Other processes append too: a state folded from this store is only as current as its last read. */
   readonly soleWriter = false;
   readonly consecutivePositions = true;
+  readonly atomicMultiStreamAppend = true;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private writing: Promise<void> | null = null;
@@ -141,11 +139,17 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(pool, clientConfig);
   }
 
-  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }]);
+    return result;
+  }
+
+  appendMany(parts: StreamAppend[]): Promise<AppendResult[]> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const malformed = malformedAppend(parts);
+    if (malformed) return Promise.reject(malformed);
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expectedVersion, resolve, reject });
+      this.queue.push({ parts, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -180,26 +184,33 @@ export class PostgresEventStore implements EventStore {
       batch.forEach((pending) => pending.reject(failure));
       return;
     }
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
     try {
       await client.query('BEGIN');
       const locked = await client.query<{ position: string }>('SELECT position FROM event_head WHERE id = 1 FOR UPDATE');
       // A separate statement, so its snapshot is taken after the lock was granted and sees the previous holder's rows.
-      const state = await this.readUnderLock(client, batch, Number(locked.rows[0].position));
+      const state = await this.readUnderLock(client, batch);
+      const group = new WriteOverlay(Number(locked.rows[0].position), {
+        streamVersion: (streamId) => state.versions.get(streamId) ?? 0,
+        chainHead: (tenantId) => state.chains.get(tenantId) ?? GENESIS_HASH,
+      });
       for (const pending of batch) {
+        const draft = group.draft();
         try {
-          outcomes.push({ ok: true, result: this.applyOne(pending, state) });
+          outcomes.push({ ok: true, results: pending.parts.map((part) => applyPart(part, state, draft)) });
+          group.keep(draft);
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
       }
-      if (state.inserts.ids.length > 0) {
-        const { positions, ids, streams, versions, tenants, bodies, links } = state.inserts;
-        const chainTenants = [...state.chains.keys()];
+      if (group.linked.length > 0) {
+        const events = group.linked.map((linked) => linked.event);
+        const chains = group.chainHeads();
         await client.query(WRITE_BATCH, [
-          positions, ids, streams, versions, tenants, bodies, links,
-          chainTenants, chainTenants.map((tenant) => state.chains.get(tenant)!),
-          state.head,
+          events.map((e) => e.position), events.map((e) => e.id), events.map((e) => e.streamId), events.map((e) => e.streamVersion),
+          events.map((e) => e.tenantId), group.linked.map((l) => l.body), group.linked.map((l) => l.link),
+          [...chains.keys()], [...chains.values()],
+          group.head,
         ]);
       }
       // If COMMIT fails on a broken connection the outcome is unknown: every append is rejected, and a retry with the
@@ -217,82 +228,28 @@ export class PostgresEventStore implements EventStore {
       return;
     }
     client.release();
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.result) : batch[i].reject(outcome.error)));
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.results) : batch[i].reject(outcome.error)));
     if (outcomes.some((outcome) => outcome.ok)) this.wakeFollowers();
   }
 
-  private async readUnderLock(client: PoolClient, batch: PendingAppend[], head: number): Promise<BatchState> {
-    const ids = batch.flatMap((pending) => pending.events.map((event) => event.id));
-    const streams = [...new Set(batch.map((pending) => pending.streamId))];
-    const tenants = [...new Set(batch.flatMap((pending) => pending.events.map((event) => event.tenantId)))];
+  private async readUnderLock(client: PoolClient, batch: PendingAppend[]): Promise<StoredState> {
+    const parts = batch.flatMap((pending) => pending.parts);
+    const ids = parts.flatMap((part) => part.events.map((event) => event.id));
+    const streams = [...new Set(parts.map((part) => part.streamId))];
+    const tenants = [...new Set(parts.flatMap((part) => part.events.map((event) => event.tenantId)))];
     const rows = (
       await client.query<{ kind: string; key: string; stream_id: string | null; stream_version: number | null; value: string | null }>(
         READ_UNDER_LOCK,
         [ids, streams, tenants],
       )
     ).rows;
-    const state: BatchState = {
-      head,
-      stored: new Map(),
-      versions: new Map(),
-      storedChains: new Map(),
-      chains: new Map(),
-      seenIds: new Set(),
-      inserts: { positions: [], ids: [], streams: [], versions: [], tenants: [], bodies: [], links: [] },
-    };
+    const state: StoredState = { stored: new Map(), versions: new Map(), chains: new Map() };
     for (const row of rows) {
       if (row.kind === 'event') state.stored.set(row.key, { streamId: row.stream_id!, streamVersion: row.stream_version!, body: row.value! });
       else if (row.kind === 'stream') state.versions.set(row.key, row.stream_version ?? 0);
-      else state.storedChains.set(row.key, row.value!);
+      else state.chains.set(row.key, row.value!);
     }
     return state;
-  }
-
-  private applyOne(pending: PendingAppend, state: BatchState): AppendResult {
-    const { streamId, events, expectedVersion } = pending;
-    const replay = existingAppend(streamId, events, state);
-    if (replay) return replay;
-    const current = state.versions.get(streamId) ?? 0;
-    if (expectedVersion !== 'any' && expectedVersion !== current) {
-      throw new WrongExpectedVersion(streamId, expectedVersion, current);
-    }
-    const ids = new Set<string>();
-    for (const event of events) {
-      if (state.seenIds.has(event.id) || state.stored.has(event.id) || ids.has(event.id)) throw new DuplicateEventId(event.id);
-      ids.add(event.id);
-    }
-    const recorded: RecordedEvent[] = events.map((event, i) => ({
-      id: event.id,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      streamId,
-      streamVersion: current + i + 1,
-      position: state.head + i + 1,
-      tenantId: event.tenantId,
-      occurredAt: event.occurredAt,
-      actor: event.actor,
-      causationId: event.causationId,
-      correlationId: event.correlationId,
-      data: event.data,
-    }));
-    // Serialised before the batch state is touched: a body that cannot be written refuses this append only.
-    const bodies = recorded.map((event) => canonicalJson(event));
-    const { inserts } = state;
-    recorded.forEach((event, i) => {
-      const link = chainLink(state.chains.get(event.tenantId) ?? state.storedChains.get(event.tenantId) ?? GENESIS_HASH, bodies[i]);
-      state.chains.set(event.tenantId, link);
-      state.seenIds.add(event.id);
-      inserts.positions.push(event.position);
-      inserts.ids.push(event.id);
-      inserts.streams.push(streamId);
-      inserts.versions.push(event.streamVersion);
-      inserts.tenants.push(event.tenantId);
-      inserts.bodies.push(bodies[i]);
-      inserts.links.push(link);
-    });
-    state.head += recorded.length;
-    state.versions.set(streamId, current + recorded.length);
-    return { streamVersion: current + recorded.length, position: state.head, events: recorded };
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<RecordedEvent[]> {
@@ -418,9 +375,16 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
+/** Decided in the pending append's draft, so a refused part takes its earlier parts with it. */
+function applyPart(part: StreamAppend, state: StoredState, draft: WriteOverlay): AppendResult {
+  const replay = existingAppend(part.streamId, part.events, state, draft);
+  if (replay) return replay;
+  return appendResult(draft.decide(part, (id) => state.stored.has(id)).map((linked) => linked.event));
+}
+
 /** A retried append (same event ids, same stream) answers with what was stored the first time. */
-function existingAppend(streamId: string, events: NewEvent[], state: BatchState): AppendResult | null {
-  if (state.seenIds.has(events[0].id)) throw new DuplicateEventId(events[0].id);
+function existingAppend(streamId: string, events: NewEvent[], state: StoredState, draft: WriteOverlay): AppendResult | null {
+  if (draft.tookEventId(events[0].id)) throw new DuplicateEventId(events[0].id);
   const first = state.stored.get(events[0].id);
   if (!first) return null;
   if (first.streamId !== streamId) throw new DuplicateEventId(events[0].id);
@@ -429,8 +393,7 @@ function existingAppend(streamId: string, events: NewEvent[], state: BatchState)
     if (!ref || ref.streamId !== streamId || ref.streamVersion !== first.streamVersion + i) throw new DuplicateEventId(events[0].id);
     return parseStoredEvent(ref.body);
   });
-  const last = stored[stored.length - 1];
-  return { streamVersion: last.streamVersion, position: last.position, events: stored };
+  return appendResult(stored);
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

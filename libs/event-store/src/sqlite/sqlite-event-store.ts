@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
+import { GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';
+import { appendResult, malformedAppend, WriteOverlay } from '../group-commit';
 import { parseStoredEvent, PendingAppend } from '../stored-event';
 import {
   AppendResult,
@@ -9,8 +10,8 @@ import {
   DuplicateEventId,
   EventStore,
   ExpectedVersion,
+  StreamAppend,
   Subscription,
-  WrongExpectedVersion,
 } from '../event-store';
 
 interface EventRow {
@@ -46,15 +47,17 @@ export interface SqliteEventStoreOptions {
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an append that resolved is on disk.
  * Appends queue up and are committed together, one transaction and one fsync for everything that arrived in the same
- * turn of the event loop (group commit). Each event is stored once, as the canonical JSON its chain link is taken
- * over. This process is the only writer (exclusive lock), which is what lets it keep stream versions and chain heads
- * in memory.
+ * turn of the event loop (group commit); each append or appendMany in it is a savepoint, so one that is refused leaves
+ * nothing behind and does not hold back the others. Each event is stored once, as the canonical JSON its chain link is
+ * taken over. This process is the only writer (exclusive lock), which is what lets it keep stream versions and chain
+ * heads in memory.
  */
 export class SqliteEventStore implements EventStore {
   readonly db: Database.Database;
   /** No other process can write this file, so a state folded from it stays current until this store appends. */
   readonly soleWriter = true;
   readonly consecutivePositions = true;
+  readonly atomicMultiStreamAppend = true;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private head: number;
@@ -65,6 +68,8 @@ export class SqliteEventStore implements EventStore {
   private commitWaiters: Array<() => void> = [];
   private closed = false;
   private readonly statements: ReturnType<SqliteEventStore['prepare']>;
+  /** Called inside the group's transaction, so better-sqlite3 makes it a savepoint: rolled back alone when it throws. */
+  private readonly applyInSavepoint: (pending: PendingAppend, draft: WriteOverlay) => AppendResult[];
 
   constructor(options: SqliteEventStoreOptions) {
     this.db = new Database(options.file);
@@ -74,8 +79,13 @@ export class SqliteEventStore implements EventStore {
     // SQLite's default of 1000 pages between checkpoints: a larger WAL made each checkpoint a longer stall of the
     // writer and worsened tail latency (measured: commit p99 20 ms at 8000 pages, 13 ms at 1000).
     this.db.pragma('wal_autocheckpoint = 1000');
+    // Each append is a savepoint, which journals the pages it changes: in a temp file that cost 28 µs of CPU an append.
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
     this.statements = this.prepare();
+    this.applyInSavepoint = this.db.transaction((pending: PendingAppend, draft: WriteOverlay) =>
+      pending.parts.map((part) => this.applyPart(part, draft)),
+    );
     this.head = (this.statements.head.get() as { head: number | null }).head ?? 0;
   }
 
@@ -105,11 +115,17 @@ export class SqliteEventStore implements EventStore {
     return () => this.commitListeners.delete(listener);
   }
 
-  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }]);
+    return result;
+  }
+
+  appendMany(parts: StreamAppend[]): Promise<AppendResult[]> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const malformed = malformedAppend(parts);
+    if (malformed) return Promise.reject(malformed);
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expectedVersion, resolve, reject });
+      this.queue.push({ parts, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -122,26 +138,21 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    // Overlays so a failed transaction leaves the in-memory heads untouched.
-    const versions = new Map<string, number>();
-    const chains = new Map<string, string>();
-    const seenIds = new Set<string>();
-    const committed: RecordedEvent[] = [];
-    let head = this.head;
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    // An overlay, so a failed transaction leaves the in-memory heads untouched.
+    const group = new WriteOverlay(this.head, { streamVersion: (s) => this.currentVersion(s), chainHead: (t) => this.chainHead(t) });
+    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
+    let committed: RecordedEvent[] = [];
     const write = this.db.transaction(() => {
       for (const pending of batch) {
+        const draft = group.draft();
         try {
-          const result = this.applyOne(pending, versions, chains, seenIds, head);
-          if (result.position > head) {
-            head = result.position;
-            committed.push(...result.events);
-          }
-          outcomes.push({ ok: true, result });
+          outcomes.push({ ok: true, results: this.applyInSavepoint(pending, draft) });
+          group.keep(draft);
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
       }
+      committed = group.linked.map((linked) => linked.event);
       if (committed.length > 0) for (const project of this.projections) project(committed);
     });
     try {
@@ -150,69 +161,35 @@ export class SqliteEventStore implements EventStore {
       batch.forEach((pending) => pending.reject(error));
       return;
     }
-    this.head = head;
-    versions.forEach((v, k) => this.streamVersions.set(k, v));
-    chains.forEach((v, k) => this.chainHeads.set(k, v));
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.result) : batch[i].reject(outcome.error)));
-    if (committed.length > 0) this.commitListeners.forEach((listener) => listener(committed, head));
+    this.head = group.head;
+    group.streamVersions().forEach((v, k) => this.streamVersions.set(k, v));
+    group.chainHeads().forEach((v, k) => this.chainHeads.set(k, v));
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.results) : batch[i].reject(outcome.error)));
+    if (committed.length > 0) this.commitListeners.forEach((listener) => listener(committed, group.head));
     const waiters = this.commitWaiters;
     this.commitWaiters = [];
     waiters.forEach((wake) => wake());
   }
 
-  private applyOne(
-    pending: PendingAppend,
-    versions: Map<string, number>,
-    chains: Map<string, string>,
-    seenIds: Set<string>,
-    head: number,
-  ): AppendResult {
-    const { streamId, events, expectedVersion } = pending;
-    const replay = this.existingAppend(streamId, events, seenIds);
+  private applyPart(part: StreamAppend, draft: WriteOverlay): AppendResult {
+    const replay = this.existingAppend(part.streamId, part.events, draft);
     if (replay) return replay;
-    const current = versions.get(streamId) ?? this.currentVersion(streamId);
-    if (expectedVersion !== 'any' && expectedVersion !== current) {
-      throw new WrongExpectedVersion(streamId, expectedVersion, current);
+    const linked = draft.decide(part, (id) => this.statements.byId.get(id) !== undefined);
+    for (const { event, body, link } of linked) {
+      this.statements.insert.run(event.position, event.id, event.streamId, event.streamVersion, event.tenantId, body, link);
     }
-    const recorded: RecordedEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      if (seenIds.has(event.id)) throw new DuplicateEventId(event.id);
-      const stored: RecordedEvent = {
-        id: event.id,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        streamId,
-        streamVersion: current + i + 1,
-        position: head + i + 1,
-        tenantId: event.tenantId,
-        occurredAt: event.occurredAt,
-        actor: event.actor,
-        causationId: event.causationId,
-        correlationId: event.correlationId,
-        data: event.data,
-      };
-      const body = canonicalJson(stored);
-      const link = chainLink(chains.get(event.tenantId) ?? this.chainHead(event.tenantId), body);
-      chains.set(event.tenantId, link);
-      seenIds.add(event.id);
-      this.statements.insert.run(stored.position, stored.id, streamId, stored.streamVersion, stored.tenantId, body, link);
-      recorded.push(stored);
-    }
-    versions.set(streamId, current + recorded.length);
-    return { streamVersion: current + recorded.length, position: head + recorded.length, events: recorded };
+    return appendResult(linked.map((l) => l.event));
   }
 
   /** A retried append (same event ids, same stream) answers with what was stored the first time. */
-  private existingAppend(streamId: string, events: NewEvent[], seenIds: Set<string>): AppendResult | null {
-    if (seenIds.has(events[0].id)) throw new DuplicateEventId(events[0].id);
+  private existingAppend(streamId: string, events: NewEvent[], draft: WriteOverlay): AppendResult | null {
+    if (draft.tookEventId(events[0].id)) throw new DuplicateEventId(events[0].id);
     const first = this.statements.byId.get(events[0].id) as { stream_id: string; stream_version: number } | undefined;
     if (!first) return null;
     if (first.stream_id !== streamId) throw new DuplicateEventId(events[0].id);
     const stored = (this.statements.readRange.all(streamId, first.stream_version, first.stream_version + events.length - 1) as EventRow[]).map(toEvent);
     if (stored.length !== events.length || stored.some((e, i) => e.id !== events[i].id)) throw new DuplicateEventId(events[0].id);
-    const last = stored[stored.length - 1];
-    return { streamVersion: last.streamVersion, position: last.position, events: stored };
+    return appendResult(stored);
   }
 
   private currentVersion(streamId: string): number {

@@ -1,15 +1,12 @@
-import { DomainError, NewEvent } from '@mandate/core';
-import { DuplicateEventId, ExpectedVersion, WrongExpectedVersion } from '@mandate/event-store';
+import { DomainError } from '@mandate/core';
+import { AppendResult, DuplicateEventId, ExpectedVersion, StreamAppend, WrongExpectedVersion } from '@mandate/event-store';
 import { Revocation, SecurityEventSummary } from '@mandate/read-models';
 
-/** Messages between the main thread and the storage worker. */
-export interface AppendItem {
-  streamId: string;
-  events: NewEvent[];
-  expectedVersion: ExpectedVersion;
-}
+/** Messages between the main thread and the storage worker. An item is one append or appendMany: all its parts or none. */
+export type AppendItem = StreamAppend[];
 
-export type AppendOutcome = { ok: true; streamVersion: number; position: number } | { ok: false; error: WireError };
+/** Each part's last version and position, in the order of the item's parts. */
+export type AppendOutcome = { ok: true; parts: Array<{ streamVersion: number; position: number }> } | { ok: false; error: WireError };
 
 export type Request =
   /** The items as JSON text: copying one string between threads is cheaper than cloning the object graph. */
@@ -54,6 +51,19 @@ export function toWire(error: unknown): WireError {
   if (error instanceof DuplicateEventId) return { message: error.message, code: error.code, eventId: error.eventId };
   if (error instanceof DomainError) return { message: error.message, code: error.code, extensions: error.extensions };
   return { message: error instanceof Error ? error.stack ?? error.message : String(error) };
+}
+
+/** The events the worker stored are the ones sent, numbered in order up to each part's last version and position. */
+export function appendResults(item: AppendItem, parts: Array<{ streamVersion: number; position: number }>): AppendResult[] {
+  return parts.map(({ streamVersion, position }, p) => {
+    const { streamId, events } = item[p];
+    const first = events.length - 1;
+    return {
+      streamVersion,
+      position,
+      events: events.map((event, i) => ({ ...event, streamId, streamVersion: streamVersion - first + i, position: position - first + i })),
+    };
+  });
 }
 
 /** Rebuilds the error classes the callers test for (a conflict must still be a WrongExpectedVersion). */

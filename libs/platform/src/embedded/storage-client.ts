@@ -3,10 +3,10 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
-import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, Subscription } from '@mandate/event-store';
+import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, malformedAppend, StreamAppend, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
 import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
-import { AppendItem, AppendOutcome, fromWire, Message, QueryMethod, Request } from './protocol';
+import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
 import { MandateStorage, RevokeCommand } from '../storage';
 
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
@@ -26,7 +26,7 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly logger = new Logger('storage');
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  private appendQueue: Array<{ item: AppendItem; resolve(r: AppendResult): void; reject(e: unknown): void }> = [];
+  private appendQueue: Array<{ item: AppendItem; resolve(r: AppendResult[]): void; reject(e: unknown): void }> = [];
   private appendScheduled = false;
   private head = 0;
   private headWaiters: Array<{ position: number; wake(): void }> = [];
@@ -117,7 +117,7 @@ export class EmbeddedStorage implements MandateStorage {
     return this.request<T>({ op: 'query', method, args } as Omit<Request, 'id'>);
   }
 
-  append(item: AppendItem): Promise<AppendResult> {
+  appendMany(item: AppendItem): Promise<AppendResult[]> {
     if (this.closing) return Promise.reject(new Error('event store is closed'));
     return new Promise((resolve, reject) => {
       this.appendQueue.push({ item, resolve, reject });
@@ -138,8 +138,8 @@ export class EmbeddedStorage implements MandateStorage {
       outcomes.forEach((outcome, i) => {
         const { item, resolve, reject } = batch[i];
         if (!outcome.ok) return reject(fromWire(outcome.error));
-        this.advance(outcome.position);
-        resolve({ streamVersion: outcome.streamVersion, position: outcome.position, events: recorded(item, outcome) });
+        this.advance(Math.max(...outcome.parts.map((part) => part.position)));
+        resolve(appendResults(item, outcome.parts));
       });
     } catch (error) {
       batch.forEach((b) => b.reject(error));
@@ -202,26 +202,22 @@ export class EmbeddedStorage implements MandateStorage {
   }
 }
 
-/** The worker answers with the last position and version; the events it stored are the ones sent, numbered in order. */
-function recorded(item: AppendItem, outcome: { streamVersion: number; position: number }): RecordedEvent[] {
-  const n = item.events.length;
-  return item.events.map((event: NewEvent, i) => ({
-    ...event,
-    streamId: item.streamId,
-    streamVersion: outcome.streamVersion - n + i + 1,
-    position: outcome.position - n + i + 1,
-  }));
-}
-
 class WorkerEventStore implements EventStore {
   readonly soleWriter = true;
   readonly consecutivePositions = true;
+  readonly atomicMultiStreamAppend = true;
 
   constructor(private readonly storage: EmbeddedStorage) {}
 
-  append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-    return this.storage.append({ streamId, events, expectedVersion });
+  async append(streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }]);
+    return result;
+  }
+
+  appendMany(parts: StreamAppend[]): Promise<AppendResult[]> {
+    const malformed = malformedAppend(parts);
+    if (malformed) return Promise.reject(malformed);
+    return this.storage.appendMany(parts);
   }
 
   readStream(streamId: string, afterVersion = 0): Promise<RecordedEvent[]> {

@@ -41,9 +41,11 @@ port.on('message', async (request: Request) => {
     case 'append': {
       // Every append of the message joins the store's next group commit: one transaction, one fsync.
       const items = JSON.parse(request.items) as AppendItem[];
-      const settled = await Promise.allSettled(items.map((item) => store.append(item.streamId, item.events, item.expectedVersion)));
+      const settled = await Promise.allSettled(items.map((parts) => store.appendMany(parts)));
       const outcomes: AppendOutcome[] = settled.map((s) =>
-        s.status === 'fulfilled' ? { ok: true, streamVersion: s.value.streamVersion, position: s.value.position } : { ok: false, error: toWire(s.reason) },
+        s.status === 'fulfilled'
+          ? { ok: true, parts: s.value.map(({ streamVersion, position }) => ({ streamVersion, position })) }
+          : { ok: false, error: toWire(s.reason) },
       );
       post({ kind: 'reply', id: request.id, ok: true, value: outcomes });
       return;
