@@ -91,7 +91,7 @@ describe('the gate is atomic with what it gates', () => {
     });
     expect(logged.status).toBe(201);
     const events = (await exported()).filter((e) => e.data?.jti === passport.jti && ['ToolCallLogged', 'ApprovalConsumed'].includes(e.type));
-    expect(events.map((e) => e.type)).toEqual(['ToolCallLogged', 'ApprovalConsumed']);
+    expect(events.map((e) => e.type)).toEqual(['ApprovalConsumed', 'ToolCallLogged']);
     expect(events[1].position - events[0].position).toBe(1);
     expect(events[0].correlationId).toBe(events[1].correlationId);
     expect(logged.body.position).toBe(events[1].position);

@@ -49,20 +49,21 @@ export class ApprovalGate {
       throw new DomainError('NOT_FOUND', `approval ${call.approvalId} was not found`);
     }
     const context = commandContext(passport, passport.claims.tid, this.clock);
-    const [mission, gate] = await this.repository.executeTogether(
+    // The gate first, then the call it opened: the stored order reads as it happened.
+    const [gate, mission] = await this.repository.executeTogether(
       [
-        { decider: missionDecider, streamId: missionStream(passport.claims.mission_id), command: passportUse(passport, context.now, use) },
         {
           decider: intentDecider,
           streamId: intentStream(intentId),
           command: { type: 'ConsumeApproval', approvalId: call.approvalId, presentedBy: passport.claims.jti, call: shape, amount: call.amount, now: context.now },
         },
+        { decider: missionDecider, streamId: missionStream(passport.claims.mission_id), command: passportUse(passport, context.now, use) },
       ],
       context,
-      ([missionDecided, gateDecided]) => {
-        if (refused(missionDecided, 'PassportUseRefused')) return [missionDecided.events, []];
-        if (refused(gateDecided, 'ApprovalRefused')) return [[], gateDecided.events];
-        return [missionDecided.events, gateDecided.events];
+      ([gateDecided, missionDecided]) => {
+        if (refused(missionDecided, 'PassportUseRefused')) return [[], missionDecided.events];
+        if (refused(gateDecided, 'ApprovalRefused')) return [gateDecided.events, []];
+        return [gateDecided.events, missionDecided.events];
       },
     );
     const used = answerUse(passport, mission as Executed<MissionState>);
