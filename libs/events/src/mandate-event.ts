@@ -1,4 +1,5 @@
 import { DomainEvent, RecordedEvent, Upcaster } from '@mandate/core';
+// Types only: the detectors read this union too, so a value import would have the two libs load each other.
 import type { AgentEvent } from '@mandate/agents';
 import type { DetectorEvent } from '@mandate/detectors';
 import type { IntentEvent, PolicyEvent } from '@mandate/intents';
@@ -46,8 +47,6 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   SecurityEventResolved: true,
   ClockTicked: true,
 };
-
-export const MANDATE_EVENT_TYPE_NAMES = Object.keys(MANDATE_EVENT_TYPES) as readonly MandateEventType[];
 
 /**
  * Whether a stored event is one of ours, by its type. Its data is trusted to match: the deciders wrote it and
