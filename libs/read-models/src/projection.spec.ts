@@ -121,11 +121,11 @@ describe('the intents queue', () => {
       .then([{ kind: 'intentApprovalsCounted', intentId: 'int_1', approvalsGiven: 1 }]));
 
   it.each([
-    ['approved by people', recorded('IntentApproved', { ...intentRef, approvalId: 'apr_1', approvers: [ada], approvalExpiresAt: at(310), at: at(10) }), 'approved'],
-    ['approved by policy', recorded('IntentAutoApproved', { ...intentRef, approvalId: 'apr_1', rule: 'small-refunds', approvalExpiresAt: at(300), at: at(0) }), 'approved'],
-    ['rejected', recorded('IntentRejected', { ...intentRef, by: ada, note: 'no', at: at(10) }), 'rejected'],
-    ['left past its deadline', recorded('IntentExpired', { ...intentRef, at: at(900) }), 'expired'],
-  ] as const)('given a pending intent, when it is %s, then it leaves the pending queue as %s', (_how, event, status) =>
+    ['approved by people', 'approved', recorded('IntentApproved', { ...intentRef, approvalId: 'apr_1', approvers: [ada], approvalExpiresAt: at(310), at: at(10) })],
+    ['approved by policy', 'approved', recorded('IntentAutoApproved', { ...intentRef, approvalId: 'apr_1', rule: 'small-refunds', approvalExpiresAt: at(300), at: at(0) })],
+    ['rejected', 'rejected', recorded('IntentRejected', { ...intentRef, by: ada, note: 'no', at: at(10) })],
+    ['left past its deadline', 'expired', recorded('IntentExpired', { ...intentRef, at: at(900) })],
+  ] as const)('given a pending intent, when it is %s, then it leaves the pending queue as %s', (_how, status, event) =>
     when(event).then([{ kind: 'intentDecided', intentId: 'int_1', status }]));
 });
 
@@ -156,7 +156,7 @@ describe('what no read model lists', () => {
     recorded('PassportUseRefused', { ...ref, operation: 'tool_call', code: 'PASSPORT_REVOKED', at: at(70), services: ['slack'] }),
     recorded('ApprovalConsumed', { ...intentRef, approvalId: 'apr_1', call: { service: 'stripe', method: 'POST', scheme: 'https', host: 'api.stripe.com', path: '/v1/refunds', bodyDigest: 'd' }, at: at(20) }),
     recorded('ClockTicked', { at: at(301) }),
-  ])('given a $type, then the read models beyond the audit trail are unchanged', (event) => when(event).then([]));
+  ])('given $type, then the read models beyond the audit trail are unchanged', (event) => when(event).then([]));
 
   it('given a stored body that could not be read, or a type this release does not know, then nothing is projected', () => {
     when({ ...issued(), type: 'Unreadable' }).then([]);
