@@ -5,3 +5,4 @@ export * from './ids';
 export * from './clock';
 export * from './hash-chain';
 export * from './decider';
+export * from './upcasting';

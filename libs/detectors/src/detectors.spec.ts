@@ -1,5 +1,6 @@
 import { RecordedEvent } from '@mandate/core';
-import { DEFAULT_DETECTOR_SETTINGS, detect, DetectorSettings, Finding, initialDetectorState, replay } from './detectors';
+import { detect, Finding, initialDetectorState, replay } from './detectors';
+import { DEFAULT_DETECTOR_SETTINGS, DetectorSettings } from './signals';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();

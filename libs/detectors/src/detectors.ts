@@ -1,23 +1,7 @@
 import { RecordedEvent } from '@mandate/core';
-
-export const SIGNALS = ['scope_drift', 'post_checkout_access', 'credential_burst', 'checkpoint_silence', 'intent_mismatch'] as const;
-export type Signal = (typeof SIGNALS)[number];
-export type Severity = 'info' | 'warning' | 'critical';
-/** What a tenant wants done when a signal fires: record it, raise it to operators, or revoke (enforced agents only). */
-export type SignalAction = 'observe' | 'flag' | 'revoke';
-
-export interface DetectorSettings {
-  burst: { maxUses: number; windowSeconds: number };
-  actions: Record<Signal, SignalAction>;
-  /** Whether a warning (not only a critical finding) revokes an enforced agent's passport when its signal says revoke. */
-  revokeOnWarning: boolean;
-}
-
-export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
-  burst: { maxUses: 15, windowSeconds: 30 },
-  actions: { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke' },
-  revokeOnWarning: false,
-};
+import { AccountabilityMode } from '@mandate/agents';
+import { isMandateEvent, RecordedEventOf, RecordedMandateEvent } from '@mandate/events';
+import { BurstThreshold, DEFAULT_DETECTOR_SETTINGS, DetectorSettings, Severity, Signal, SignalAction } from './signals';
 
 export interface Finding {
   signal: Signal;
@@ -28,14 +12,14 @@ export interface Finding {
   missionId: string;
   /** The events that show it, by id: the one that tipped it last. */
   evidence: string[];
-  threshold: Record<string, number> | null;
+  threshold: BurstThreshold | null;
   detail: string;
   /** The event whose handling raised it: a replay raises the same finding at the same place. */
   raisedBy: { eventId: string; position: number };
   /** Revoke only for an enforced agent, a revoke action, and a critical finding (or a warning where the tenant says so). */
   revoke: boolean;
   action: SignalAction;
-  accountabilityMode: string;
+  accountabilityMode: AccountabilityMode;
 }
 
 interface MissionWatch {
@@ -44,7 +28,7 @@ interface MissionWatch {
   jti: string;
   missionId: string;
   services: readonly string[];
-  mode: string;
+  mode: AccountabilityMode;
   /** Epoch milliseconds: numbers, not ISO strings, because a detector watches every open mission (memory). */
   checkpointDueAt: number;
   expiresAt: number;
@@ -63,7 +47,7 @@ export interface DetectorState {
   interned: Map<string, string>;
   servicesLists: Map<string, readonly string[]>;
   issuedSinceSweep: number;
-  agentModes: Map<string, string>;
+  agentModes: Map<string, AccountabilityMode>;
   settings: Map<string, DetectorSettings>;
 }
 
@@ -76,9 +60,10 @@ export const initialDetectorState = (): DetectorState => ({
   settings: new Map(),
 });
 
-function intern(state: DetectorState, value: string): string {
+function intern<V extends string>(state: DetectorState, value: V): V {
   const known = state.interned.get(value);
-  if (known !== undefined) return known;
+  // The copy already held is equal to `value`, so it has its type too.
+  if (known !== undefined) return known as V;
   state.interned.set(value, value);
   return value;
 }
@@ -102,7 +87,14 @@ function forgetOld(state: DetectorState, now: string): void {
 }
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
-const USES = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused']);
+
+/** What the mission detectors weigh: uses of the passport, its end, and what it was refused. */
+type MissionFact = RecordedEventOf<
+  | 'CheckpointRecorded' | 'ToolCallLogged' | 'ToolCallsLogged' | 'IntentSubmitted' | 'IntentRefused' | 'ApprovalConsumed'
+  | 'ApprovalRefused' | 'MissionCheckedOut' | 'PassportRevoked' | 'PassportUseRefused'
+>;
+/** Uses of a passport, counted by credential_burst. */
+const USES: ReadonlySet<MissionFact['type']> = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused'] as const);
 
 /**
  * All detectors as one projection: evolve(state, event) → findings. It reads time only from events (their
@@ -110,22 +102,23 @@ const USES = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded',
  * same findings in the same places. It mutates its state in place for speed; `replay` gives each run a fresh one.
  */
 export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
-  const d = event.data as Record<string, any>;
+  if (!isMandateEvent(event)) return [];
   switch (event.type) {
     case 'AgentRegistered':
-      state.agentModes.set(d.agentId, d.accountabilityMode);
+      state.agentModes.set(event.data.agentId, event.data.accountabilityMode);
       return [];
     case 'AccountabilityModeChanged':
-      state.agentModes.set(d.agentId, d.to);
+      state.agentModes.set(event.data.agentId, event.data.to);
       return [];
     case 'DetectorSettingsChanged':
-      state.settings.set(event.tenantId, d.settings as DetectorSettings);
+      state.settings.set(event.tenantId, event.data.settings);
       return [];
-    case 'PassportIssued':
+    case 'PassportIssued': {
       if (++state.issuedSinceSweep >= SWEEP_EVERY_ISSUES) {
         state.issuedSinceSweep = 0;
         forgetOld(state, event.occurredAt);
       }
+      const d = event.data;
       state.missions.set(d.missionId, {
         tenantId: intern(state, event.tenantId), agentId: intern(state, d.agentId), jti: d.jti, missionId: d.missionId,
         services: servicesList(state, d.intent.services), mode: intern(state, d.accountabilityMode),
@@ -133,29 +126,59 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
         recentUses: [], usesHead: 0, usesInWindow: 0, burstLevel: null, silenceRaisedFor: null,
       });
       return [];
+    }
     case 'ClockTicked':
       return silence(state, event);
+    case 'CheckpointRecorded':
+    case 'ToolCallLogged':
+    case 'ToolCallsLogged':
+    case 'IntentSubmitted':
+    case 'IntentRefused':
+    case 'ApprovalConsumed':
+    case 'ApprovalRefused':
+    case 'MissionCheckedOut':
+    case 'PassportRevoked':
+    case 'PassportUseRefused':
+      return onMission(state, event);
+    // Facts no detector weighs: named here so that a new event type is a decision, not a silent default.
+    case 'TenantCreated':
+    case 'OperatorKeyCreated':
+    case 'OperatorKeyRevoked':
+    case 'AgentSuspended':
+    case 'AgentReinstated':
+    case 'IntentAutoApproved':
+    case 'IntentApprovalGiven':
+    case 'IntentApproved':
+    case 'IntentRejected':
+    case 'IntentExpired':
+    case 'IntentPolicyChanged':
+    case 'SecurityEventRaised':
+    case 'SecurityEventResolved':
+      return [];
   }
-  const mission = typeof d.missionId === 'string' ? state.missions.get(d.missionId) : undefined;
+}
+
+function onMission(state: DetectorState, event: MissionFact): Finding[] {
+  const mission = state.missions.get(event.data.missionId);
   if (!mission) return [];
   const findings: Finding[] = [];
-  const raise = (signal: Signal, severity: Severity, detail: string, threshold: Record<string, number> | null = null, evidence = [event.id]) =>
+  const raise = (signal: Signal, severity: Severity, detail: string, threshold: BurstThreshold | null = null, evidence = [event.id]) =>
     findings.push(finding(state, mission, event, signal, severity, detail, threshold, evidence));
 
   switch (event.type) {
     case 'CheckpointRecorded':
-      mission.checkpointDueAt = Date.parse(d.checkpointDueAt);
+      mission.checkpointDueAt = Date.parse(event.data.checkpointDueAt);
       mission.silenceRaisedFor = null;
-      outOfScope(mission, d.servicesUsed as string[], 'a checkpoint reports', raise);
+      outOfScope(mission, event.data.servicesUsed, 'a checkpoint reports', raise);
       break;
     case 'ToolCallLogged':
-      outOfScope(mission, [d.service], 'a tool call used', raise);
+      outOfScope(mission, [event.data.service], 'a tool call used', raise);
       break;
     case 'ToolCallsLogged':
-      outOfScope(mission, (d.calls as Array<{ service: string }>).map((c) => c.service), 'a batch of tool calls used', raise);
+      outOfScope(mission, event.data.calls.map((c) => c.service), 'a batch of tool calls used', raise);
       break;
     case 'IntentRefused':
-      raise('scope_drift', 'critical', `an intent named service "${d.service}", outside the mission's services`);
+      raise('scope_drift', 'critical', `an intent named service "${event.data.service}", outside the mission's services`);
       break;
     case 'MissionCheckedOut':
       mission.closed ??= 'checked_out';
@@ -167,16 +190,20 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
       mission.recentUses = [];
       mission.usesHead = mission.usesInWindow = 0;
       break;
-    case 'PassportUseRefused':
-      if (d.code === 'PASSPORT_CHECKED_OUT' || d.code === 'PASSPORT_REVOKED') {
-        raise('post_checkout_access', 'critical', `the passport was used (${d.operation}) after it was ${d.code === 'PASSPORT_REVOKED' ? 'revoked' : 'checked out'}`);
+    case 'PassportUseRefused': {
+      const { code, operation } = event.data;
+      if (code === 'PASSPORT_CHECKED_OUT' || code === 'PASSPORT_REVOKED') {
+        raise('post_checkout_access', 'critical', `the passport was used (${operation}) after it was ${code === 'PASSPORT_REVOKED' ? 'revoked' : 'checked out'}`);
       }
       break;
-    case 'ApprovalRefused':
-      if (d.reason === 'call_mismatch' || d.reason === 'consumed') {
-        raise('intent_mismatch', 'critical', d.reason === 'consumed' ? 'an approval was replayed' : `a call differed from the approved one in: ${(d.mismatched as string[]).join(', ')}`);
+    }
+    case 'ApprovalRefused': {
+      const { reason, mismatched } = event.data;
+      if (reason === 'call_mismatch' || reason === 'consumed') {
+        raise('intent_mismatch', 'critical', reason === 'consumed' ? 'an approval was replayed' : `a call differed from the approved one in: ${mismatched.join(', ')}`);
       }
       break;
+    }
   }
   if (USES.has(event.type)) burst(state, mission, event, raise);
   return findings;
@@ -188,11 +215,10 @@ function outOfScope(mission: MissionWatch, services: string[], what: string, rai
 }
 
 /** More than N uses in W seconds is a warning; twice N is critical. Each level is raised once per burst. */
-function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent, raise: (s: Signal, v: Severity, detail: string, t: Record<string, number>, e: string[]) => void): void {
+function burst(state: DetectorState, mission: MissionWatch, event: MissionFact, raise: (s: Signal, v: Severity, detail: string, t: BurstThreshold, e: string[]) => void): void {
   const { maxUses, windowSeconds } = settingsOf(state, mission.tenantId).burst;
   const now = seconds(event.occurredAt);
-  const d = event.data as { calls?: unknown[] };
-  const uses = event.type === 'ToolCallsLogged' && Array.isArray(d.calls) ? d.calls.length : 1;
+  const uses = event.type === 'ToolCallsLogged' ? event.data.calls.length : 1;
   mission.recentUses.push({ at: now, count: uses, eventId: event.id });
   mission.usesInWindow += uses;
   // A moving head instead of shift(): shift() is linear, and a busy passport keeps thousands of events in its window.
@@ -218,8 +244,8 @@ function burst(state: DetectorState, mission: MissionWatch, event: RecordedEvent
 }
 
 /** A tick is the time source: every open mission in logged or enforced mode past its checkpoint deadline is silent. */
-function silence(state: DetectorState, tick: RecordedEvent): Finding[] {
-  const at = Date.parse((tick.data as { at: string }).at);
+function silence(state: DetectorState, tick: RecordedEventOf<'ClockTicked'>): Finding[] {
+  const at = Date.parse(tick.data.at);
   const findings: Finding[] = [];
   for (const mission of state.missions.values()) {
     if (mission.closed || mission.mode === 'standard' || at >= mission.expiresAt) continue;
@@ -237,11 +263,11 @@ function settingsOf(state: DetectorState, tenantId: string): DetectorSettings {
 function finding(
   state: DetectorState,
   mission: MissionWatch,
-  event: RecordedEvent,
+  event: RecordedMandateEvent,
   signal: Signal,
   severity: Severity,
   detail: string,
-  threshold: Record<string, number> | null,
+  threshold: BurstThreshold | null,
   evidence: string[],
 ): Finding {
   const settings = settingsOf(state, mission.tenantId);

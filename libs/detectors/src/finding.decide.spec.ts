@@ -1,10 +1,11 @@
 import { specFor } from '@mandate/core';
-import { clockDecider, FindingData, FindingEvent, findingsDecider } from './finding.decide';
+import { FindingEvent, SecurityEventRaisedData } from './detector-events';
+import { clockDecider, findingsDecider } from './finding.decide';
 
-const finding = (jti = 'pp_1'): FindingData => ({
+const finding = (jti = 'pp_1'): SecurityEventRaisedData => ({
   signal: 'scope_drift', severity: 'critical', agentId: 'agt_1', jti, missionId: 'msn_1', evidence: ['e1'], threshold: null,
   detail: 'a tool call used "github"', action: 'revoke', accountabilityMode: 'enforced', revoke: true, raised: true,
-} as FindingData);
+} as SecurityEventRaisedData);
 const raised = (id: string, jti = 'pp_1') => ({ id, type: 'SecurityEventRaised', data: finding(jti) }) as FindingEvent & { id: string };
 const ada = { kind: 'operator' as const, id: 'key_ada' };
 const NOW = '2026-11-29T12:00:00.000Z';

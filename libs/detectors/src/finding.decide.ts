@@ -1,11 +1,5 @@
-import { Actor, Decider, DomainError, DomainEvent } from '@mandate/core';
-import { findingData } from './findings';
-
-export type FindingData = ReturnType<typeof findingData>;
-
-export type FindingEvent =
-  | DomainEvent<'SecurityEventRaised', FindingData>
-  | DomainEvent<'SecurityEventResolved', { findingId: string; jti: string; agentId: string; missionId: string; note: string; at: string }>;
+import { Actor, Decider, DomainError } from '@mandate/core';
+import { ClockTicked, FindingEvent, SecurityEventRaisedData } from './detector-events';
 
 interface KnownFinding {
   jti: string;
@@ -21,7 +15,7 @@ export interface FindingsState {
 
 export type FindingCommand =
   /** `findingId` is derived from the event that raised it, so raising it again (a crash, a replay) changes nothing. */
-  | { type: 'RaiseFinding'; findingId: string; finding: FindingData }
+  | { type: 'RaiseFinding'; findingId: string; finding: SecurityEventRaisedData }
   | { type: 'ResolveFinding'; findingId: string; note: string; by: Actor; now: string };
 
 const NONE: ReadonlyMap<string, KnownFinding> = new Map();
@@ -69,13 +63,12 @@ export const findingsDecider: Decider<FindingCommand, FindingEvent, FindingsStat
 export const findingsStream = (tenantId: string) => `security-${tenantId}`;
 
 /** Time reaches the detectors as recorded ticks (stream `clock`), each later than the last. */
-export type ClockEvent = DomainEvent<'ClockTicked', { at: string }>;
 export type ClockCommand = { type: 'Tick'; now: string };
 export interface ClockState {
   lastTickAt: string | null;
 }
 
-export const clockDecider: Decider<ClockCommand, ClockEvent, ClockState> = {
+export const clockDecider: Decider<ClockCommand, ClockTicked, ClockState> = {
   initialState: { lastTickAt: null },
   evolve: (_state, event) => ({ lastTickAt: event.data.at }),
   decide: (command, state) => (state.lastTickAt !== null && command.now <= state.lastTickAt ? [] : [{ type: 'ClockTicked', data: { at: command.now } }]),

@@ -1,5 +1,7 @@
 import { createHash } from 'crypto';
-import { canonicalJson, RecordedEvent } from '@mandate/core';
+import { canonicalJson } from '@mandate/core';
+import type { RecordedEventOf } from '@mandate/events';
+import { SecurityEventRaisedData } from './detector-events';
 import { DetectorState, Finding } from './detectors';
 
 /**
@@ -12,7 +14,7 @@ export function findingId(finding: Finding, index: number): string {
 }
 
 /** The data of a SecurityEventRaised event. `raised` says whether operators hear of it (not in standard mode, not when observed). */
-export function findingData(finding: Finding) {
+export function findingData(finding: Finding): SecurityEventRaisedData {
   return {
     signal: finding.signal,
     severity: finding.severity,
@@ -47,7 +49,7 @@ export interface ReplayDifference {
 }
 
 /** Compares the findings stored live with those a fresh replay derives: same ids, same content, nothing more or less. */
-export function compareFindings(live: RecordedEvent[], replayed: Array<{ id: string; data: unknown }>): ReplayDifference[] {
+export function compareFindings(live: Array<RecordedEventOf<'SecurityEventRaised'>>, replayed: Array<{ id: string; data: SecurityEventRaisedData }>): ReplayDifference[] {
   const differences: ReplayDifference[] = [];
   const liveById = new Map(live.map((e) => [e.id, e.data]));
   const replayedIds = new Set<string>();

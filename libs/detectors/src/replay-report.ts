@@ -1,4 +1,6 @@
 import { RecordedEvent } from '@mandate/core';
+import { isMandateEvent, RecordedEventOf } from '@mandate/events';
+import { SecurityEventRaisedData } from './detector-events';
 import { detect, initialDetectorState } from './detectors';
 import { compareFindings, findingData, findingId, ReplayDifference } from './findings';
 
@@ -25,12 +27,12 @@ export async function replayReport(
 ): Promise<ReplayReport> {
   const started = performance.now();
   const state = initialDetectorState();
-  const live: RecordedEvent[] = [];
-  const replayed: Array<{ id: string; data: unknown }> = [];
+  const live: Array<RecordedEventOf<'SecurityEventRaised'>> = [];
+  const replayed: Array<{ id: string; data: SecurityEventRaisedData }> = [];
   const revokedReplayed = new Set<string>();
   /** The position at which each mission's passport was revoked, by anyone. */
   const missionRevokedAt = new Map<string, number>();
-  const detectorRevocations: RecordedEvent[] = [];
+  const detectorRevocations: Array<RecordedEventOf<'PassportRevoked'>> = [];
   let events = 0;
   /** Events the live detectors have not handled yet: only findings caused by these are left out of the comparison. */
   const beyond = new Set<string>();
@@ -39,13 +41,13 @@ export async function replayReport(
     const page = await readPage(after, 5000);
     if (page.length === 0) break;
     for (const event of page) {
-      if (event.type === 'SecurityEventRaised') {
+      if (isMandateEvent(event) && event.type === 'SecurityEventRaised') {
         allFindingIds.add(event.id);
         // A finding with no cause, or a cause nobody recorded, is compared (and will not be replayed).
         if (!(event.causationId !== null && beyond.has(event.causationId))) live.push(event);
       }
-      if (event.type === 'PassportRevoked') {
-        missionRevokedAt.set((event.data as { missionId: string }).missionId, event.position);
+      if (isMandateEvent(event) && event.type === 'PassportRevoked') {
+        missionRevokedAt.set(event.data.missionId, event.position);
         if (event.actor.kind === 'detector') detectorRevocations.push(event);
       }
       if (event.position > upTo) {
@@ -65,11 +67,11 @@ export async function replayReport(
   // The commands are the findings with revoke (compared above); each must have taken effect: its passport is revoked.
   // A finding can land after the revocation an earlier finding of the same batch caused (the detector sees that
   // revocation only when it reaches it in the stream); its command was then a no-op, which is the same outcome.
-  const liveRevokes = live.filter((e) => (e.data as { revoke: boolean }).revoke);
+  const liveRevokes = live.filter((e) => e.data.revoke);
   const liveIds = new Set(live.map((e) => e.id));
   const revocationDifferences = [
     ...liveRevokes
-      .filter((e) => !missionRevokedAt.has((e.data as { missionId: string }).missionId))
+      .filter((e) => !missionRevokedAt.has(e.data.missionId))
       .map((e) => ({ findingId: e.id, kind: 'not_applied' as const })),
     // A detector revocation must come from a finding; one whose finding lies beyond the window is not judged yet.
     ...detectorRevocations

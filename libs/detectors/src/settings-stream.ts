@@ -1,5 +1,5 @@
 import { Decider, DomainEvent } from '@mandate/core';
-import { DEFAULT_DETECTOR_SETTINGS, DetectorSettings } from './detectors';
+import { DEFAULT_DETECTOR_SETTINGS, DetectorSettings } from './signals';
 
 export type DetectorSettingsEvent = DomainEvent<'DetectorSettingsChanged', { settings: DetectorSettings }>;
 export type DetectorSettingsCommand = { type: 'ChangeDetectorSettings'; settings: DetectorSettings };

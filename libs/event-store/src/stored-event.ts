@@ -1,4 +1,4 @@
-import { RecordedEvent } from '@mandate/core';
+import { RecordedEvent, upcasters } from '@mandate/core';
 import { AppendResult, StreamAppend } from './event-store';
 
 /** An append or appendMany waiting for its store's next group commit: its parts are stored together or not at all. */
@@ -8,11 +8,17 @@ export interface PendingAppend {
   reject(error: unknown): void;
 }
 
-/** A stored body that is no longer JSON has been altered; keep it readable so the chain check can point at it. */
+/**
+ * Every stored event is read here, in its current shape (see UpcasterRegistry). The chain is checked over the stored
+ * text, never over what this returns, so reading an older shape as the current one can hide no alteration.
+ */
 export function parseStoredEvent(body: string): RecordedEvent {
+  let stored: RecordedEvent;
   try {
-    return JSON.parse(body) as RecordedEvent;
+    stored = JSON.parse(body) as RecordedEvent;
   } catch {
+    // A stored body that is no longer JSON has been altered; keep it readable so the chain check can point at it.
     return { id: 'unreadable', type: 'Unreadable', data: { body } } as unknown as RecordedEvent;
   }
+  return upcasters.upcast(stored);
 }

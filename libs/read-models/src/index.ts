@@ -1,2 +1,4 @@
 export * from './read-models';
+export * from './projection';
 export * from './sqlite-read-models';
+export * from './rebuild-comparison';

@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import Database from 'better-sqlite3';
 import { RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
+import { readModelChanges, ReadModelChange } from './projection';
 import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
 const SCHEMA = `
@@ -48,39 +48,11 @@ export interface ReadModelOptions {
   auditTrail?: boolean;
 }
 
-/** A SecurityEventRaised event as the findings feed and list show it. */
-export function toSecurityEvent(event: RecordedEvent): SecurityEventSummary {
-  const d = event.data as Record<string, any>;
-  return {
-    position: event.position, findingId: event.id, tenantId: event.tenantId, signal: d.signal, severity: d.severity,
-    agentId: d.agentId, jti: d.jti, missionId: d.missionId, detail: d.detail, evidence: d.evidence, action: d.action,
-    revoke: d.revoke, raised: d.raised, raisedAt: event.occurredAt, status: 'open', resolution: null,
-  };
-}
-
-/** A PassportRevoked event as the revocation feed shows it. */
-export function toRevocation(event: RecordedEvent): Revocation {
-  const d = event.data as Record<string, string>;
-  return {
-    position: event.position, tenantId: event.tenantId, jti: d.jti, agentId: d.agentId, missionId: d.missionId,
-    reason: d.reason, scope: d.scope, revokedByKind: event.actor.kind, revokedBy: event.actor.id,
-    revokedAt: d.at, tokenExpiresAt: d.tokenExpiresAt,
-  };
-}
-
 /** A revocation as subscribers see it: the SSE stream's frames and the compacted revocations topic's values. */
 export function revocationView(r: Revocation) {
   return {
     jti: r.jti, agent_id: r.agentId, mission_id: r.missionId, reason: r.reason, scope: r.scope,
     revoked_by: { kind: r.revokedByKind, id: r.revokedBy }, revoked_at: r.revokedAt, exp: r.tokenExpiresAt,
-  };
-}
-
-/** What committed events bring to the live feeds: revocations and findings, in commit order. */
-export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[] } {
-  return {
-    revocations: events.filter((e) => e.type === 'PassportRevoked').map(toRevocation),
-    findings: events.filter((e) => e.type === 'SecurityEventRaised').map(toSecurityEvent),
   };
 }
 
@@ -118,7 +90,7 @@ export class SqliteReadModels {
       passportIssued: db.prepare(`INSERT OR IGNORE INTO passports VALUES (?, ?, ?, ?, 'active', ?, ?)`),
       passportLeash: db.prepare(`UPDATE passports SET token_expires_at = ? WHERE jti = ?`),
       passportStatus: db.prepare(`UPDATE passports SET status = ? WHERE jti = ? AND status <> 'revoked'`),
-      agentRegistered: db.prepare(`INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?, 0, ?)`),
+      agentRegistered: db.prepare(`INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?, ?, ?)`),
       agentMode: db.prepare(`UPDATE agents SET accountability_mode = ? WHERE agent_id = ?`),
       agentSuspended: db.prepare(`UPDATE agents SET suspended = ? WHERE agent_id = ?`),
       revocationsAfter: db.prepare(`SELECT * FROM revocations WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?`),
@@ -127,7 +99,7 @@ export class SqliteReadModels {
         `SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND agent_id = ? AND status <> 'revoked' AND token_expires_at > ?`,
       ),
       agentsPage: db.prepare(`SELECT * FROM agents WHERE tenant_id = ? AND agent_id > ? ORDER BY agent_id LIMIT ?`),
-      intentSubmitted: db.prepare(`INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, 0)`),
+      intentQueued: db.prepare(`INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       intentStatus: db.prepare(`UPDATE intents SET status = ? WHERE intent_id = ?`),
       intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ? WHERE intent_id = ?`),
       intentsPage: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND status = ? AND intent_id > ? ORDER BY intent_id LIMIT ?`),
@@ -150,7 +122,7 @@ export class SqliteReadModels {
     for (const event of events) {
       if (event.position <= this.checkpoint) continue;
       if (this.options.auditTrail !== false) this.sql.audit.run(toAuditEntry(event));
-      this.project(event);
+      for (const change of readModelChanges(event)) this.write(change);
     }
     const last = events[events.length - 1].position;
     if (last > this.checkpoint) {
@@ -170,57 +142,53 @@ export class SqliteReadModels {
     }
   }
 
-  private project(event: RecordedEvent): void {
-    const d = event.data as Record<string, any>;
-    switch (event.type) {
-      case 'PassportIssued':
-        this.sql.passportIssued.run(d.jti, d.missionId, event.tenantId, d.agentId, d.leashExpiresAt, d.issuedAt);
-        break;
-      case 'CheckpointRecorded':
-        this.sql.passportLeash.run(d.leashExpiresAt, d.jti);
-        break;
-      case 'MissionCheckedOut':
-        this.sql.passportStatus.run('checked_out', d.jti);
-        break;
-      case 'PassportRevoked': {
-        this.sql.revocation.run(toRevocation(event));
-        this.sql.passportStatus.run('revoked', d.jti);
-        break;
+  private write(change: ReadModelChange): void {
+    const sql = this.sql;
+    switch (change.kind) {
+      case 'passportIssued': {
+        const p = change.passport;
+        sql.passportIssued.run(p.jti, p.missionId, p.tenantId, p.agentId, p.tokenExpiresAt, p.issuedAt);
+        return;
       }
-      case 'AgentRegistered':
-        this.sql.agentRegistered.run(d.agentId, d.tenantId, d.name, d.description, d.accountabilityMode, d.registeredAt);
-        break;
-      case 'AccountabilityModeChanged':
-        this.sql.agentMode.run(d.to, d.agentId);
-        break;
-      case 'AgentSuspended':
-      case 'AgentReinstated':
-        this.sql.agentSuspended.run(event.type === 'AgentSuspended' ? 1 : 0, d.agentId);
-        break;
-      case 'IntentSubmitted':
-        this.sql.intentSubmitted.run(d.intentId, event.tenantId, d.agentId, d.jti, d.missionId, d.namedIntent, d.service, d.submittedAt, d.expiresAt, d.policy.approvalsRequired);
-        break;
-      case 'IntentApprovalGiven':
-        this.sql.intentApprovals.run(d.given, d.intentId);
-        break;
-      case 'IntentAutoApproved':
-      case 'IntentApproved':
-        this.sql.intentStatus.run('approved', d.intentId);
-        break;
-      case 'IntentRejected':
-        this.sql.intentStatus.run('rejected', d.intentId);
-        break;
-      case 'IntentExpired':
-        this.sql.intentStatus.run('expired', d.intentId);
-        break;
-      case 'SecurityEventRaised': {
-        const finding = toSecurityEvent(event);
-        this.sql.securityEvent.run({ ...finding, evidence: JSON.stringify(finding.evidence), revoke: finding.revoke ? 1 : 0, raised: finding.raised ? 1 : 0 });
-        break;
+      case 'passportLeashMoved':
+        sql.passportLeash.run(change.tokenExpiresAt, change.jti);
+        return;
+      case 'passportClosed':
+        sql.passportStatus.run(change.status, change.jti);
+        return;
+      case 'revocationRecorded':
+        sql.revocation.run(change.revocation);
+        return;
+      case 'agentRegistered': {
+        const a = change.agent;
+        sql.agentRegistered.run(a.agentId, a.tenantId, a.name, a.description, a.accountabilityMode, a.suspended ? 1 : 0, a.registeredAt);
+        return;
       }
-      case 'SecurityEventResolved':
-        this.sql.securityEventResolved.run(JSON.stringify({ note: d.note, by: event.actor.id, at: d.at }), d.findingId);
-        break;
+      case 'agentModeChanged':
+        sql.agentMode.run(change.accountabilityMode, change.agentId);
+        return;
+      case 'agentSuspensionChanged':
+        sql.agentSuspended.run(change.suspended ? 1 : 0, change.agentId);
+        return;
+      case 'intentQueued': {
+        const i = change.intent;
+        sql.intentQueued.run(i.intentId, i.tenantId, i.agentId, i.jti, i.missionId, i.namedIntent, i.service, i.status, i.submittedAt, i.expiresAt, i.approvalsRequired, i.approvalsGiven);
+        return;
+      }
+      case 'intentApprovalsCounted':
+        sql.intentApprovals.run(change.approvalsGiven, change.intentId);
+        return;
+      case 'intentDecided':
+        sql.intentStatus.run(change.status, change.intentId);
+        return;
+      case 'findingRaised': {
+        const f = change.finding;
+        sql.securityEvent.run({ ...f, evidence: JSON.stringify(f.evidence), revoke: f.revoke ? 1 : 0, raised: f.raised ? 1 : 0 });
+        return;
+      }
+      case 'findingResolved':
+        sql.securityEventResolved.run(JSON.stringify(change.resolution), change.findingId);
+        return;
     }
   }
 
@@ -308,43 +276,4 @@ function securityEventRow(r: any): SecurityEventSummary {
     action: r.action, revoke: r.revoke === 1, raised: r.raised === 1, raisedAt: r.raised_at, status: r.status,
     resolution: r.resolution ? JSON.parse(r.resolution) : null,
   };
-}
-
-export interface ReadModelDifference {
-  table: string;
-  /** Rows the live read model has that a rebuild does not, and the other way round. */
-  liveOnly: number;
-  rebuiltOnly: number;
-}
-
-const READ_MODEL_TABLES = ['audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
-
-/**
- * Rebuilds the read models from the events into a scratch file, attaches it, and compares every table with the live
- * one, row by row, both ways. Any difference means a projection is not a pure function of the history.
- */
-export function compareReadModelsWithRebuild(
-  db: Database.Database,
-  readAll: (after: number, limit: number) => RecordedEvent[],
-  scratchFile: string,
-  options: ReadModelOptions = {},
-): ReadModelDifference[] {
-  const scratch = new Database(scratchFile);
-  try {
-    new SqliteReadModels(scratch, options).catchUp(readAll);
-  } finally {
-    scratch.close();
-  }
-  db.prepare('ATTACH DATABASE ? AS rebuilt').run(scratchFile);
-  try {
-    return READ_MODEL_TABLES.map((table) => {
-      const count = (a: string, b: string) =>
-        (db.prepare(`SELECT COUNT(*) AS n FROM (SELECT * FROM ${a}.${table} EXCEPT SELECT * FROM ${b}.${table})`).get() as { n: number }).n;
-      return { table, liveOnly: count('main', 'rebuilt'), rebuiltOnly: count('rebuilt', 'main') };
-    }).filter((d) => d.liveOnly > 0 || d.rebuiltOnly > 0);
-  } finally {
-    db.exec('DETACH DATABASE rebuilt');
-    fs.rmSync(scratchFile, { force: true });
-    fs.rmSync(`${scratchFile}-journal`, { force: true });
-  }
 }

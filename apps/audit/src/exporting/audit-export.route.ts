@@ -23,7 +23,8 @@ export class AuditExportRoute {
     for (;;) {
       const page = await this.store.readTenantChain(tenantId, after, PAGE);
       if (page.length === 0) break;
-      const chunk = page.map(({ event, chainHash }) => JSON.stringify({ ...event, chainHash })).join('\n') + '\n';
+      // The stored text itself, not the event as read (an upcaster may have reshaped it): the chain link covers this text.
+      const chunk = page.map(({ event, canonical, chainHash }) => JSON.stringify({ ...JSON.parse(canonical), position: event.position, chainHash })).join('\n') + '\n';
       if (!reply.raw.write(chunk)) await new Promise((resume) => reply.raw.once('drain', resume));
       after = page[page.length - 1].event.position;
       if (reply.raw.destroyed) return;

@@ -1,5 +1,5 @@
 import type * as Esdb from '@eventstore/db-client';
-import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
+import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent, upcasters } from '@mandate/core';
 import { follow } from '../follow';
 import { malformedAppend } from '../group-commit';
 import {
@@ -154,7 +154,9 @@ export function fromStoredEvent(recorded: EsdbRecordedEvent, namespace = ''): Ch
         `${String(envelope.streamId)} version ${String(envelope.streamVersion)}: it was not appended there by Mandate`,
     );
   }
-  return { event: { ...envelope, position: toMandatePosition(recorded.position) }, chainHash, canonical: canonicalJson(envelope) };
+  const canonical = canonicalJson(envelope);
+  // Upcast after the canonical text is taken: the chain covers what was stored, readers get the current shape.
+  return { event: upcasters.upcast({ ...envelope, position: toMandatePosition(recorded.position) } as RecordedEvent), chainHash, canonical };
 }
 
 export function isMandateStream(esdbStreamName: string, namespace = ''): boolean {

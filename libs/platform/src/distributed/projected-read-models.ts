@@ -3,6 +3,7 @@ import { RecordedEvent } from '@mandate/core';
 import { AuditEntry } from '@mandate/audit';
 import { DomainError } from '@mandate/core';
 import { EventStore, EventStream, Subscription } from '@mandate/event-store';
+import { INTENT_STREAM_PREFIX } from '@mandate/intents';
 import {
   AgentSummary,
   AuditQuery,
@@ -75,7 +76,7 @@ export class ProjectedReadModels implements ReadModels {
     if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
     if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
     if (this.intentListeners.size > 0) {
-      const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith('intent-')).map((e) => e.streamId))];
+      const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith(INTENT_STREAM_PREFIX)).map((e) => e.streamId))];
       if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
     }
     const position = this.models.position;

@@ -1,0 +1,140 @@
+import { RecordedEvent } from '@mandate/core';
+import { AccountabilityMode } from '@mandate/agents';
+import { assertEventOf, isMandateEvent, RecordedEventOf, RecordedMandateEvent } from '@mandate/events';
+import { AgentSummary, IntentSummary, Revocation, SecurityEventSummary } from './read-models';
+
+/** A passport as the kill switches find it: which are still open, and until when their tokens could be accepted. */
+export interface PassportRow {
+  jti: string;
+  missionId: string;
+  tenantId: string;
+  agentId: string;
+  tokenExpiresAt: string;
+  issuedAt: string;
+}
+
+/**
+ * One write an event makes to the read models, said in the domain's words. Pure: the SQL read models carry each out
+ * with one statement, and the specs check them with no database.
+ */
+export type ReadModelChange =
+  /** Opened as active; the first record of a passport wins. */
+  | { kind: 'passportIssued'; passport: PassportRow }
+  | { kind: 'passportLeashMoved'; jti: string; tokenExpiresAt: string }
+  /** A revoked passport stays revoked, whatever comes after. */
+  | { kind: 'passportClosed'; jti: string; status: 'checked_out' | 'revoked' }
+  | { kind: 'revocationRecorded'; revocation: Revocation }
+  | { kind: 'agentRegistered'; agent: AgentSummary }
+  | { kind: 'agentModeChanged'; agentId: string; accountabilityMode: AccountabilityMode }
+  | { kind: 'agentSuspensionChanged'; agentId: string; suspended: boolean }
+  /** Queued as pending with no approval given. */
+  | { kind: 'intentQueued'; intent: IntentSummary }
+  | { kind: 'intentApprovalsCounted'; intentId: string; approvalsGiven: number }
+  | { kind: 'intentDecided'; intentId: string; status: 'approved' | 'rejected' | 'expired' }
+  /** Listed as open. */
+  | { kind: 'findingRaised'; finding: SecurityEventSummary }
+  | { kind: 'findingResolved'; findingId: string; resolution: { note: string; by: string; at: string } };
+
+/** A PassportRevoked event as the revocation feed shows it. */
+export function toRevocation(event: RecordedEvent): Revocation {
+  assertEventOf(event, 'PassportRevoked');
+  const d = event.data;
+  return {
+    position: event.position, tenantId: event.tenantId, jti: d.jti, agentId: d.agentId, missionId: d.missionId,
+    reason: d.reason, scope: d.scope, revokedByKind: event.actor.kind, revokedBy: event.actor.id,
+    revokedAt: d.at, tokenExpiresAt: d.tokenExpiresAt,
+  };
+}
+
+/** A SecurityEventRaised event as the findings feed and list show it. */
+export function toSecurityEvent(event: RecordedEvent): SecurityEventSummary {
+  assertEventOf(event, 'SecurityEventRaised');
+  const d = event.data;
+  return {
+    position: event.position, findingId: event.id, tenantId: event.tenantId, signal: d.signal, severity: d.severity,
+    agentId: d.agentId, jti: d.jti, missionId: d.missionId, detail: d.detail, evidence: d.evidence, action: d.action,
+    revoke: d.revoke, raised: d.raised, raisedAt: event.occurredAt, status: 'open', resolution: null,
+  };
+}
+
+/** What committed events bring to the live feeds: revocations and findings, in commit order. */
+export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[] } {
+  const revocations: Revocation[] = [];
+  const findings: SecurityEventSummary[] = [];
+  for (const event of events) {
+    if (!isMandateEvent(event)) continue;
+    if (event.type === 'PassportRevoked') revocations.push(toRevocation(event));
+    if (event.type === 'SecurityEventRaised') findings.push(toSecurityEvent(event));
+  }
+  return { revocations, findings };
+}
+
+/** The writes one committed event makes to the read models (the audit trail aside: it takes every event as it is). */
+export function readModelChanges(event: RecordedEvent): ReadModelChange[] {
+  return isMandateEvent(event) ? changesOf(event) : [];
+}
+
+function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
+  switch (event.type) {
+    case 'PassportIssued': {
+      const d = event.data;
+      const passport = { jti: d.jti, missionId: d.missionId, tenantId: event.tenantId, agentId: d.agentId, tokenExpiresAt: d.leashExpiresAt, issuedAt: d.issuedAt };
+      return [{ kind: 'passportIssued', passport }];
+    }
+    case 'CheckpointRecorded':
+      return [{ kind: 'passportLeashMoved', jti: event.data.jti, tokenExpiresAt: event.data.leashExpiresAt }];
+    case 'MissionCheckedOut':
+      return [{ kind: 'passportClosed', jti: event.data.jti, status: 'checked_out' }];
+    case 'PassportRevoked':
+      return [{ kind: 'revocationRecorded', revocation: toRevocation(event) }, { kind: 'passportClosed', jti: event.data.jti, status: 'revoked' }];
+    case 'AgentRegistered': {
+      const d = event.data;
+      const agent = { agentId: d.agentId, tenantId: d.tenantId, name: d.name, description: d.description, accountabilityMode: d.accountabilityMode, suspended: false, registeredAt: d.registeredAt };
+      return [{ kind: 'agentRegistered', agent }];
+    }
+    case 'AccountabilityModeChanged':
+      return [{ kind: 'agentModeChanged', agentId: event.data.agentId, accountabilityMode: event.data.to }];
+    case 'AgentSuspended':
+      return [{ kind: 'agentSuspensionChanged', agentId: event.data.agentId, suspended: true }];
+    case 'AgentReinstated':
+      return [{ kind: 'agentSuspensionChanged', agentId: event.data.agentId, suspended: false }];
+    case 'IntentSubmitted':
+      return [{ kind: 'intentQueued', intent: queuedIntent(event) }];
+    case 'IntentApprovalGiven':
+      return [{ kind: 'intentApprovalsCounted', intentId: event.data.intentId, approvalsGiven: event.data.given }];
+    case 'IntentAutoApproved':
+    case 'IntentApproved':
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'approved' }];
+    case 'IntentRejected':
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'rejected' }];
+    case 'IntentExpired':
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'expired' }];
+    case 'SecurityEventRaised':
+      return [{ kind: 'findingRaised', finding: toSecurityEvent(event) }];
+    case 'SecurityEventResolved':
+      // Who resolved it is the operator behind the event, not something the data repeats.
+      return [{ kind: 'findingResolved', findingId: event.data.findingId, resolution: { note: event.data.note, by: event.actor.id, at: event.data.at } }];
+    // Facts no read model lists (the audit trail has them all): named so that a new event type is a decision.
+    case 'TenantCreated':
+    case 'OperatorKeyCreated':
+    case 'OperatorKeyRevoked':
+    case 'ToolCallLogged':
+    case 'ToolCallsLogged':
+    case 'PassportUseRefused':
+    case 'IntentRefused':
+    case 'ApprovalConsumed':
+    case 'ApprovalRefused':
+    case 'IntentPolicyChanged':
+    case 'DetectorSettingsChanged':
+    case 'ClockTicked':
+      return [];
+  }
+}
+
+function queuedIntent(event: RecordedEventOf<'IntentSubmitted'>): IntentSummary {
+  const d = event.data;
+  return {
+    intentId: d.intentId, tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, namedIntent: d.namedIntent,
+    service: d.service, status: 'pending', submittedAt: d.submittedAt, expiresAt: d.expiresAt, approvalsRequired: d.policy.approvalsRequired, approvalsGiven: 0,
+  };
+}
