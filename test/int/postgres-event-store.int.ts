@@ -275,7 +275,7 @@ describe('PostgreSQL event store', () => {
     it('given nothing listening on the port, when a store is opened, then open rejects with STORE_UNAVAILABLE naming the refusal', async () => {
       const opening = PostgresEventStore.open({ connectionString: 'postgres://mandate:mandate@127.0.0.1:1/mandate', schema: 'unused' });
       await expect(opening).rejects.toBeInstanceOf(StoreUnavailable);
-      await expect(opening).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503, message: expect.stringContaining('ECONNREFUSED') });
+      await expect(opening).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
     });
 
     it('given an open store whose server goes away, then every method rejects with STORE_UNAVAILABLE, and it serves again when the server is back', async () => {
