@@ -50,9 +50,23 @@ export class AggregateRepository {
     streamId: string,
     options: { fresh?: boolean } = {},
   ): Promise<{ state: S; version: number }> {
+    return this.loadEntry(decider, streamId, options.fresh ? 'fresh' : 'read');
+  }
+
+  /**
+   * `read` brings a cached state up to date with what the stream holds now (one indexed read, usually empty); `fresh`
+   * does so even for a sole writer; `cached` trusts the cache of a shared store without reading (`unverified`), for a
+   * decision whose append will be checked against the stream's version anyway.
+   */
+  private async loadEntry<S>(
+    decider: Pick<Decider<unknown, any, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+    mode: 'read' | 'fresh' | 'cached',
+  ): Promise<{ state: S; version: number; unverified?: boolean }> {
     const cached = this.cache.get(streamId) as { state: S; version: number } | undefined;
     // A sole writer's cache is current: every append to this stream went through this repository.
-    if (cached && this.store.soleWriter && !options.fresh) return cached;
+    if (cached && this.store.soleWriter && mode !== 'fresh') return cached;
+    if (cached && mode === 'cached') return { ...cached, unverified: true };
     let state = cached?.state ?? decider.initialState;
     let version = cached?.version ?? 0;
     const newer = await this.store.readStream(streamId, version);
@@ -106,15 +120,37 @@ export class AggregateRepository {
     return mine;
   }
 
+  /**
+   * With a shared store (distributed mode) the cache is trusted for writes: the append's expected version catches a
+   * stale state, and a conflict reloads. A stream that would store nothing has no such check — a passport use that
+   * passes appends nothing — so such a decision is taken again on a fresh read before it is answered: a passport
+   * revoked by another process a moment ago is never let through on a cached state.
+   */
   private async attempt(steps: Step[], context: CommandContext, choose: (decided: Decided[]) => IdentifiedEvent[][]): Promise<Executed<unknown>[]> {
-    for (let attempt = 1; ; attempt++) {
-      // After a conflict, read what the other writer appended instead of trusting the cache.
-      const loaded = await Promise.all(steps.map((s) => this.load(s.decider, s.streamId, { fresh: attempt > 1 })));
-      const decided = steps.map((step, i) => {
-        const command = typeof step.command === 'function' ? step.command(loaded[i].state) : step.command;
-        return { state: loaded[i].state, events: step.decider.decide(command, loaded[i].state) as IdentifiedEvent[] };
-      });
+    let conflicts = 0;
+    let recheck = false;
+    for (;;) {
+      // After a conflict, or to confirm a decision that stores nothing, read what other writers appended.
+      const mode = conflicts > 0 || recheck ? 'fresh' : 'cached';
+      const loaded = await Promise.all(steps.map((s) => this.loadEntry(s.decider, s.streamId, mode)));
+      const unverified = loaded.some((l) => l.unverified);
+      let decided: Decided[];
+      try {
+        decided = steps.map((step, i) => {
+          const command = typeof step.command === 'function' ? step.command(loaded[i].state) : step.command;
+          return { state: loaded[i].state, events: step.decider.decide(command, loaded[i].state) as IdentifiedEvent[] };
+        });
+      } catch (refusal) {
+        // A refusal taken on a cached state is confirmed on a fresh one before it is answered.
+        if (!unverified) throw refusal;
+        recheck = true;
+        continue;
+      }
       const chosen = choose(decided);
+      if (loaded.some((l, i) => l.unverified && chosen[i].length === 0)) {
+        recheck = true;
+        continue;
+      }
       const parts = steps
         .map((step, i) => ({ step, i, events: chosen[i] }))
         .filter((p) => p.events.length > 0);
@@ -135,7 +171,7 @@ export class AggregateRepository {
           return { state: next, version: results[part].streamVersion, events: results[part].events, position: head };
         });
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof WrongExpectedVersion) || ++conflicts >= MAX_ATTEMPTS) throw error;
       }
     }
   }
