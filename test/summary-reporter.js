@@ -1,10 +1,20 @@
 // Prints the plain closing line CI reads ("tests: N passed, N failed[, N skipped]") as the very last line of the run:
-// Jest prints its own summary after every custom reporter, so the line is written when the process exits.
+// Jest prints its own summary after every custom reporter, so the line is written when the process exits. Before it,
+// one line per group of skipped tests says what did not run, so a skip is never mistaken for a pass.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
+    const skippedGroups = new Map();
+    for (const file of results.testResults) {
+      for (const test of file.testResults) {
+        if (test.status !== 'pending' && test.status !== 'todo') continue;
+        const group = test.ancestorTitles[0] ?? test.title;
+        skippedGroups.set(group, (skippedGroups.get(group) ?? 0) + 1);
+      }
+    }
     const skipped = results.numPendingTests + results.numTodoTests;
-    const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
-    process.once('exit', () => process.stderr.write(`${line}\n`));
+    const lines = [...skippedGroups].map(([group, count]) => `skipped ${count}: ${group}`);
+    lines.push(`tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+    process.once('exit', () => process.stderr.write(`${lines.join('\n')}\n`));
   }
 }
 module.exports = SummaryReporter;
