@@ -4,8 +4,12 @@ const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, 
 /** Suites that run in both topologies; the rest reach into the embedded data dir (tamper, replay CLI, durability). */
 const DISTRIBUTED_SUITES = ['lifecycle', 'revocation-stream', 'intents', 'detectors', 'bad-input', 'intents-bad-input', 'detectors-bad-input', 'write-path'];
 module.exports = {
-  // End-to-end tests start real processes; unit specs finish in milliseconds either way.
+  // End-to-end tests start real processes; unit specs finish in milliseconds either way. The limit holds for every
+  // hook too, so a clean-up that hangs fails its suite after a minute instead of holding the run.
   testTimeout: 60000,
+  // When the last suite is done the run ends, even if a failed suite left a client or a process behind (the harness
+  // kills the processes it started as Jest exits, and they exit by themselves when their parent is gone).
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },

@@ -1,8 +1,8 @@
 'use strict';
-// Small helpers shared by the bench scripts. Plain CommonJS, no dependencies beyond Node itself.
+// Small helpers shared by the bench scripts and its workers: statistics, one timed HTTP request, request bodies.
+// Plain CommonJS, no dependencies beyond Node itself (the processes and SSE client are in harness.js).
 
 const http = require('http');
-const net = require('net');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,19 +28,6 @@ function summarize(samples) {
     p999: round(percentile(sorted, 99.9)),
     max: round(sorted.length ? sorted[sorted.length - 1] : null),
   };
-}
-
-/** A free TCP port on 127.0.0.1 (bound and released; a tiny race, acceptable for a bench). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -109,4 +96,4 @@ function intentBody(namedIntent) {
   };
 }
 
-module.exports = { sleep, percentile, summarize, freePort, request, expectStatus, toolCall, intentBody, keepAlive };
+module.exports = { sleep, percentile, summarize, request, expectStatus, toolCall, intentBody, keepAlive };

@@ -1,0 +1,133 @@
+'use strict';
+// Scenarios 1 and 2: tool-call logging, one call and 100 calls per request, from 32 agents (autocannon in a worker).
+
+const { OPTS, PARAMS } = require('../params');
+const { toolCall, intentBody } = require('../lib');
+const { runWorker } = require('../harness');
+const { fmt, ratio } = require('../report');
+
+function loadJob(server, kind, passports, durationSec) {
+  const base = { port: server.port, connections: PARAMS.connections, durationSec };
+  if (kind === 'bare') return { ...base, method: 'GET', requests: [{ path: '/healthz' }] };
+  // The same pipeline as a logging request (JSON body, guard, validation pipe, problem-free answer) with no work:
+  // a malformed token is answered {active:false} before any signature check or storage.
+  if (kind === 'bare-post') {
+    return { ...base, method: 'POST', requests: [{ path: '/v1/passports/verify', headers: { 'content-type': 'application/json' }, body: '{"token":"not-a-token"}' }] };
+  }
+  if (kind === 'intent') {
+    const intent = JSON.stringify(intentBody(PARAMS.intents.named_intent));
+    return {
+      ...base,
+      method: 'POST',
+      requests: passports.map((p) => ({ path: '/v1/intents', headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` }, body: intent })),
+      // A 201 is not enough: the intent must have been auto-approved by the policy.
+      expectBody: '"status":"approved"',
+    };
+  }
+  const body =
+    kind === 'single'
+      ? JSON.stringify(toolCall(0))
+      : JSON.stringify({ calls: Array.from({ length: PARAMS.batch_size }, (_, i) => toolCall(i)) });
+  return {
+    ...base,
+    method: 'POST',
+    requests: passports.map((p) => ({
+      path: `/v1/passports/${p.jti}/actions`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+      body,
+    })),
+  };
+}
+
+const loadTimeout = (durationSec) => durationSec * 1000 + 60_000;
+
+/** Warm-up, settle, measure (optionally profiled), settle. Returns the measured figures plus store bookkeeping. */
+async function measure(server, kind, passports, label, profileThis) {
+  process.stdout.write(`  ${label}: warm-up ${PARAMS.warmup_s} s`);
+  await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.warmup_s), loadTimeout(PARAMS.warmup_s));
+  await server.settle();
+  // The warm-up's last requests must have landed before the count starts.
+  const head0 = (await server.quiesce()).head;
+  process.stdout.write(`, measuring ${PARAMS.duration_s} s`);
+  if (profileThis) await server.startProfile();
+  const result = await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.duration_s), loadTimeout(PARAMS.duration_s));
+  const profileFile = profileThis ? await server.stopProfile() : null;
+  const settle = await server.settle();
+  const quiet = await server.quiesce();
+  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms\n`);
+  result.events_appended = quiet.head - head0;
+  result.read_model_lag_at_end_events = settle.lag_events_at_end;
+  result.read_model_catch_up_ms = settle.catch_up_ms;
+  if (profileFile) result.profile_file = profileFile;
+  return result;
+}
+
+
+async function scenarioLogging(server, passports) {
+  console.log('\n[1] tool-call logging, one call per request, 32 agents');
+  const profile = OPTS.profile;
+  const bare = await measure(server, 'bare', passports, 'GET /healthz (bare route)', profile === 'bare');
+  const barePost = await measure(server, 'bare-post', passports, 'POST /v1/passports/verify, validated no-op', false);
+  const logging = await measure(server, 'single', passports, 'POST /actions (1 call)', profile === 'logging');
+  // autocannon stops counting at the deadline with one request in flight per connection: those still get logged.
+  const inFlight = logging.events_appended - logging.responses_2xx;
+  const consistent = inFlight >= 0 && inFlight <= PARAMS.connections;
+  return {
+    description: 'POST /v1/passports/{jti}/actions with one tool call, 32 connections, each with its own passport',
+    bare_route: bare,
+    logging,
+    requests_per_s: logging.ok_requests_per_s,
+    p50_ms: logging.latency_ms.p50,
+    p99_ms: logging.latency_ms.p99,
+    errors: logging.errors + logging.timeouts,
+    non_2xx: logging.non_2xx,
+    bare_requests_per_s: bare.ok_requests_per_s,
+    ratio_to_bare: ratio(logging.ok_requests_per_s, bare.ok_requests_per_s),
+    // The framework's own ceiling for a validated JSON POST on this machine: logging cannot beat it.
+    bare_post: barePost,
+    bare_post_requests_per_s: barePost.ok_requests_per_s,
+    ratio_to_bare_post: ratio(logging.ok_requests_per_s, barePost.ok_requests_per_s),
+    // Every 201 is exactly one appended event; at most one in-flight request per connection may add one more.
+    events_match_responses: consistent,
+    events_beyond_counted_responses: inFlight,
+  };
+}
+
+async function scenarioBatched(server, passports) {
+  console.log(`\n[2] batched logging, ${PARAMS.batch_size} calls per request, 32 agents`);
+  const batch = await measure(server, 'batch', passports, `POST /actions (${PARAMS.batch_size} calls)`, OPTS.profile === 'batch');
+  process.stdout.write(`  raw SqliteEventStore.append, ${PARAMS.raw_store.writers} writers x ${PARAMS.raw_store.batch_size} events`);
+  const raw = await runWorker('store-worker.js', PARAMS.raw_store, PARAMS.raw_store.warmup_ms + PARAMS.raw_store.duration_ms + 60_000);
+  process.stdout.write(`: ${fmt(raw.events_per_s, 0)} events/s\n`);
+  // The server stores a batched request as one ToolCallsLogged event: this is the raw store doing that same work.
+  const rb = PARAMS.raw_store_batched;
+  process.stdout.write(`  raw SqliteEventStore.append, ${rb.writers} writers x 1 event of ${rb.calls_per_event} calls`);
+  const rawBatched = await runWorker('store-worker.js', rb, rb.warmup_ms + rb.duration_ms + 60_000);
+  process.stdout.write(`: ${fmt(rawBatched.calls_per_s, 0)} calls/s\n`);
+  const callsPerSecond = Math.round(batch.ok_requests_per_s * PARAMS.batch_size);
+  return {
+    description: `POST /v1/passports/{jti}/actions with {"calls":[${PARAMS.batch_size} calls]}, 32 connections; baseline: raw appends`,
+    http: batch,
+    calls_per_s: callsPerSecond,
+    requests_per_s: batch.ok_requests_per_s,
+    p50_ms: batch.latency_ms.p50,
+    p99_ms: batch.latency_ms.p99,
+    errors: batch.errors + batch.timeouts,
+    non_2xx: batch.non_2xx,
+    // One event per accepted batch; requests still in flight at the stop may add up to one each.
+    events_match_responses: (() => {
+      const extra = batch.events_appended - batch.responses_2xx;
+      return extra >= 0 && extra <= PARAMS.connections;
+    })(),
+    events_beyond_counted_responses: batch.events_appended - batch.responses_2xx,
+    raw_store: raw,
+    raw_events_per_s: raw.events_per_s,
+    raw_store_batched: rawBatched,
+    raw_batched_calls_per_s: rawBatched.calls_per_s,
+    ratio_to_raw_store: ratio(callsPerSecond, rawBatched.calls_per_s),
+    ratio_to_raw_per_call_events: ratio(callsPerSecond, raw.events_per_s),
+  };
+}
+
+
+module.exports = { measure, loadJob, loadTimeout, scenarioLogging, scenarioBatched };
