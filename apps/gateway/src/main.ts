@@ -1,5 +1,5 @@
 import * as http from 'http';
-import { OPENAPI } from '../../mandate/src/openapi';
+import { OPENAPI } from '../../../libs/platform/src/openapi-document';
 import { problem } from '../../../libs/platform/src/problem-document';
 import { serviceFor, ServiceName } from './routes';
 

@@ -4,7 +4,7 @@ import { PassportModule } from '../../passport/src/passport.module';
 import { IntentModule } from '../../intent/src/intent.module';
 import { DetectorModule } from '../../detector/src/detector.module';
 import { AuditModule } from '../../audit/src/audit.module';
-import { OPENAPI } from './openapi';
+import { OPENAPI } from '@mandate/platform';
 
 @Controller()
 export class OpenApiController {

@@ -19,3 +19,4 @@ export * from './distributed/projected-read-models';
 export * from './revocation';
 export * from './approval-gate';
 export * from './call-request.dto';
+export * from './openapi-document';
