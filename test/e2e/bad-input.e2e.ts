@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import { call, newTenant, Reply, Tenant } from './support/client';
+import { newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { AuditEntry, expectProblem, storeProbe, tallied } from './support/problems';
 

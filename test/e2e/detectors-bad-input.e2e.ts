@@ -6,7 +6,7 @@
  * "Stores nothing" is checked as in the other bad-input suites: the event store head (GET /readyz answers it) does not
  * move across a batch, and what the batch aimed at (a finding, the settings) reads the same afterwards.
  */
-import { call, newTenant, Reply, Tenant } from './support/client';
+import { newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { expectProblem, storeProbe, tallied, withValue } from './support/problems';
 
@@ -54,7 +54,6 @@ const naming = (field: string) => expect.stringMatching(new RegExp(`^422 VALIDAT
 let A: Tenant;
 let B: Tenant;
 let botA: Issued;
-let botB: Issued;
 let operatorA: string;
 let auditorA: string;
 let approverA: string;
@@ -87,7 +86,7 @@ beforeAll(async () => {
   auditorA = await A.key('auditor');
   approverA = await A.key('approver');
   ({ bot: botA, finding: findingA } = await drifted(A, 'drift-a'));
-  ({ bot: botB, finding: findingB } = await drifted(B, 'drift-b'));
+  ({ finding: findingB } = await drifted(B, 'drift-b'));
   const put = await send('PUT', '/v1/detectors/settings', { token: A.adminKey, body: validSettings() });
   expect(put.status).toBe(200);
   const { position, ...stored } = put.body;

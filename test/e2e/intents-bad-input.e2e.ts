@@ -5,7 +5,7 @@
  * "Stores nothing" is checked twice, as in bad-input.e2e.ts: the event store head (GET /readyz answers it) does not
  * move, and the audit of every tenant the suite created holds no entry it did not hold before the batch.
  */
-import { call, newTenant, Reply, Tenant } from './support/client';
+import { newTenant, Reply, Tenant } from './support/client';
 import { ADMIN_KEY, MandateProcess, MandateServer } from './support/server';
 import { AuditEntry, expectProblem, storeProbe, tallied, withValue } from './support/problems';
 

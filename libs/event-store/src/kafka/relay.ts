@@ -40,7 +40,6 @@ export class EventRelay {
   private readonly stopSignal = new Promise<void>((resolve) => (this.requestStop = resolve));
   private wake: (() => void) | null = null;
   private published = 0;
-  private head = 0;
   private running: Promise<void> | null = null;
   private publishedListeners = new Set<(position: number) => void>();
 

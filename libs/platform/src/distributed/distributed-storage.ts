@@ -44,7 +44,6 @@ interface KafkaParts {
  * fed by the stream.
  */
 export class DistributedStorage implements MandateStorage {
-  private readonly logger = new Logger('storage');
   private head = 0;
 
   private constructor(
