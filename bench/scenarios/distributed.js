@@ -156,6 +156,10 @@ async function run(opts) {
     results.ingest_distributed_direct = await ingest('distributed, straight to the passport service', system.services.passport.port, fx.passports, p);
     results.ratio_distributed_to_embedded = results.ingest_distributed.ok_requests_per_s / results.ingest_embedded.ok_requests_per_s;
     console.log(`  ratio distributed / embedded: ${results.ratio_distributed_to_embedded.toFixed(2)}`);
+    // Issue 9's target: straight to the passport service, at least half of embedded in the same run.
+    results.ratio_direct_to_embedded = results.ingest_distributed_direct.ok_requests_per_s / results.ingest_embedded.ok_requests_per_s;
+    results.target_direct_ratio = { target: 0.5, met: results.ratio_direct_to_embedded >= 0.5 };
+    console.log(`  ratio direct to the passport service / embedded: ${results.ratio_direct_to_embedded.toFixed(2)} (target >= 0.5: ${results.target_direct_ratio.met ? 'met' : 'missed'})`);
 
     console.log('\n[D2] relay lag under load');
     const probe = (await fixture(system.gateway.port, 1)).passports[0];

@@ -1,3 +1,5 @@
+// Longer than 300 lines on purpose: the intent decider's rules as given/when/then, one describe per command, so they
+// read in the order an intent lives them.
 import { Actor, ActorKind, fold, specFor } from '@mandate/core';
 import { callShape, CallField, CallRequest, CallShape } from './call-shape';
 import { Amount, ApprovalRefusal, approvalIdOf, AuthorizationDetail, IntentEvent, intentIdOfApproval, intentStream } from './intent';

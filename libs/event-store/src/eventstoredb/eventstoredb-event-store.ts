@@ -1,3 +1,5 @@
+// Longer than 300 lines on purpose: one adapter of the EventStore port, mapping Mandate's streams, global positions
+// and tenant chains onto EventStoreDB's; the mapping functions and the class share its naming scheme.
 import type * as Esdb from '@eventstore/db-client';
 import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent, upcasters } from '@mandate/core';
 import { follow } from '../follow';

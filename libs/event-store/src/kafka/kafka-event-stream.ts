@@ -1,3 +1,5 @@
+// Longer than 300 lines on purpose: one adapter of the EventStream port. Re-threading partitions into commit order,
+// filling gaps from the store and de-duplicating share one subscriber's state, so they stay in one class.
 import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { RecordedEvent } from '@mandate/core';
 import { BatchHandler, EventStore, Subscription } from '../event-store';

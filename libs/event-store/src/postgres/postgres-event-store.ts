@@ -1,3 +1,5 @@
+// Longer than 300 lines on purpose: one adapter of the EventStore port. Its pool, migrations, group commit under
+// the head-row lock and LISTEN/NOTIFY follower share private state; the shared group-commit logic is in ../group-commit.
 import { Client, ClientConfig, Pool, PoolClient, PoolConfig } from 'pg';
 import { GENESIS_HASH, NewEvent, RecordedEvent } from '@mandate/core';
 import { follow } from '../follow';

@@ -1,3 +1,5 @@
+// Longer than 300 lines on purpose: one client of one worker protocol, whose request queue, replies and restart
+// handling share private state; split, each part would reach into the others.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
