@@ -1,5 +1,6 @@
 import { canonicalJson, chainLink, RecordedEvent } from '@mandate/core';
 import { AppendResult, DuplicateEventId, StreamAppend, WrongExpectedVersion } from './event-store';
+import { placed } from './stored-event';
 
 /** What a store held before the group commit began: where a write overlay looks for what it did not write. */
 export interface StoreHeads {
@@ -70,20 +71,7 @@ export class WriteOverlay implements StoreHeads {
     if (expectedVersion !== 'any' && expectedVersion !== current) throw new WrongExpectedVersion(streamId, expectedVersion, current);
     return events.map((event, i) => {
       if (this.tookEventId(event.id) || isStored(event.id)) throw new DuplicateEventId(event.id);
-      const recorded: RecordedEvent = {
-        id: event.id,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        streamId,
-        streamVersion: current + i + 1,
-        position: this.head + 1,
-        tenantId: event.tenantId,
-        occurredAt: event.occurredAt,
-        actor: event.actor,
-        causationId: event.causationId,
-        correlationId: event.correlationId,
-        data: event.data,
-      };
+      const recorded: RecordedEvent = { ...placed(event, streamId, current + i + 1), position: this.head + 1 };
       const body = canonicalJson(recorded);
       const linked = { event: recorded, body, link: chainLink(this.chainHead(event.tenantId), body) };
       this.add(linked);

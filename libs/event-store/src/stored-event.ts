@@ -1,4 +1,4 @@
-import { RecordedEvent, upcasters } from '@mandate/core';
+import { NewEvent, RecordedEvent, upcasters } from '@mandate/core';
 import { AppendResult, StreamAppend } from './event-store';
 
 /** An append or appendMany waiting for its store's next group commit: its parts are stored together or not at all. */
@@ -21,4 +21,21 @@ export function parseStoredEvent(body: string): RecordedEvent {
     return { id: 'unreadable', type: 'Unreadable', data: { body } } as unknown as RecordedEvent;
   }
   return upcasters.upcast(stored);
+}
+
+/** A new event at its place in a stream: the one envelope every adapter stores (the store adds the position). */
+export function placed(event: NewEvent, streamId: string, streamVersion: number): Omit<RecordedEvent, 'position'> {
+  return {
+    id: event.id,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    streamId,
+    streamVersion,
+    tenantId: event.tenantId,
+    occurredAt: event.occurredAt,
+    actor: event.actor,
+    causationId: event.causationId,
+    correlationId: event.correlationId,
+    data: event.data,
+  };
 }

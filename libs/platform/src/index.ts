@@ -20,3 +20,4 @@ export * from './revocation';
 export * from './approval-gate';
 export * from './call-request.dto';
 export * from './openapi-document';
+export * from './decisions';

@@ -17,6 +17,7 @@ import { MANDATE_STORAGE, MandateStorage } from './storage';
 import { RevokeCommands } from './revoke-commands';
 import { Revocations } from './revocation';
 import { ApprovalGate } from './approval-gate';
+import { Decisions } from './decisions';
 
 import { CLOCK, EVENT_STORE, EVENT_STREAM } from './tokens';
 export { CLOCK, EVENT_STORE, EVENT_STREAM };
@@ -57,12 +58,13 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     Metrics,
     Revocations,
     ApprovalGate,
+    Decisions,
     RevokeCommands,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, RevokeCommands],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, Decisions, RevokeCommands],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

@@ -1,8 +1,6 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock } from '@mandate/core';
 import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream } from '@mandate/detectors';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal } from '@mandate/platform';
+import { Decisions, Principal } from '@mandate/platform';
 import { SettingsDto } from './detector-settings.dto';
 
 export class ChangeDetectorSettings {
@@ -18,20 +16,16 @@ export const settingsView = (s: DetectorSettings) => ({
 /** Per-tenant thresholds, and per signal observe | flag | revoke. Changing them is an event the detectors read. */
 @CommandHandler(ChangeDetectorSettings)
 export class ChangeDetectorSettingsHandler implements ICommandHandler<ChangeDetectorSettings> {
-  constructor(
-    private readonly repository: AggregateRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly decisions: Decisions) {}
 
   async execute({ principal, body }: ChangeDetectorSettings) {
-    const operator = operatorOf(principal);
+    const decision = this.decisions.byOperator(principal);
     const settings: DetectorSettings = {
       burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
       actions: { ...body.actions },
       revokeOnWarning: body.revoke_on_warning ?? false,
     };
-    const context = commandContext(operator, operator.tenantId, this.clock);
-    const { state, position } = await this.repository.execute(detectorSettingsDecider, detectorSettingsStream(operator.tenantId), { type: 'ChangeDetectorSettings', settings }, context);
+    const { state, position } = await decision.execute(detectorSettingsDecider, detectorSettingsStream(decision.tenantId), { type: 'ChangeDetectorSettings', settings });
     return { ...settingsView(state), position };
   }
 }

@@ -1,8 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError } from '@mandate/core';
+import { DomainError } from '@mandate/core';
 import { intentDecider, IntentFacts, intentStream } from '@mandate/intents';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal, Revocations } from '@mandate/platform';
+import { Decisions, Principal, Revocations } from '@mandate/platform';
 import { IntentAccess, IntentChanges } from '../intent-access';
 import { intentView } from '../intent-view';
 
@@ -14,23 +13,21 @@ export class DecideIntent {
 @CommandHandler(DecideIntent)
 export class DecideIntentHandler implements ICommandHandler<DecideIntent> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly access: IntentAccess,
     private readonly changes: IntentChanges,
     private readonly revocations: Revocations,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, intentId, verdict, note }: DecideIntent) {
     await this.access.visible(principal, intentId);
-    const operator = operatorOf(principal);
-    const context = commandContext(operator, operator.tenantId, this.clock);
+    const decision = this.decisions.byOperator(principal);
+    const { operator, context } = decision;
     const approver = { actor: operator.actor, role: operator.role };
-    const executed = await this.repository.execute(
+    const executed = await decision.execute(
       intentDecider,
       intentStream(intentId),
       verdict === 'approve' ? { type: 'ApproveIntent', approver, note, now: context.now } : { type: 'RejectIntent', approver, note, now: context.now },
-      context,
     );
     this.changes.changed(intentId);
     const intent = executed.state as IntentFacts;

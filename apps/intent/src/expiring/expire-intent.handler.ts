@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '@mandate/core';
 import { intentDecider, IntentFacts, intentStream } from '@mandate/intents';
-import { AggregateRepository, CLOCK, commandContext } from '@mandate/platform';
+import { CLOCK, Decisions } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { IntentChanges } from '../intent-access';
 
@@ -17,14 +17,13 @@ export class ExpireIntent {
 @CommandHandler(ExpireIntent)
 export class ExpireIntentHandler implements ICommandHandler<ExpireIntent> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly changes: IntentChanges,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ intentId, tenantId }: ExpireIntent): Promise<IntentFacts> {
-    const context = commandContext({ actor: { kind: 'system', id: 'expiry' } }, tenantId, this.clock);
-    const executed = await this.repository.execute(intentDecider, intentStream(intentId), { type: 'ExpireIntent', now: context.now }, context);
+    const decision = this.decisions.by({ actor: { kind: 'system', id: 'expiry' } }, tenantId);
+    const executed = await decision.execute(intentDecider, intentStream(intentId), { type: 'ExpireIntent', now: decision.context.now });
     if (executed.events.length > 0) this.changes.changed(intentId);
     return executed.state as IntentFacts;
   }

@@ -1,8 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError, newId } from '@mandate/core';
+import { DomainError, newId } from '@mandate/core';
 import { Amount, callShape, evaluatePolicy, intentDecider, IntentFacts, intentStream, policyDecider, policyStream } from '@mandate/intents';
-import { AggregateRepository, CLOCK, commandContext, invalidUrl, passportOf, Principal, usePassport } from '@mandate/platform';
+import { Decisions, invalidUrl, passportOf, Principal, usePassport } from '@mandate/platform';
 import { IntentChanges } from '../intent-access';
 import { intentView } from '../intent-view';
 import { SubmitIntentDto } from './submit-intent.dto';
@@ -17,22 +16,23 @@ export class SubmitIntent {
 @CommandHandler(SubmitIntent)
 export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly changes: IntentChanges,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, body }: SubmitIntent) {
     const passport = passportOf(principal);
     const shape = callShape(body.target, body.parameters);
     if (!shape) throw invalidUrl('parameters.url');
-    const context = commandContext(passport, passport.claims.tid, this.clock);
-    const { state: mission } = await usePassport(this.repository, passport, context, { type: 'UsePassport', operation: 'intent', services: [body.target] });
+    // One context for the use of the passport and the intent it submits: one request, one correlation.
+    const decision = this.decisions.by(passport, passport.claims.tid);
+    const { context } = decision;
+    const { state: mission } = await usePassport(this.decisions.repository, passport, context, { type: 'UsePassport', operation: 'intent', services: [body.target] });
     const amount: Amount | null = body.amount ?? null;
-    const policy = (await this.repository.load(policyDecider, policyStream(passport.claims.tid))).state.policy;
+    const policy = (await this.decisions.repository.load(policyDecider, policyStream(passport.claims.tid))).state.policy;
     const verdict = evaluatePolicy(policy, { namedIntent: body.named_intent, service: body.target, method: shape.method, amount });
     const intentId = newId('int', 12);
-    const executed = await this.repository.execute(
+    const executed = await decision.execute(
       intentDecider,
       intentStream(intentId),
       {
@@ -63,7 +63,6 @@ export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
         verdict,
         now: context.now,
       },
-      context,
     );
     this.changes.changed(intentId);
     if (executed.events.some((e) => e.type === 'IntentRefused')) {

@@ -4,6 +4,7 @@ import type * as Esdb from '@eventstore/db-client';
 import { canonicalJson, chainLink, GENESIS_HASH, NewEvent, RecordedEvent, upcasters } from '@mandate/core';
 import { follow } from '../follow';
 import { malformedAppend } from '../group-commit';
+import { placed } from '../stored-event';
 import {
   AppendResult,
   BatchHandler,
@@ -119,19 +120,7 @@ function toSafeNumber(value: bigint, what: string): number {
 
 /** The envelope, its canonical text and its chain link over `previousHash`, ready to append as a JSON event. */
 export function toStoredEvent(event: NewEvent, streamId: string, streamVersion: number, previousHash: string): StoredMandateEvent {
-  const envelope: ChainedEnvelope = {
-    id: event.id,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    streamId,
-    streamVersion,
-    tenantId: event.tenantId,
-    occurredAt: event.occurredAt,
-    actor: event.actor,
-    causationId: event.causationId,
-    correlationId: event.correlationId,
-    data: event.data,
-  };
+  const envelope: ChainedEnvelope = placed(event, streamId, streamVersion);
   const canonical = canonicalJson(envelope);
   const metadata: MandateEventMetadata = { mandateChainHash: chainLink(previousHash, canonical), $correlationId: event.correlationId };
   if (event.causationId !== null) metadata.$causationId = event.causationId;

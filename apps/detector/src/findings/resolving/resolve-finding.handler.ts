@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError, ID_PATTERNS } from '@mandate/core';
+import { DomainError, ID_PATTERNS } from '@mandate/core';
 import { findingsDecider, findingsStream } from '@mandate/detectors';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal } from '@mandate/platform';
+import { Decisions, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { securityEventView } from '../finding-view';
 
@@ -14,23 +14,22 @@ export class ResolveFinding {
 @CommandHandler(ResolveFinding)
 export class ResolveFindingHandler implements ICommandHandler<ResolveFinding> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, findingId, note }: ResolveFinding) {
-    const operator = operatorOf(principal);
+    const decision = this.decisions.byOperator(principal, { causationId: findingId });
     if (!ID_PATTERNS.finding.test(findingId)) throw new DomainError('NOT_FOUND', `security event ${findingId} was not found`);
-    const context = commandContext(operator, operator.tenantId, this.clock, { causationId: findingId });
-    const { position } = await this.repository.execute(
-      findingsDecider,
-      findingsStream(operator.tenantId),
-      { type: 'ResolveFinding', findingId, note, by: operator.actor, now: context.now },
-      context,
-    );
+    const { position } = await decision.execute(findingsDecider, findingsStream(decision.tenantId), {
+      type: 'ResolveFinding',
+      findingId,
+      note,
+      by: decision.operator.actor,
+      now: decision.context.now,
+    });
     await this.readModels.waitFor(position, 5000);
-    const resolved = await this.readModels.securityEvent(operator.tenantId, findingId);
+    const resolved = await this.readModels.securityEvent(decision.tenantId, findingId);
     if (!resolved) throw new DomainError('READ_MODELS_BEHIND', 'the resolution is stored; the read models are catching up');
     return { ...securityEventView(resolved), position };
   }

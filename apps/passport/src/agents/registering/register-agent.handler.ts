@@ -1,8 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, newId } from '@mandate/core';
+import { newId } from '@mandate/core';
 import { agentDecider, agentStream } from '@mandate/agents';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal } from '@mandate/platform';
+import { Decisions, Principal } from '@mandate/platform';
 import { agentView } from '../agent-access';
 import { RegisterAgentDto } from './register-agent.dto';
 
@@ -13,29 +12,20 @@ export class RegisterAgent {
 /** An agent and its accountability mode (enforced unless said otherwise). */
 @CommandHandler(RegisterAgent)
 export class RegisterAgentHandler implements ICommandHandler<RegisterAgent> {
-  constructor(
-    private readonly repository: AggregateRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly decisions: Decisions) {}
 
   async execute({ body, principal }: RegisterAgent) {
-    const operator = operatorOf(principal);
+    const decision = this.decisions.byOperator(principal);
     const agentId = newId('agt', 12);
-    const context = commandContext(operator, operator.tenantId, this.clock);
-    const { state, position } = await this.repository.execute(
-      agentDecider,
-      agentStream(agentId),
-      {
-        type: 'RegisterAgent',
-        agentId,
-        tenantId: operator.tenantId,
-        name: body.name,
-        description: body.description ?? '',
-        accountabilityMode: body.accountability_mode ?? 'enforced',
-        now: context.now,
-      },
-      context,
-    );
+    const { state, position } = await decision.execute(agentDecider, agentStream(agentId), {
+      type: 'RegisterAgent',
+      agentId,
+      tenantId: decision.tenantId,
+      name: body.name,
+      description: body.description ?? '',
+      accountabilityMode: body.accountability_mode ?? 'enforced',
+      now: decision.context.now,
+    });
     return { ...agentView(state), position };
   }
 }

@@ -1,8 +1,6 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock } from '@mandate/core';
 import { agentDecider, agentStream } from '@mandate/agents';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, Principal, Revocations } from '@mandate/platform';
+import { Decisions, Principal, Revocations } from '@mandate/platform';
 import { agentView, loadAgentOf } from '../agent-access';
 import { UpdateAgentDto } from './update-agent.dto';
 
@@ -14,37 +12,37 @@ export class UpdateAgent {
 @CommandHandler(UpdateAgent)
 export class UpdateAgentHandler implements ICommandHandler<UpdateAgent> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly revocations: Revocations,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ agentId, body, principal }: UpdateAgent) {
-    const operator = operatorOf(principal);
-    await loadAgentOf(this.repository, operator.tenantId, agentId);
-    const context = commandContext(operator, operator.tenantId, this.clock);
+    const decision = this.decisions.byOperator(principal);
+    const { repository } = this.decisions;
+    await loadAgentOf(repository, decision.tenantId, agentId);
+    const stream = agentStream(agentId);
     let position = 0;
     if (body.accountability_mode) {
-      ({ position } = await this.repository.execute(agentDecider, agentStream(agentId), { type: 'ChangeAccountabilityMode', to: body.accountability_mode }, context));
+      ({ position } = await decision.execute(agentDecider, stream, { type: 'ChangeAccountabilityMode', to: body.accountability_mode }));
     }
     if (body.status === 'suspended') {
       const reason = body.reason ?? 'agent suspended';
-      const suspended = await this.repository.execute(agentDecider, agentStream(agentId), { type: 'SuspendAgent', reason }, context);
+      const suspended = await decision.execute(agentDecider, stream, { type: 'SuspendAgent', reason });
       // A suspended agent keeps no working passport; each revocation names the suspension as its cause.
       const revoked = await this.revocations.revokeAll({
-        tenantId: operator.tenantId,
+        tenantId: decision.tenantId,
         agentId,
         reason,
         scope: 'agent',
-        actor: operator.actor,
-        correlationId: context.correlationId,
+        actor: decision.operator.actor,
+        correlationId: decision.context.correlationId,
         causationId: suspended.events[0]?.id ?? null,
       });
       position = Math.max(suspended.position, revoked.position);
     } else if (body.status === 'active') {
-      ({ position } = await this.repository.execute(agentDecider, agentStream(agentId), { type: 'ReinstateAgent' }, context));
+      ({ position } = await decision.execute(agentDecider, stream, { type: 'ReinstateAgent' }));
     }
-    const { state } = await this.repository.load(agentDecider, agentStream(agentId));
+    const { state } = await repository.load(agentDecider, stream);
     return { ...agentView(state), position };
   }
 }

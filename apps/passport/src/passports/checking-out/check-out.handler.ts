@@ -1,7 +1,5 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock } from '@mandate/core';
-import { AggregateRepository, CLOCK, commandContext, passportOf, Principal, usePassport } from '@mandate/platform';
+import { Decisions, Principal } from '@mandate/platform';
 import { CheckoutDto } from './checkout.dto';
 
 export class CheckOut {
@@ -11,18 +9,10 @@ export class CheckOut {
 /** The end of the mission: after it, every use of the passport is refused and recorded. */
 @CommandHandler(CheckOut)
 export class CheckOutHandler implements ICommandHandler<CheckOut> {
-  constructor(
-    private readonly repository: AggregateRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly decisions: Decisions) {}
 
   async execute({ principal, jti, body }: CheckOut) {
-    const passport = passportOf(principal, jti);
-    const { position, state } = await usePassport(this.repository, passport, commandContext(passport, passport.claims.tid, this.clock), {
-      type: 'CheckOut',
-      summary: body.summary ?? '',
-      outcome: body.outcome,
-    });
+    const { position, state } = await this.decisions.usePassport(principal, { type: 'CheckOut', summary: body.summary ?? '', outcome: body.outcome }, jti);
     return { jti, status: 'checked_out', outcome: state.checkedOut?.outcome, position };
   }
 }

@@ -1,7 +1,5 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock } from '@mandate/core';
-import { AggregateRepository, CLOCK, commandContext, PassportTokens, passportOf, Principal, usePassport } from '@mandate/platform';
+import { Decisions, PassportTokens, Principal } from '@mandate/platform';
 import { signPassport } from '../passport-view';
 import { CheckpointDto } from './checkpoint.dto';
 
@@ -13,19 +11,16 @@ export class RecordCheckpoint {
 @CommandHandler(RecordCheckpoint)
 export class RecordCheckpointHandler implements ICommandHandler<RecordCheckpoint> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly tokens: PassportTokens,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, jti, body }: RecordCheckpoint) {
-    const passport = passportOf(principal, jti);
-    const { state, position, events } = await usePassport(this.repository, passport, commandContext(passport, passport.claims.tid, this.clock), {
-      type: 'RecordCheckpoint',
-      servicesUsed: body.services_used ?? [],
-      actionsCount: body.actions_count ?? 0,
-      summary: body.summary ?? '',
-    });
+    const { state, position, events } = await this.decisions.usePassport(
+      principal,
+      { type: 'RecordCheckpoint', servicesUsed: body.services_used ?? [], actionsCount: body.actions_count ?? 0, summary: body.summary ?? '' },
+      jti,
+    );
     const at = events[0]?.occurredAt ?? state.issuedAt;
     const token = state.accountabilityMode === 'enforced' ? await signPassport(this.tokens, state, at) : undefined;
     return { jti, checkpoint_due_at: state.checkpointDueAt, expires_at: state.leashExpiresAt, ...(token ? { token } : {}), position };

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'crypto';
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { canonicalJson, Clock } from '@mandate/core';
+import { canonicalJson } from '@mandate/core';
 import { MISSION_LIMITS, missionDecider, missionStream } from '@mandate/missions';
-import { AggregateRepository, CLOCK, commandContext, operatorOf, PassportTokens, Principal } from '@mandate/platform';
+import { Decisions, PassportTokens, Principal } from '@mandate/platform';
 import { loadAgentOf } from '../../agents/agent-access';
 import { issued, passportView, signPassport } from '../passport-view';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -16,14 +15,14 @@ export class IssuePassport {
 @CommandHandler(IssuePassport)
 export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly tokens: PassportTokens,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, body, idempotencyKey }: IssuePassport) {
-    const { tenantId } = operatorOf(principal);
-    const agent = await loadAgentOf(this.repository, tenantId, body.agent_id);
+    const decision = this.decisions.byOperator(principal);
+    const { tenantId, context } = decision;
+    const agent = await loadAgentOf(this.decisions.repository, tenantId, body.agent_id);
     const request = {
       agent_id: body.agent_id,
       intent: { summary: body.intent?.summary ?? '', services: body.intent?.services ?? [] },
@@ -34,8 +33,7 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
     const suffix = idempotencyKey
       ? createHash('sha256').update(`${tenantId}\n${body.agent_id}\n${idempotencyKey}`).digest('base64url').slice(0, 22)
       : randomBytes(16).toString('base64url');
-    const context = commandContext(principal, tenantId, this.clock);
-    const executed = await this.repository.execute(
+    const executed = await decision.execute(
       missionDecider,
       missionStream(`msn_${suffix}`),
       {
@@ -51,12 +49,11 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
         requestFingerprint: createHash('sha256').update(canonicalJson(request)).digest('hex'),
         now: context.now,
       },
-      context,
     );
     const mission = issued(executed.state);
     return {
       replayed: executed.events.length === 0,
-      body: { ...passportView(mission, this.clock), token: await signPassport(this.tokens, mission, mission.issuedAt), position: executed.position },
+      body: { ...passportView(mission, this.decisions.clock), token: await signPassport(this.tokens, mission, mission.issuedAt), position: executed.position },
     };
   }
 }

@@ -1,8 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError } from '@mandate/core';
+import { DomainError } from '@mandate/core';
 import { ToolCall } from '@mandate/missions';
-import { AggregateRepository, ApprovalGate, CLOCK, commandContext, passportOf, Principal, usePassport } from '@mandate/platform';
+import { ApprovalGate, Decisions, passportOf, Principal } from '@mandate/platform';
 import { LogActionsDto, ToolCallDto } from './log-tool-calls.dto';
 
 export class LogToolCalls {
@@ -47,18 +46,16 @@ function callsOf(body: LogActionsDto): { calls: Array<ToolCallDto | LogActionsDt
 @CommandHandler(LogToolCalls)
 export class LogToolCallsHandler implements ICommandHandler<LogToolCalls> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly gate: ApprovalGate,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, jti, body }: LogToolCalls) {
     const { calls, gated } = callsOf(body);
-    const passport = passportOf(principal, jti);
     const use = { type: 'LogToolCalls' as const, calls: calls.map(toToolCall) };
     const { position } = gated
-      ? await this.gate.pass(passport, { approvalId: gated.call.approval_id!, request: { service: gated.call.service!, ...gated.call.request! }, urlField: gated.urlField }, use)
-      : await usePassport(this.repository, passport, commandContext(passport, passport.claims.tid, this.clock), use);
+      ? await this.gate.pass(passportOf(principal, jti), { approvalId: gated.call.approval_id!, request: { service: gated.call.service!, ...gated.call.request! }, urlField: gated.urlField }, use)
+      : await this.decisions.usePassport(principal, use, jti);
     return { jti, logged: calls.length, position };
   }
 }

@@ -1,8 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError } from '@mandate/core';
+import { DomainError } from '@mandate/core';
 import { missionDecider, MissionState, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
-import { AggregateRepository, CLOCK, commandContext, PassportTokens } from '@mandate/platform';
+import { Decisions, PassportTokens } from '@mandate/platform';
 import { issued } from '../passport-view';
 
 const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
@@ -18,17 +17,17 @@ export class VerifyPassport {
 @CommandHandler(VerifyPassport)
 export class VerifyPassportHandler implements ICommandHandler<VerifyPassport> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly decisions: Decisions,
     private readonly tokens: PassportTokens,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ token }: VerifyPassport) {
     const verified = await this.tokens.verify(token);
     if (!verified) return { active: false, reason: 'invalid' };
     const { claims, tokenExpiresAt } = verified;
-    const context = commandContext({ actor: { kind: 'passport', id: claims.jti } }, claims.tid, this.clock, { correlationId: claims.jti });
-    const executed = await this.repository
+    const decision = this.decisions.by({ actor: { kind: 'passport', id: claims.jti } }, claims.tid, { correlationId: claims.jti });
+    const { context } = decision;
+    const executed = await decision
       .execute(
         missionDecider,
         missionStream(claims.mission_id),
@@ -36,7 +35,6 @@ export class VerifyPassportHandler implements ICommandHandler<VerifyPassport> {
           if (state.status !== 'issued' || state.tenantId !== claims.tid) throw new DomainError('PASSPORT_UNKNOWN', 'unknown passport');
           return { type: 'VerifyPassport', now: context.now, tokenExpiresAt } as const;
         },
-        context,
       )
       .catch((error) => {
         if (error instanceof DomainError && error.code === 'PASSPORT_UNKNOWN') return null;
