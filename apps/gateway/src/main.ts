@@ -1,6 +1,6 @@
 import * as http from 'http';
 import { OPENAPI } from '../../../libs/platform/src/openapi-document';
-import { problem } from '../../../libs/platform/src/problem-document';
+import { answerClientError, problem } from '../../../libs/platform/src/problem-document';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -108,6 +108,7 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
 }
 
 server.keepAliveTimeout = 65_000;
+server.on('clientError', answerClientError);
 server.listen(port, host, () => {
   const address = server.address() as { port: number };
   log(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);

@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { loadConfig, MandateConfig } from './config';
 import { DomainError } from '@mandate/core';
 import { problem, sendProblem } from './problem';
+import { answerClientError } from './problem-document';
 
 /** No Mandate body needs more than a few levels; deeper ones only exist to exhaust the validator's stack. */
 const MAX_JSON_DEPTH = 32;
@@ -50,6 +51,8 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Errors the router raises before any route runs (a malformed percent-encoding, an absurd path parameter).
+    // Errors of the HTTP parser itself, before there is a request at all.
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error: Error, request: { url: string }, reply: unknown) => {
       sendProblem(reply, { ...problem(400, 'BAD_REQUEST', error.message), instance: request.url.split('?')[0] });
     },

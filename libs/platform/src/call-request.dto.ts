@@ -7,6 +7,19 @@ export const SERVICE_MESSAGE = 'a service is a lowercase name like "slack" or "s
 export const IsServiceName = (options: { each?: boolean; message?: string } = {}) => Matches(SERVICE_NAME, { message: SERVICE_MESSAGE, ...options });
 export const IsHttpMethod = () => IsIn(HTTP_METHODS, { message: `method is one of ${HTTP_METHODS.join(', ')}` });
 
+const FREE_FORM = 'mandate:free-form-json';
+
+/**
+ * Any JSON, kept exactly as sent: class-transformer would rebuild it (and drop keys such as `constructor`), while an
+ * approval binds the digest of the body the agent sent. The validation pipe sets these values aside and puts them back.
+ */
+export const FreeFormJson = (): PropertyDecorator => (target, key) => {
+  Allow()(target, key);
+  Reflect.defineMetadata(FREE_FORM, true, target, key);
+};
+
+export const isFreeFormJson = (dto: Function, key: string): boolean => Reflect.getMetadata(FREE_FORM, dto.prototype, key) === true;
+
 export class AmountDto {
   @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1e15) value: number;
   @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency is an ISO 4217 code such as EUR' }) currency: string;
@@ -17,5 +30,5 @@ export class CallRequestDto {
   @IsString() @MaxLength(2048) url: string;
   @IsHttpMethod() method: string;
   /** Any JSON: the approval binds its canonical digest. */
-  @Allow() body?: unknown;
+  @FreeFormJson() body?: unknown;
 }

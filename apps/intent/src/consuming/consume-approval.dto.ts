@@ -1,12 +1,12 @@
 import { Type } from 'class-transformer';
-import { Allow, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { AmountDto, IsHttpMethod, IsServiceName } from '@mandate/platform';
+import { IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { AmountDto, FreeFormJson, IsHttpMethod, IsServiceName } from '@mandate/platform';
 
 /** The call about to be made, exactly as the approval must have named it. */
 export class ConsumeDto {
   @IsString() @IsServiceName() service: string;
   @IsHttpMethod() method: string;
   @IsString() @MaxLength(2048) url: string;
-  @Allow() body?: unknown;
+  @FreeFormJson() body?: unknown;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AmountDto) amount?: AmountDto;
 }
