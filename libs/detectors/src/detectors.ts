@@ -154,6 +154,8 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'IntentPolicyChanged':
     case 'SecurityEventRaised':
     case 'SecurityEventResolved':
+    // The first refusal of its window already raised what it shows; the count adds no new kind of use.
+    case 'PassportUseRefusalsCounted':
       return [];
   }
 }

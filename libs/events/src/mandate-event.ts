@@ -32,6 +32,7 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   MissionCheckedOut: true,
   PassportRevoked: true,
   PassportUseRefused: true,
+  PassportUseRefusalsCounted: true,
   IntentSubmitted: true,
   IntentRefused: true,
   IntentAutoApproved: true,

@@ -7,10 +7,28 @@ import {
   missionInitialState,
   MissionState,
   PassportOperation,
+  REFUSAL_WINDOW_SECONDS,
+  RefusalCode,
+  RefusalCount,
+  refusalKind,
   refusalOf,
   RevocationScope,
   ToolCall,
 } from './mission';
+
+/**
+ * A refused use whose kind was already stored in its window: answered with the refusal's code, not stored again.
+ * The shell counts it for the next PassportUseRefusalsCounted.
+ */
+export class RefusalAlreadyRecorded extends DomainError {
+  constructor(
+    readonly refusal: RefusalCode,
+    readonly operation: PassportOperation,
+    readonly mission: { missionId: string; jti: string; agentId: string; tenantId: string },
+  ) {
+    super(refusal, `refused (${operation}); this kind of refusal is already recorded for this passport`, { jti: mission.jti });
+  }
+}
 
 /** Commands that use a passport carry the presented token's exp: an old token stays expired after a refresh. */
 interface PassportUse {
@@ -38,7 +56,8 @@ export type MissionCommand =
   | ({ type: 'VerifyPassport' } & PassportUse)
   /** Another service uses the passport (an intent, an approval): refused and recorded like any other use. */
   | ({ type: 'UsePassport'; operation: PassportOperation; services: string[] } & PassportUse)
-  | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string };
+  | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string }
+  | { type: 'CountRefusals'; refusals: RefusalCount[]; from: string; to: string };
 
 const minIso = (a: string, b: string) => (a < b ? a : b);
 
@@ -77,17 +96,27 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
     ];
   }
 
+  if (command.type === 'CountRefusals') {
+    const refusals = command.refusals.filter((r) => r.count > 0);
+    return refusals.length === 0 ? [] : [{ type: 'PassportUseRefusalsCounted', data: { ...ref(state), refusals, from: command.from, to: command.to } }];
+  }
+
   // Every other command uses the passport: a refusal is itself a fact the detectors must see.
   const refusal = refusalOf(state, command.now, command.tokenExpiresAt);
   // A verify is unauthenticated: the first refused one is the fact detectors need, repeats would only be noise.
   if (refusal && command.type === 'VerifyPassport' && state.verifyRefusalRecorded === refusal) return [];
   if (refusal) {
+    const operation = command.type === 'UsePassport' ? command.operation : operationOf[command.type];
+    const recordedAt = state.refusalsRecordedAt[refusalKind(operation, refusal)];
+    if (recordedAt !== undefined && command.now < addSeconds(recordedAt, REFUSAL_WINDOW_SECONDS)) {
+      throw new RefusalAlreadyRecorded(refusal, operation, { ...ref(state), tenantId: state.tenantId });
+    }
     return [
       {
         type: 'PassportUseRefused',
         data: {
           ...ref(state),
-          operation: command.type === 'UsePassport' ? command.operation : operationOf[command.type],
+          operation,
           code: refusal,
           at: command.now,
           services: servicesOf(command),

@@ -219,3 +219,32 @@ describe('checkout and revocation', () => {
   it('given a revoked passport, when it is revoked again, then nothing new happens', () =>
     spec([issued(), revoked]).when({ type: 'RevokePassport', reason: 'again', scope: 'tenant', now: at(90) }).then([]));
 });
+
+describe('refusals of a dead passport are bounded', () => {
+  const refusedCall = (seconds: number): MissionEvent => ({
+    type: 'PassportUseRefused',
+    data: { ...ref, operation: 'tool_call', code: 'PASSPORT_CHECKED_OUT', at: at(seconds), services: ['slack'] },
+  });
+
+  it('given a checked-out mission, when the passport is used, then the refusal is stored', () =>
+    spec([issued(), checkedOut]).when(logCall(70)).then([refusedCall(70)]));
+
+  it('given a refusal of this kind stored in the last minute, when the passport is used again, then the refusal is answered (thrown) and nothing is stored', () =>
+    spec([issued(), checkedOut, refusedCall(70)]).when(logCall(129)).thenThrows('PASSPORT_CHECKED_OUT'));
+
+  it('given a refusal of this kind stored a minute ago or more, when the passport is used again, then a new refusal opens the next window', () =>
+    spec([issued(), checkedOut, refusedCall(70)]).when(logCall(130)).then([refusedCall(130)]));
+
+  it('given a tool-call refusal in its window, when a checkout is tried, then that other kind is stored once too', () =>
+    spec([issued(), checkedOut, refusedCall(70)])
+      .when({ type: 'CheckOut', summary: '', outcome: 'success', now: at(80), tokenExpiresAt: at(300) })
+      .then([{ type: 'PassportUseRefused', data: { ...ref, operation: 'checkout', code: 'PASSPORT_CHECKED_OUT', at: at(80), services: [] } }]));
+
+  it('given refusals answered but not stored, when their count is written, then one event says how many of each kind and when', () =>
+    spec([issued(), checkedOut, refusedCall(70)])
+      .when({ type: 'CountRefusals', refusals: [{ operation: 'tool_call', code: 'PASSPORT_CHECKED_OUT', count: 9_999 }], from: at(70), to: at(100) })
+      .then([{ type: 'PassportUseRefusalsCounted', data: { ...ref, refusals: [{ operation: 'tool_call', code: 'PASSPORT_CHECKED_OUT', count: 9_999 }], from: at(70), to: at(100) } }]));
+
+  it('given nothing counted, when the count is written, then nothing is stored', () =>
+    spec([issued(), checkedOut]).when({ type: 'CountRefusals', refusals: [{ operation: 'tool_call', code: 'PASSPORT_REVOKED', count: 0 }], from: at(70), to: at(100) }).then([]));
+});

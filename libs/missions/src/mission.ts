@@ -19,6 +19,22 @@ export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verif
 export type RefusalCode = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
 export type RevocationScope = 'passport' | 'agent' | 'tenant';
 
+/**
+ * A refused use of each kind (operation and code) is stored once per this many seconds of event time; the refusals
+ * in between are answered all the same and counted in a PassportUseRefusalsCounted, so an attacker hammering a dead
+ * passport cannot grow the history faster than that.
+ */
+export const REFUSAL_WINDOW_SECONDS = 60;
+
+export const refusalKind = (operation: PassportOperation, code: RefusalCode) => `${operation}:${code}`;
+
+/** Refused uses that were answered but not stored one by one, as counted by the process that answered them. */
+export interface RefusalCount {
+  operation: PassportOperation;
+  code: RefusalCode;
+  count: number;
+}
+
 export interface ToolCall {
   service: string;
   action: string;
@@ -67,7 +83,9 @@ export type MissionEvent =
       at: string;
       /** What the refused call tried to touch, so detectors can weigh the attempt. */
       services: string[];
-    }>;
+    }>
+  /** The refusals answered between `from` and `to` that their window's first refusal already stood for. */
+  | DomainEvent<'PassportUseRefusalsCounted', MissionRef & { refusals: RefusalCount[]; from: string; to: string }>;
 
 export interface MissionFacts extends MissionRef {
   tenantId: string;
@@ -87,6 +105,8 @@ export interface MissionFacts extends MissionRef {
   revoked: { at: string; reason: string; scope: RevocationScope } | null;
   /** The refusal last recorded for a verify: anyone may verify, so repeating it must not grow the history. */
   verifyRefusalRecorded: RefusalCode | null;
+  /** When a refusal of each kind (see refusalKind) was last stored: the start of its window. */
+  refusalsRecordedAt: Readonly<Record<string, string>>;
 }
 
 export type MissionState = { status: 'none' } | ({ status: 'issued' } & MissionFacts);
@@ -117,6 +137,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       checkedOut: null,
       revoked: null,
       verifyRefusalRecorded: null,
+      refusalsRecordedAt: {},
     };
   }
   if (state.status !== 'issued') return state;
@@ -136,8 +157,12 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       return { ...state, checkedOut: { at: event.data.at, outcome: event.data.outcome, summary: event.data.summary } };
     case 'PassportRevoked':
       return { ...state, revoked: { at: event.data.at, reason: event.data.reason, scope: event.data.scope } };
-    case 'PassportUseRefused':
-      return event.data.operation === 'verify' ? { ...state, verifyRefusalRecorded: event.data.code } : state;
+    case 'PassportUseRefused': {
+      const refusalsRecordedAt = { ...state.refusalsRecordedAt, [refusalKind(event.data.operation, event.data.code)]: event.data.at };
+      return event.data.operation === 'verify' ? { ...state, verifyRefusalRecorded: event.data.code, refusalsRecordedAt } : { ...state, refusalsRecordedAt };
+    }
+    case 'PassportUseRefusalsCounted':
+      return state;
   }
 }
 

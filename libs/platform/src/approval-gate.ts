@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, DomainError, RecordedEvent } from '@mandate/core';
 import { Amount, APPROVAL_REFUSALS, ApprovalRefusal, callShape, CallRequest, intentDecider, intentIdOfApproval, intentStream } from '@mandate/intents';
-import { missionDecider, MissionFacts, MissionState, missionStream } from '@mandate/missions';
+import { missionDecider, MissionFacts, MissionState, missionStream, RefusalAlreadyRecorded } from '@mandate/missions';
 import { commandContext } from './command-context';
 import { answerUse, PassportPrincipal, passportUse, PassportUseCommand } from './passport-use';
-import { AggregateRepository, Decided, Executed } from './repository';
+import { RefusalTally } from './refusal-tally';
+import { AggregateRepository, Decided, Executed, Step } from './repository';
 import { CLOCK } from './tokens';
 
 export interface GatedCall {
@@ -37,6 +38,7 @@ export class ApprovalGate {
   constructor(
     private readonly repository: AggregateRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly refusals: RefusalTally,
   ) {}
 
   async pass(passport: PassportPrincipal, call: GatedCall, use: PassportUseCommand): Promise<Passed> {
@@ -50,7 +52,7 @@ export class ApprovalGate {
     }
     const context = commandContext(passport, passport.claims.tid, this.clock);
     // The gate first, then the call it opened: the stored order reads as it happened.
-    const [gate, mission] = await this.repository.executeTogether(
+    const [gate, mission] = await this.decideTogether(
       [
         {
           decider: intentDecider,
@@ -77,6 +79,16 @@ export class ApprovalGate {
       });
     }
     return { mission: used, position: Math.max(used.position, gate.position) };
+  }
+
+  /** A refusal whose kind is already recorded in its window stores nothing here either: counted, and answered. */
+  private async decideTogether(steps: Step[], context: Parameters<AggregateRepository['executeTogether']>[1], choose: Parameters<AggregateRepository['executeTogether']>[2]) {
+    try {
+      return await this.repository.executeTogether(steps, context, choose);
+    } catch (error) {
+      if (error instanceof RefusalAlreadyRecorded) return this.refusals.answer(error);
+      throw error;
+    }
   }
 
   private async tenantOf(missionId: string): Promise<string | null> {

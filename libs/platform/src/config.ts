@@ -10,6 +10,8 @@ export interface MandateConfig {
   /** `iss` of passports and the base of the OIDC discovery document. */
   issuer: string;
   bodyLimitBytes: number;
+  /** How often the refusals answered without being stored one by one are written as their count. */
+  refusalCountSeconds: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Which service this process is (set by each app's main): names its consumer groups and local files. */
   service: string;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
     eventstoreConnectionString,
     kafka: { brokers, topicPrefix, partitions: integer(env, 'MANDATE_KAFKA_PARTITIONS', 8, 1, 1000) },
     relay,
+    refusalCountSeconds: integer(env, 'MANDATE_REFUSAL_COUNT_SECONDS', 60, 1, 3600),
     port,
     host,
     dataDir,

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor, Clock, Decider, DomainEvent } from '@mandate/core';
-import { MissionFacts } from '@mandate/missions';
+import { MissionFacts, RefusalAlreadyRecorded } from '@mandate/missions';
 import { Principal } from './auth';
 import { CommandContext, commandContext } from './command-context';
 import { operatorOf, PassportPrincipal, passportOf, PassportUseCommand, usePassport } from './passport-use';
+import { RefusalTally } from './refusal-tally';
 import { AggregateRepository, Executed } from './repository';
 import { CLOCK } from './tokens';
 
@@ -23,6 +24,7 @@ export class Decisions {
   constructor(
     readonly repository: AggregateRepository,
     @Inject(CLOCK) readonly clock: Clock,
+    private readonly refusals: RefusalTally,
   ) {}
 
   by(who: { actor: Actor }, tenantId: string, cause?: Parameters<typeof commandContext>[3]): Decision {
@@ -36,9 +38,17 @@ export class Decisions {
     return { ...this.by(operator, operator.tenantId, cause), operator };
   }
 
-  /** One use of the passport presented (in the path as `jti`, when given): a refusal is recorded, then answered. */
-  usePassport(principal: Principal, command: PassportUseCommand, jti?: string): Promise<Executed<MissionFacts>> {
-    const passport: PassportPrincipal = passportOf(principal, jti);
-    return usePassport(this.repository, passport, commandContext(passport, passport.claims.tid, this.clock), command);
+  /**
+   * One use of the passport presented (in the path as `jti`, when given): a refusal is recorded, then answered; one
+   * whose kind is already recorded in its window is counted and answered the same.
+   */
+  async usePassport(principal: Principal, command: PassportUseCommand, options: { jti?: string; context?: CommandContext } = {}): Promise<Executed<MissionFacts>> {
+    const passport: PassportPrincipal = passportOf(principal, options.jti);
+    try {
+      return await usePassport(this.repository, passport, options.context ?? commandContext(passport, passport.claims.tid, this.clock), command);
+    } catch (error) {
+      if (error instanceof RefusalAlreadyRecorded) return this.refusals.answer(error);
+      throw error;
+    }
   }
 }

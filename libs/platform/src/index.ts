@@ -21,3 +21,4 @@ export * from './approval-gate';
 export * from './call-request.dto';
 export * from './openapi-document';
 export * from './decisions';
+export * from './refusal-tally';

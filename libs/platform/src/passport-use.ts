@@ -4,7 +4,7 @@ import { Principal } from './auth';
 import { CommandContext } from './command-context';
 import { AggregateRepository, Executed } from './repository';
 
-const REFUSAL_DETAIL: Record<RefusalCode, string> = {
+export const REFUSAL_DETAIL: Record<RefusalCode, string> = {
   PASSPORT_REVOKED: 'this passport was revoked',
   PASSPORT_CHECKED_OUT: 'this mission has checked out; its passport can no longer be used',
   PASSPORT_EXPIRED: 'this passport token has expired',

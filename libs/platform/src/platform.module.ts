@@ -18,6 +18,7 @@ import { RevokeCommands } from './revoke-commands';
 import { Revocations } from './revocation';
 import { ApprovalGate } from './approval-gate';
 import { Decisions } from './decisions';
+import { RefusalTally } from './refusal-tally';
 
 import { CLOCK, EVENT_STORE, EVENT_STREAM } from './tokens';
 export { CLOCK, EVENT_STORE, EVENT_STREAM };
@@ -59,12 +60,13 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     Revocations,
     ApprovalGate,
     Decisions,
+    RefusalTally,
     RevokeCommands,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, Decisions, RevokeCommands],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

@@ -121,6 +121,7 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'ToolCallLogged':
     case 'ToolCallsLogged':
     case 'PassportUseRefused':
+    case 'PassportUseRefusalsCounted':
     case 'IntentRefused':
     case 'ApprovalConsumed':
     case 'ApprovalRefused':

@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, newId } from '@mandate/core';
 import { Amount, callShape, evaluatePolicy, intentDecider, IntentFacts, intentStream, policyDecider, policyStream } from '@mandate/intents';
-import { Decisions, invalidUrl, passportOf, Principal, usePassport } from '@mandate/platform';
+import { Decisions, invalidUrl, passportOf, Principal } from '@mandate/platform';
 import { IntentChanges } from '../intent-access';
 import { intentView } from '../intent-view';
 import { SubmitIntentDto } from './submit-intent.dto';
@@ -27,7 +27,7 @@ export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
     // One context for the use of the passport and the intent it submits: one request, one correlation.
     const decision = this.decisions.by(passport, passport.claims.tid);
     const { context } = decision;
-    const { state: mission } = await usePassport(this.decisions.repository, passport, context, { type: 'UsePassport', operation: 'intent', services: [body.target] });
+    const { state: mission } = await this.decisions.usePassport(passport, { type: 'UsePassport', operation: 'intent', services: [body.target] }, { context });
     const amount: Amount | null = body.amount ?? null;
     const policy = (await this.decisions.repository.load(policyDecider, policyStream(passport.claims.tid))).state.policy;
     const verdict = evaluatePolicy(policy, { namedIntent: body.named_intent, service: body.target, method: shape.method, amount });

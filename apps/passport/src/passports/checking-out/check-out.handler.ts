@@ -12,7 +12,7 @@ export class CheckOutHandler implements ICommandHandler<CheckOut> {
   constructor(private readonly decisions: Decisions) {}
 
   async execute({ principal, jti, body }: CheckOut) {
-    const { position, state } = await this.decisions.usePassport(principal, { type: 'CheckOut', summary: body.summary ?? '', outcome: body.outcome }, jti);
+    const { position, state } = await this.decisions.usePassport(principal, { type: 'CheckOut', summary: body.summary ?? '', outcome: body.outcome }, { jti });
     return { jti, status: 'checked_out', outcome: state.checkedOut?.outcome, position };
   }
 }

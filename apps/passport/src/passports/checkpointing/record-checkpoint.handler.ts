@@ -19,7 +19,7 @@ export class RecordCheckpointHandler implements ICommandHandler<RecordCheckpoint
     const { state, position, events } = await this.decisions.usePassport(
       principal,
       { type: 'RecordCheckpoint', servicesUsed: body.services_used ?? [], actionsCount: body.actions_count ?? 0, summary: body.summary ?? '' },
-      jti,
+      { jti },
     );
     const at = events[0]?.occurredAt ?? state.issuedAt;
     const token = state.accountabilityMode === 'enforced' ? await signPassport(this.tokens, state, at) : undefined;

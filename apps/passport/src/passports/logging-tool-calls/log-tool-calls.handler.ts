@@ -55,7 +55,7 @@ export class LogToolCallsHandler implements ICommandHandler<LogToolCalls> {
     const use = { type: 'LogToolCalls' as const, calls: calls.map(toToolCall) };
     const { position } = gated
       ? await this.gate.pass(passportOf(principal, jti), { approvalId: gated.call.approval_id!, request: { service: gated.call.service!, ...gated.call.request! }, urlField: gated.urlField }, use)
-      : await this.decisions.usePassport(principal, use, jti);
+      : await this.decisions.usePassport(principal, use, { jti });
     return { jti, logged: calls.length, position };
   }
 }
