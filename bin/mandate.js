@@ -21,14 +21,18 @@ async function replayOffline(dataDir) {
   if (!fs.existsSync(file)) fail(`no event store at ${file}`);
   const { SqliteEventStore } = require(path.join(dist, 'libs', 'event-store', 'src'));
   const { replayReport } = require(path.join(dist, 'libs', 'detectors', 'src'));
-  const { compareReadModelsWithRebuild } = require(path.join(dist, 'libs', 'read-models', 'src'));
+  const { compareReadModelsWithRebuild, SqliteReadModels } = require(path.join(dist, 'libs', 'read-models', 'src'));
   let store;
   try {
     store = new SqliteEventStore({ file });
     const detectors = await replayReport((after, limit) => store.readAll(after, limit));
+    // Read models written by a release with another shape are rebuilt first, as a start of this release would.
+    const live = new SqliteReadModels(store.db);
+    live.catchUp((after, limit) => store.readAllSync(after, limit));
     const scratch = path.join(dataDir, `read-models-rebuild-${process.pid}.db`);
     const differences = compareReadModelsWithRebuild(store.db, (after, limit) => store.readAllSync(after, limit), scratch);
-    return { ...detectors, read_models: { differences }, identical: detectors.identical && differences.length === 0 };
+    const upgraded = live.droppedVersion === null ? {} : { rebuilt_from_version: live.droppedVersion };
+    return { ...detectors, read_models: { differences, ...upgraded }, identical: detectors.identical && differences.length === 0 };
   } catch (error) {
     if (/locked|busy/i.test(String(error))) fail(`${file} is in use by a running Mandate: stop it, or use --url`);
     throw error;

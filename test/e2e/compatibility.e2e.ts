@@ -26,7 +26,8 @@ describe('a data directory written by an earlier release', () => {
     const replay = spawnSync(process.execPath, [CLI, 'replay', '--data-dir', dataDir], { encoding: 'utf8' });
     expect(replay.stderr).toMatch(/^identical/m);
     const report = JSON.parse(replay.stdout);
-    expect(report).toMatchObject({ identical: true, differences: [], revocation_differences: [], read_models: { differences: [] } });
+    // Read models of release 0.1.0's shape are rebuilt in this release's before they are compared.
+    expect(report).toMatchObject({ identical: true, differences: [], revocation_differences: [], read_models: { differences: [], rebuilt_from_version: 1 } });
     expect(report.findings.live).toBeGreaterThanOrEqual(3);
     expect(replay.status).toBe(0);
   });
@@ -41,6 +42,9 @@ describe('a data directory written by an earlier release', () => {
     const agents = await call(server, 'GET', '/v1/agents', { token: tenantAdminKey });
     expect(agents.body.agents.map((a: { name: string }) => a.name).sort()).toEqual(['enforced-bot', 'logged-bot', 'standard-bot']);
     expect(agents.body.agents.find((a: { name: string }) => a.name === 'logged-bot').status).toBe('suspended');
+    // The read models were rebuilt in this release's shape: audit entries now say what happened.
+    const calls = await call(server, 'GET', '/v1/audit?type=ToolCallLogged', { token: tenantAdminKey });
+    expect(calls.body.entries[0].what).toMatchObject({ service: 'slack', action: 'chat.postMessage', target: '#support', outcome: 'success' });
     const findings = await call(server, 'GET', '/v1/security-events', { token: tenantAdminKey });
     expect(findings.body.security_events.filter((f: { status: string }) => f.status === 'resolved')).toHaveLength(1);
     // The tenant-wide kill switch ended every passport: a new agent still gets a working one.

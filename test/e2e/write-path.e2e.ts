@@ -173,3 +173,15 @@ describe('a finding is resolved once', () => {
     expect((await exported()).filter((e) => e.type === 'SecurityEventResolved' && e.data.findingId === theirs.body.security_events[0].id)).toEqual([]);
   });
 });
+
+describe('the audit says what happened', () => {
+  it('given a tool call and a revocation, when the audit is queried, then the call names its service, action, target and outcome, and the revocation its reason and who', async () => {
+    const passport = await acme.passport(await acme.agent('logged', 'narrated'));
+    await call(server, 'POST', `/v1/passports/${passport.jti}/actions`, { token: passport.token, body: { service: 'slack', action: 'chat.postMessage', target: '#support', outcome: 'success' } });
+    const revoked = await call(server, 'POST', `/v1/passports/${passport.jti}/revoke`, { token: acme.adminKey, body: { reason: 'done for today' } });
+    const audit = await call(server, 'GET', `/v1/audit?jti=${passport.jti}&wait_for_position=${revoked.body.position}`, { token: acme.adminKey });
+    const byType = Object.fromEntries(audit.body.entries.map((e: { type: string }) => [e.type, e]));
+    expect(byType.ToolCallLogged.what).toEqual({ service: 'slack', action: 'chat.postMessage', target: '#support', outcome: 'success' });
+    expect(byType.PassportRevoked).toMatchObject({ actor: { kind: 'operator' }, what: { reason: 'done for today', scope: 'passport' } });
+  });
+});

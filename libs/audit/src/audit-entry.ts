@@ -1,4 +1,5 @@
 import { RecordedEvent } from '@mandate/core';
+import { whatHappened, WhatHappened } from './what-happened';
 
 /** One line of the audit trail: who did what to which agent, passport and mission, and how it ended. */
 export interface AuditEntry {
@@ -14,6 +15,8 @@ export interface AuditEntry {
   missionId: string | null;
   outcome: 'ok' | 'refused';
   code: string | null;
+  /** What happened, in the event's own terms (a tool call's service and action, a revocation's reason). */
+  what: WhatHappened | null;
 }
 
 const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused']);
@@ -34,5 +37,6 @@ export function toAuditEntry(event: RecordedEvent): AuditEntry {
     missionId: text('missionId'),
     outcome: REFUSALS.has(event.type) ? 'refused' : 'ok',
     code: text('code') ?? (event.type === 'ApprovalRefused' || event.type === 'IntentRefused' ? text('reason') : null),
+    what: whatHappened(event),
   };
 }

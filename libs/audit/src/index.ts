@@ -1,2 +1,3 @@
 export * from './audit-entry';
 export * from './chain-verification';
+export * from './what-happened';

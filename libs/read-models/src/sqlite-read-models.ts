@@ -4,12 +4,20 @@ import { AuditEntry, toAuditEntry } from '@mandate/audit';
 import { readModelChanges, ReadModelChange } from './projection';
 import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
+/**
+ * The shape of the read-model tables. A data directory written with another shape has its read models dropped and
+ * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened.
+ */
+const READ_MODEL_VERSION = 2;
+const READ_MODEL_TABLES = ['read_model_checkpoint', 'audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
+
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS read_model_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS read_model_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_entries (
   tenant_id TEXT NOT NULL, position INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
   occurred_at TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL, agent_id TEXT, jti TEXT,
-  mission_id TEXT, outcome TEXT NOT NULL, code TEXT, PRIMARY KEY (tenant_id, position)) WITHOUT ROWID;
+  mission_id TEXT, outcome TEXT NOT NULL, code TEXT, what TEXT, PRIMARY KEY (tenant_id, position)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS audit_by_agent ON audit_entries (tenant_id, agent_id, position) WHERE agent_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_by_jti ON audit_entries (tenant_id, jti, position) WHERE jti IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_by_type ON audit_entries (tenant_id, type, position);
@@ -69,7 +77,9 @@ export class SqliteReadModels {
     private readonly db: Database.Database,
     private readonly options: ReadModelOptions = {},
   ) {
+    this.dropIfOfAnotherVersion();
     this.db.exec(SCHEMA);
+    this.db.prepare('INSERT INTO read_model_version (id, version) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version').run(READ_MODEL_VERSION);
     this.sql = this.prepare();
     this.checkpoint = (this.sql.checkpoint.get() as { position: number } | undefined)?.position ?? 0;
   }
@@ -80,8 +90,8 @@ export class SqliteReadModels {
       checkpoint: db.prepare('SELECT position FROM read_model_checkpoint WHERE id = 1'),
       saveCheckpoint: db.prepare('INSERT INTO read_model_checkpoint (id, position) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position'),
       audit: db.prepare(
-        `INSERT OR IGNORE INTO audit_entries (tenant_id, position, event_id, type, occurred_at, actor_kind, actor_id, agent_id, jti, mission_id, outcome, code)
-         VALUES (@tenantId, @position, @eventId, @type, @occurredAt, @actorKind, @actorId, @agentId, @jti, @missionId, @outcome, @code)`,
+        `INSERT OR IGNORE INTO audit_entries (tenant_id, position, event_id, type, occurred_at, actor_kind, actor_id, agent_id, jti, mission_id, outcome, code, what)
+         VALUES (@tenantId, @position, @eventId, @type, @occurredAt, @actorKind, @actorId, @agentId, @jti, @missionId, @outcome, @code, @what)`,
       ),
       revocation: db.prepare(
         `INSERT OR IGNORE INTO revocations VALUES (@position, @tenantId, @jti, @agentId, @missionId, @reason, @scope,
@@ -113,6 +123,19 @@ export class SqliteReadModels {
     };
   }
 
+  /** The version of read models found in another shape and dropped at open, to be rebuilt by catchUp; else null. */
+  droppedVersion: number | null = null;
+
+  /** Read models of another shape (or of before versions were recorded) are dropped: catchUp rebuilds them. */
+  private dropIfOfAnotherVersion(): void {
+    const exists = (table: string) => this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+    if (!exists('read_model_checkpoint')) return;
+    const stored = exists('read_model_version') ? (this.db.prepare('SELECT version FROM read_model_version WHERE id = 1').get() as { version: number } | undefined)?.version : 1;
+    if (stored === READ_MODEL_VERSION) return;
+    this.droppedVersion = stored ?? 0;
+    this.db.transaction(() => READ_MODEL_TABLES.forEach((table) => this.db.exec(`DROP TABLE IF EXISTS ${table}`)))();
+  }
+
   get position(): number {
     return this.checkpoint;
   }
@@ -121,7 +144,10 @@ export class SqliteReadModels {
   apply(events: RecordedEvent[]): void {
     for (const event of events) {
       if (event.position <= this.checkpoint) continue;
-      if (this.options.auditTrail !== false) this.sql.audit.run(toAuditEntry(event));
+      if (this.options.auditTrail !== false) {
+        const entry = toAuditEntry(event);
+        this.sql.audit.run({ ...entry, what: entry.what === null ? null : JSON.stringify(entry.what) });
+      }
       for (const change of readModelChanges(event)) this.write(change);
     }
     const last = events[events.length - 1].position;
@@ -264,7 +290,7 @@ export class SqliteReadModels {
     return rows.map((r) => ({
       position: r.position, eventId: r.event_id, tenantId: r.tenant_id, type: r.type, occurredAt: r.occurred_at,
       actorKind: r.actor_kind, actorId: r.actor_id, agentId: r.agent_id, jti: r.jti, missionId: r.mission_id,
-      outcome: r.outcome, code: r.code,
+      outcome: r.outcome, code: r.code, what: r.what === null ? null : JSON.parse(r.what),
     }));
   }
 }

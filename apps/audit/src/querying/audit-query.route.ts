@@ -39,7 +39,7 @@ export class AuditQueryRoute {
       entries: entries.map((e) => ({
         position: e.position, event_id: e.eventId, type: e.type, occurred_at: e.occurredAt,
         actor: { kind: e.actorKind, id: e.actorId }, agent_id: e.agentId, jti: e.jti, mission_id: e.missionId,
-        outcome: e.outcome, code: e.code,
+        outcome: e.outcome, code: e.code, what: e.what,
       })),
       next_cursor: entries.length === limit ? String(entries[entries.length - 1].position) : null,
       read_models_position: this.readModels.position(),
