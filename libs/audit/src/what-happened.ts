@@ -12,7 +12,13 @@ export type WhatHappened = Record<string, unknown>;
  */
 export function whatHappened(event: RecordedEvent): WhatHappened | null {
   if (!isMandateEvent(event)) return null;
-  return describe(event);
+  // It runs inside the append transaction: an event whose data is not of its type's shape gets no summary, never a
+  // failed append.
+  try {
+    return describe(event);
+  } catch {
+    return null;
+  }
 }
 
 function describe(event: RecordedMandateEvent): WhatHappened | null {
