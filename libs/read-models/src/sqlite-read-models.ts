@@ -1,3 +1,5 @@
+// About 300 lines: the SQL of every read-model table, its writes and its queries, kept together so a change of shape
+// is one place (and bumps READ_MODEL_VERSION).
 import Database from 'better-sqlite3';
 import { RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
