@@ -1,6 +1,8 @@
 import { INestApplication, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger, LoggerModule, Params, PinoLogger } from 'nestjs-pino';
+import { Logger as Pino } from 'pino';
 import { loadConfig, MandateConfig } from './config';
 import { DomainError } from '@mandate/core';
 import { problem, sendProblem } from './problem';
@@ -41,20 +43,47 @@ export function nestingDepth(text: string): number {
 import { Metrics } from './metrics';
 import { PlatformModule } from './platform.module';
 import { OpsController } from './ops.controller';
+import { createLogger, requestIdFor } from './logging';
 
-const LOG_LEVELS = { error: ['error'], warn: ['error', 'warn'], log: ['error', 'warn', 'log'], debug: ['error', 'warn', 'log', 'debug'] } as const;
+/** Probes and scrapes come every few seconds; a line each would bury the requests people look for. */
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0];
+
+/** Request logging through pino-http: each request's lines carry the id Fastify gave it (see createMandateApp). */
+export function httpLogging(logger: Pino): Params {
+  return {
+    pinoHttp: {
+      logger,
+      // Lines logged while a request runs get its id alone; the one line at its end has the method, path and status.
+      quietReqLogger: true,
+      autoLogging: { ignore: (request) => UNLOGGED_PATHS.has(pathOf(request.url)) },
+      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
+      // No headers and no query string: they are the client's, and may carry anything.
+      serializers: {
+        req: (request: { method: string; url: string }) => ({ method: request.method, path: pathOf(request.url) }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+    },
+  };
+}
 
 /** One way to start any Mandate process: Fastify, the body limit, problem details for errors Fastify raises itself. */
 export async function createMandateApp(rootModule: Type<unknown>, config: MandateConfig = loadConfig()): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Fastify names each request (middie hands the id to pino-http); the answer echoes it in x-request-id.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFor(request.headers['x-request-id']),
     // Errors the router raises before any route runs (a malformed percent-encoding, an absurd path parameter).
     frameworkErrors: (error: Error, request: { url: string }, reply: unknown) => {
       sendProblem(reply, { ...problem(400, 'BAD_REQUEST', error.message), instance: request.url.split('?')[0] });
     },
   });
   const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
   // Fastify's own parser (it strips __proto__ and constructor.prototype), with a stable code when the body is not JSON.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
@@ -75,14 +104,18 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
       done(null, value);
     });
   });
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
-    logger: [...LOG_LEVELS[config.logLevel]],
+  const logging = httpLogging(createLogger(config.service, config.logLevel));
+  @Module({ imports: [LoggerModule.forRoot(logging), rootModule] })
+  class LoggedRoot {}
+  const app = await NestFactory.create<NestFastifyApplication>(LoggedRoot, adapter, {
+    // NestJS's Logger, used across the services, writes through pino from the first line of start-up on.
+    logger: new PinoNestLogger(new PinoLogger(logging), logging),
     bufferLogs: false,
     bodyParser: false,
   });
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.observeRequest(request.method, reply.statusCode, reply.elapsedTime);
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     done();
   });
   app.enableShutdownHooks();
