@@ -1,6 +1,7 @@
 import * as http from 'http';
 import { OPENAPI } from '../../../libs/platform/src/openapi-document';
 import { problem } from '../../../libs/platform/src/problem-document';
+import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -19,7 +20,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** The services' own limit (MANDATE_BODY_LIMIT_BYTES), enforced here too so an oversized body never leaves the door. */
 const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
 
-const log = (message: string) => process.stdout.write(`${new Date().toISOString()} [gateway] ${message}\n`);
+const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
+/** Probes come every few seconds; a line each would bury the requests people look for. */
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
 
 function sendProblem(res: http.ServerResponse, status: number, code: string, detail: string, instance: string): void {
   if (res.headersSent) return void res.destroy();
@@ -48,6 +51,18 @@ function getJson(url: URL): Promise<{ status: number; body: Record<string, unkno
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://gateway');
+  // The service behind logs the same id, so one request reads as one story across the door and the service.
+  const requestId = requestIdFor(req.headers['x-request-id']);
+  req.headers['x-request-id'] = requestId;
+  res.setHeader('x-request-id', requestId);
+  if (!UNLOGGED_PATHS.has(url.pathname)) {
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      const responseTime = Number(process.hrtime.bigint() - started) / 1e6;
+      const entry = { reqId: requestId, req: { method: req.method, path: url.pathname }, res: { statusCode: res.statusCode }, responseTime };
+      logger[res.statusCode >= 500 ? 'error' : 'info'](entry, res.writableFinished ? 'request completed' : 'request aborted');
+    });
+  }
   if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(OPENAPI));
   if (url.pathname === '/readyz') {
@@ -99,7 +114,7 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (res.writableEnded) return;
     const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
-    log(`${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
+    logger.warn({ reqId: req.headers['x-request-id'] }, `${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
     sendProblem(res, unreachable ? 503 : 502, unreachable ? 'SERVICE_UNAVAILABLE' : 'BAD_GATEWAY', `the ${service} service cannot be reached; retry shortly`, url.pathname);
   });
   // A client that goes away (an SSE subscriber closing) ends the upstream request too.
@@ -110,6 +125,6 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
 server.keepAliveTimeout = 65_000;
 server.listen(port, host, () => {
   const address = server.address() as { port: number };
-  log(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
+  logger.info(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));

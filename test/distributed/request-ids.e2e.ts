@@ -1,0 +1,53 @@
+import { randomBytes } from 'crypto';
+import { call, newTenant } from '../e2e/support/client';
+import { lineOf, linesOf } from '../e2e/support/log-lines';
+import { ADMIN_KEY, DistributedMandate } from '../e2e/support/server';
+
+jest.setTimeout(120_000);
+
+describe('one request id from the front door to the service behind it', () => {
+  let server: DistributedMandate;
+
+  beforeAll(async () => (server = await DistributedMandate.start({ LOG_LEVEL: 'log' }, { label: 'reqid' })));
+  afterAll(() => server?.stop());
+
+  it('given a request id sent to the front door, then the answer echoes it and the door\'s line and the passport service\'s line carry it', async () => {
+    const acme = await newTenant(server, 'acme');
+    const passport = await acme.passport(await acme.agent('logged'));
+    const requestId = `door-${randomBytes(6).toString('hex')}`;
+    const answer = await call(server, 'POST', `/v1/passports/${passport.jti}/actions`, {
+      token: passport.token,
+      headers: { 'x-request-id': requestId },
+      body: { service: 'slack', action: 'chat.postMessage', target: '#support' },
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('x-request-id')).toBe(requestId);
+
+    const path = `/v1/passports/${passport.jti}/actions`;
+    const door = JSON.parse(await lineOf(server.gateway, (line) => line.includes(`"${requestId}"`)));
+    expect(door).toMatchObject({ service: 'gateway', level: 'info', reqId: requestId, req: { method: 'POST', path }, res: { statusCode: 201 } });
+    const behind = JSON.parse(await lineOf(server.services.passport, (line) => line.includes(`"${requestId}"`)));
+    expect(behind).toMatchObject({ service: 'passport', level: 'info', reqId: requestId, req: { method: 'POST', path }, res: { statusCode: 201 } });
+  });
+
+  it('given no request id, then the front door makes one, and the service behind logs that same id', async () => {
+    const answer = await call(server, 'GET', '/.well-known/jwks.json');
+    const made = answer.headers.get('x-request-id')!;
+    expect(made).toMatch(/^[0-9a-f-]{36}$/);
+    await lineOf(server.gateway, (line) => line.includes(`"${made}"`));
+    await lineOf(server.services.passport, (line) => line.includes(`"${made}"`));
+  });
+
+  it('given everything the processes wrote, then each line is JSON with a level, and no key or passport is in any', async () => {
+    const acme = await newTenant(server, 'secrets');
+    const passport = await acme.passport(await acme.agent('logged'));
+    const requestId = `secrets-${randomBytes(6).toString('hex')}`;
+    await call(server, 'POST', `/v1/passports/${passport.jti}/checkout`, { token: passport.token, headers: { 'x-request-id': requestId } });
+    await lineOf(server.services.passport, (line) => line.includes(`"${requestId}"`));
+    const processes = [server.gateway, ...Object.values(server.services)];
+    for (const node of processes) for (const line of linesOf(node)) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String) });
+    const secrets = [ADMIN_KEY, acme.adminKey, passport.token, passport.token.split('.')[2]];
+    const leaks = processes.flatMap((node) => linesOf(node)).filter((line) => secrets.some((secret) => line.includes(secret)));
+    expect(leaks).toEqual([]);
+  });
+});
