@@ -5,12 +5,12 @@ import { ADMIN_KEY, DistributedMandate } from '../e2e/support/server';
 
 jest.setTimeout(120_000);
 
+let server: DistributedMandate;
+
+beforeAll(async () => (server = await DistributedMandate.start({ LOG_LEVEL: 'log' }, { label: 'obs' })));
+afterAll(() => server?.stop());
+
 describe('one request id from the front door to the service behind it', () => {
-  let server: DistributedMandate;
-
-  beforeAll(async () => (server = await DistributedMandate.start({ LOG_LEVEL: 'log' }, { label: 'reqid' })));
-  afterAll(() => server?.stop());
-
   it('given a request id sent to the front door, then the answer echoes it and the door\'s line and the passport service\'s line carry it', async () => {
     const acme = await newTenant(server, 'acme');
     const passport = await acme.passport(await acme.agent('logged'));
@@ -49,5 +49,28 @@ describe('one request id from the front door to the service behind it', () => {
     const secrets = [ADMIN_KEY, acme.adminKey, passport.token, passport.token.split('.')[2]];
     const leaks = processes.flatMap((node) => linesOf(node)).filter((line) => secrets.some((secret) => line.includes(secret)));
     expect(leaks).toEqual([]);
+  });
+});
+
+describe('each service\'s /metrics in distributed mode', () => {
+  it('given events relayed through Kafka, then every service serves Prometheus text with the relay and stream gauges under their names', async () => {
+    const acme = await newTenant(server, 'metrics');
+    const passport = await acme.passport(await acme.agent('logged'));
+    const logged = await call(server, 'POST', `/v1/passports/${passport.jti}/actions`, { token: passport.token, body: { service: 'slack', action: 'chat.postMessage' } });
+    expect(logged.status).toBe(201);
+    // The audit service sees the call through the stream: by then the relay has published it.
+    await acme.audit(`?mission_id=${passport.mission_id}&wait_for_position=${logged.body.position}`);
+    const scrapes = await Promise.all(Object.values(server.services).map(async (service) => (await fetch(`${service.url}/metrics`)).text()));
+    const figure = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    for (const text of scrapes) {
+      for (const gauge of ['mandate_relay_published_position', 'mandate_stream_events_from_kafka', 'mandate_stream_events_from_store', 'mandate_revoke_commands_applied']) {
+        expect(text).toContain(`# TYPE ${gauge} gauge`);
+        expect(figure(text, gauge)).toBeGreaterThanOrEqual(0);
+      }
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    }
+    expect(Math.max(...scrapes.map((text) => figure(text, 'mandate_relay_published_position')))).toBeGreaterThanOrEqual(logged.body.position);
+    const passportScrape = scrapes[Object.keys(server.services).indexOf('passport')];
+    expect(figure(passportScrape, 'mandate_http_request_duration_seconds_count\\{method="POST",route="/v1/passports/:jti/actions",status_code="201"\\}')).toBeGreaterThanOrEqual(1);
   });
 });
