@@ -77,7 +77,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const p = toProblem(error);
     const path = request.url?.split('?')[0];
     // The path only: a query string is the client's and may carry anything, a credential included.
-    if (p.status >= 500) this.logger.error(`${request.method} ${path} failed`, (error as Error)?.stack ?? String(error));
+    if (p.status >= 500) this.logger.error({ reqId: request.id, err: error }, `${request.method} ${path} failed`);
     sendProblem(reply, { ...p, instance: path });
   }
 }
