@@ -34,7 +34,8 @@ class Server {
 
   keep(line) {
     if (!line.trim()) return;
-    if (/WARN|ERROR|Error/.test(line)) this.warnings++;
+    // The server writes JSON lines; anything else on its output (a crash, a Node warning) counts too.
+    if (/"level":"(warn|error|fatal)"|WARN|ERROR|Error/.test(line)) this.warnings++;
     this.logTail.push(line.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 500));
     if (this.logTail.length > 100) this.logTail.shift();
   }

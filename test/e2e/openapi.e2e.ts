@@ -26,8 +26,8 @@ describe('the OpenAPI document is true to the server', () => {
     expect((await call(server, 'GET', '/readyz')).body.status).toBe('ready');
     const metrics = await call(server, 'GET', '/metrics');
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(metrics.body).toMatch(/^mandate_http_requests_total\{method="GET",status="200"\} \d+$/m);
+    expect(metrics.body).toMatch(/^mandate_http_requests_total\{method="GET",route="\/healthz",status_code="200"\} \d+$/m);
     expect(metrics.body).toMatch(/^mandate_event_store_head_position \d+$/m);
-    expect(metrics.body).toMatch(/^mandate_http_request_duration_seconds_bucket\{le="\+Inf"\} \d+$/m);
+    expect(metrics.body).toMatch(/^mandate_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/readyz",status_code="200"\} \d+$/m);
   });
 });

@@ -1,6 +1,8 @@
 import * as http from 'http';
 import { OPENAPI } from '../../../libs/platform/src/openapi-document';
 import { answerClientError, problem } from '../../../libs/platform/src/problem-document';
+import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -19,7 +21,26 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** The services' own limit (MANDATE_BODY_LIMIT_BYTES), enforced here too so an oversized body never leaves the door. */
 const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
 
-const log = (message: string) => process.stdout.write(`${new Date().toISOString()} [gateway] ${message}\n`);
+const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
+/** Probes come every few seconds; a line each would bury the requests people look for. */
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
+
+/** The door's own figures: what it passed to which service and how that ended, beside Node's process metrics. */
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics });
+const forwarded = new Counter({
+  name: 'mandate_gateway_requests_total',
+  help: 'Requests answered by the front door, by the service that owns the path (or "gateway") and status code',
+  labelNames: ['service', 'status_code'],
+  registers: [metrics],
+});
+const forwardDuration = new Histogram({
+  name: 'mandate_gateway_request_duration_seconds',
+  help: 'Time from a request reaching the front door to its answer, by service',
+  labelNames: ['service'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metrics],
+});
 
 function sendProblem(res: http.ServerResponse, status: number, code: string, detail: string, instance: string): void {
   if (res.headersSent) return void res.destroy();
@@ -48,7 +69,23 @@ function getJson(url: URL): Promise<{ status: number; body: Record<string, unkno
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://gateway');
+  // The service behind logs the same id, so one request reads as one story across the door and the service.
+  const requestId = requestIdFor(req.headers['x-request-id']);
+  req.headers['x-request-id'] = requestId;
+  res.setHeader('x-request-id', requestId);
+  if (!UNLOGGED_PATHS.has(url.pathname)) {
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      const responseTime = Number(process.hrtime.bigint() - started) / 1e6;
+      const entry = { reqId: requestId, req: { method: req.method, path: url.pathname }, res: { statusCode: res.statusCode }, responseTime };
+      logger[res.statusCode >= 500 ? 'error' : 'info'](entry, res.writableFinished ? 'request completed' : 'request aborted');
+    });
+  }
   if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  if (url.pathname === '/metrics') {
+    void metrics.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+    return;
+  }
   if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(OPENAPI));
   if (url.pathname === '/readyz') {
     // Ready when every service is; the head is the store's, as each service reads it.
@@ -62,6 +99,11 @@ const server = http.createServer((req, res) => {
     return;
   }
   const service = serviceFor(req.method ?? 'GET', url.pathname);
+  const timer = forwardDuration.startTimer({ service: service ?? 'gateway' });
+  res.once('close', () => {
+    timer();
+    forwarded.inc({ service: service ?? 'gateway', status_code: String(res.statusCode) });
+  });
   if (!service) return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`, url.pathname);
   // The body is read whole before it is passed on: a service that answers early (a refusal, a size limit) then never
   // races a half-sent body, which would turn its answer into a reset connection.
@@ -99,7 +141,7 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (res.writableEnded) return;
     const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
-    log(`${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
+    logger.warn({ reqId: req.headers['x-request-id'] }, `${service} unreachable for ${req.method} ${url.pathname}: ${error.code ?? error.message}`);
     sendProblem(res, unreachable ? 503 : 502, unreachable ? 'SERVICE_UNAVAILABLE' : 'BAD_GATEWAY', `the ${service} service cannot be reached; retry shortly`, url.pathname);
   });
   // A client that goes away (an SSE subscriber closing) ends the upstream request too.
@@ -111,6 +153,6 @@ server.keepAliveTimeout = 65_000;
 server.on('clientError', answerClientError);
 server.listen(port, host, () => {
   const address = server.address() as { port: number };
-  log(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
+  logger.info(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
 });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));

@@ -39,7 +39,7 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The instance admin key: from MANDATE_ADMIN_KEY, or generated once, written 0600 and printed once. */
+/** The instance admin key: from MANDATE_ADMIN_KEY, or generated once into a 0600 file; the log only says where it is. */
 export function instanceAdminKeyHash(dataDir: string, configured: string | null, logger = new Logger('auth')): string {
   if (configured) {
     if (configured.length < 32) throw new Error('MANDATE_ADMIN_KEY must be at least 32 characters');
@@ -48,7 +48,7 @@ export function instanceAdminKeyHash(dataDir: string, configured: string | null,
   const file = path.join(dataDir, 'admin-key');
   if (!fs.existsSync(file)) {
     const key = `mdt_admin.${randomBytes(32).toString('base64url')}`;
-    if (createOnce(file, key + '\n')) logger.warn(`Generated the instance admin key (shown once, also in ${file} with mode 0600):\n\n    ${key}\n`);
+    if (createOnce(file, key + '\n')) logger.warn(`Generated the instance admin key into ${file} (mode 0600); read it from there`);
   }
   return hashSecret(fs.readFileSync(file, 'utf8').trim());
 }

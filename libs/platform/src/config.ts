@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { LogLevel, parseLogLevel } from './logging';
 
 /** Every setting Mandate reads, in one place. The README's settings table mirrors this file. */
 export interface MandateConfig {
@@ -12,7 +13,7 @@ export interface MandateConfig {
   bodyLimitBytes: number;
   /** How often the refusals answered without being stored one by one are written as their count. */
   refusalCountSeconds: number;
-  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  logLevel: LogLevel;
   /** Which service this process is (set by each app's main): names its consumer groups and local files. */
   service: string;
   /** Where the passport signing key and the generated admin key live; every process of one installation shares it. */
@@ -41,8 +42,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '127.0.0.1';
-  const logLevel = (env.LOG_LEVEL || 'log') as MandateConfig['logLevel'];
-  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) throw new Error(`LOG_LEVEL must be error, warn, log or debug`);
+  const logLevel = parseLogLevel(env.LOG_LEVEL);
   const service = env.MANDATE_SERVICE || 'mandate';
   const dataDir = path.resolve(env.MANDATE_DATA_DIR || './data');
   const store = (env.MANDATE_STORE || 'embedded') as MandateConfig['store'];

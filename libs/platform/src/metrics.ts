@@ -1,43 +1,58 @@
-/** Just enough of the Prometheus text format for counters and one latency histogram; no client library needed. */
-const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000];
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Request latencies from a cached read (sub-millisecond) to a long poll; seconds, as Prometheus expects. */
+const DURATION_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30];
+const REQUEST_LABELS = ['method', 'route', 'status_code'] as const;
+/** The route label of a request no route matched: a raw URL would give every probe and typo its own series. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** This process's Prometheus registry: Node's default process metrics, per-route request figures and Mandate's gauges. */
 export class Metrics {
-  private readonly counters = new Map<string, number>();
-  private readonly buckets = new Array(BUCKETS_MS.length + 1).fill(0);
-  private latencySum = 0;
-  private latencyCount = 0;
-  private readonly gauges = new Map<string, () => number | Promise<number>>();
+  private readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'mandate_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: REQUEST_LABELS,
+    registers: [this.registry],
+  });
+  private readonly durations = new Histogram({
+    name: 'mandate_http_request_duration_seconds',
+    help: 'Time from request to the last byte of the answer, by method, route pattern and status code',
+    labelNames: REQUEST_LABELS,
+    buckets: DURATION_BUCKETS_S,
+    registers: [this.registry],
+  });
 
-  count(name: string, labels: Record<string, string | number>, by = 1): void {
-    const key = `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
-    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
   }
 
-  observeRequest(method: string, status: number, ms: number): void {
-    this.count('mandate_http_requests_total', { method, status });
-    const i = BUCKETS_MS.findIndex((b) => ms <= b);
-    this.buckets[i === -1 ? BUCKETS_MS.length : i]++;
-    this.latencySum += ms / 1000;
-    this.latencyCount++;
+  /** `route` is the pattern the router matched (/v1/passports/:jti/actions), never the URL, so series stay bounded. */
+  observeRequest(method: string, route: string | undefined, statusCode: number, milliseconds: number): void {
+    const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode };
+    this.requests.inc(labels);
+    this.durations.observe(labels, milliseconds / 1000);
   }
 
-  gauge(name: string, read: () => number | Promise<number>): void {
-    this.gauges.set(name, read);
-  }
-
-  async render(): Promise<string> {
-    const lines: string[] = [];
-    for (const [key, value] of this.counters) lines.push(`${key} ${value}`);
-    let cumulative = 0;
-    lines.push('# TYPE mandate_http_request_duration_seconds histogram');
-    BUCKETS_MS.forEach((b, i) => {
-      cumulative += this.buckets[i];
-      lines.push(`mandate_http_request_duration_seconds_bucket{le="${b / 1000}"} ${cumulative}`);
+  /** A figure read when Prometheus scrapes, such as the store's head position. */
+  gauge(name: string, help: string, read: () => number | Promise<number>): void {
+    // A second registration under one name replaces the first instead of throwing.
+    this.registry.removeSingleMetric(name);
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
     });
-    lines.push(`mandate_http_request_duration_seconds_bucket{le="+Inf"} ${this.latencyCount}`);
-    lines.push(`mandate_http_request_duration_seconds_sum ${this.latencySum}`);
-    lines.push(`mandate_http_request_duration_seconds_count ${this.latencyCount}`);
-    for (const [name, read] of this.gauges) lines.push(`# TYPE ${name} gauge`, `${name} ${await read()}`);
-    return lines.join('\n') + '\n';
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { Allow } from './auth';
@@ -38,8 +38,7 @@ export class OpsController {
 
   @Get('metrics')
   @Allow('public')
-  @Header('content-type', 'text/plain; version=0.0.4')
-  metricsText() {
-    return this.metrics.render();
+  async metricsText(@Res() reply: any) {
+    reply.header('content-type', this.metrics.contentType).send(await this.metrics.render());
   }
 }

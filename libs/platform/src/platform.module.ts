@@ -79,9 +79,9 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.logger.log(`${this.storage.describe()}; event store at position ${this.storage.headPosition()}`);
-    this.metrics.gauge('mandate_event_store_head_position', () => this.storage.headPosition());
-    this.metrics.gauge('mandate_read_models_position', () => this.readModels.position());
-    for (const [name, read] of Object.entries(this.storage.gauges?.() ?? {})) this.metrics.gauge(name, read);
+    this.metrics.gauge('mandate_event_store_head_position', 'Last position this process knows the event store to have committed', () => this.storage.headPosition());
+    this.metrics.gauge('mandate_read_models_position', 'Position of the last event the read models of this process have applied', () => this.readModels.position());
+    for (const [name, { help, read }] of Object.entries(this.storage.gauges?.() ?? {})) this.metrics.gauge(name, help, read);
   }
 
   async onApplicationShutdown(): Promise<void> {

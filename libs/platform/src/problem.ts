@@ -75,7 +75,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest();
     const reply = http.getResponse();
     const p = toProblem(error);
-    if (p.status >= 500) this.logger.error(`${request.method} ${request.url} failed`, (error as Error)?.stack ?? String(error));
-    sendProblem(reply, { ...p, instance: request.url?.split('?')[0] });
+    const path = request.url?.split('?')[0];
+    // The path only: a query string is the client's and may carry anything, a credential included.
+    if (p.status >= 500) this.logger.error({ reqId: request.id, err: error }, `${request.method} ${path} failed`);
+    sendProblem(reply, { ...p, instance: path });
   }
 }

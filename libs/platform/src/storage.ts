@@ -32,7 +32,7 @@ export interface MandateStorage {
   /** In the passport service: applies the revoke commands other processes send (no-op when they apply their own). */
   consumeRevokeCommands(apply: (command: RevokeCommand) => Promise<void>): void;
   /** Figures of the adapters for /metrics (relay position, where stream events came from, dead letters). */
-  gauges?(): Record<string, () => number>;
+  gauges?(): Record<string, { help: string; read: () => number }>;
   /** One line for the start-up log: which store and stream. */
   describe(): string;
   close(): Promise<void>;

@@ -126,18 +126,18 @@ export class DistributedStorage implements MandateStorage {
     });
   }
 
-  gauges(): Record<string, () => number> {
+  gauges(): Record<string, { help: string; read: () => number }> {
     const parts = this.kafkaParts;
     if (!parts) return {};
     const stream = this.stream as KafkaEventStream;
     return {
-      mandate_relay_published_position: () => parts.relay?.publishedPosition ?? 0,
-      mandate_stream_events_from_kafka: () => stream.stats().fromKafka,
-      mandate_stream_events_from_store: () => stream.stats().fromStore,
-      mandate_stream_duplicates_dropped: () => stream.stats().duplicatesDropped,
-      mandate_stream_dead_lettered: () => stream.stats().deadLettered,
-      mandate_revoke_commands_applied: () => parts.commandConsumer?.handled ?? 0,
-      mandate_revoke_commands_dead_lettered: () => parts.commandConsumer?.deadLettered ?? 0,
+      mandate_relay_published_position: { help: 'Last store position this process relayed to the events topic (0 unless it holds the relay lease)', read: () => parts.relay?.publishedPosition ?? 0 },
+      mandate_stream_events_from_kafka: { help: 'Events this process\'s subscribers took from the events topic', read: () => stream.stats().fromKafka },
+      mandate_stream_events_from_store: { help: 'Events this process\'s subscribers had to read from the store', read: () => stream.stats().fromStore },
+      mandate_stream_duplicates_dropped: { help: 'Events dropped because a subscriber had already seen their position', read: () => stream.stats().duplicatesDropped },
+      mandate_stream_dead_lettered: { help: 'Events a subscriber could not apply, sent to the dead-letter topic', read: () => stream.stats().deadLettered },
+      mandate_revoke_commands_applied: { help: 'Revoke commands this passport service applied', read: () => parts.commandConsumer?.handled ?? 0 },
+      mandate_revoke_commands_dead_lettered: { help: 'Revoke commands this passport service could not apply', read: () => parts.commandConsumer?.deadLettered ?? 0 },
     };
   }
 
