@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DomainError, ID_PATTERNS } from '@mandate/core';
 import { intentDecider, IntentFacts, IntentState, intentStream, INTENT_STREAM_PREFIX } from '@mandate/intents';
-import { missionDecider, missionStream } from '@mandate/missions';
-import { AggregateRepository, Principal } from '@mandate/platform';
+import { AggregateRepository, Principal, tenantOfMission } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 
 /** Reads one intent as a caller may see it: its own passport's, or any of the operator's tenant; else not found. */
@@ -24,10 +23,8 @@ export class IntentAccess {
     return state;
   }
 
-  /** Intents carry no tenant of their own: they belong to their mission's. */
-  async tenantOf(intent: IntentFacts): Promise<string | null> {
-    const mission = (await this.repository.load(missionDecider, missionStream(intent.missionId))).state;
-    return mission.status === 'issued' ? mission.tenantId : null;
+  tenantOf(intent: IntentFacts): Promise<string | null> {
+    return tenantOfMission(this.repository, intent.missionId);
   }
 }
 

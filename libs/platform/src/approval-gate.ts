@@ -23,6 +23,12 @@ export interface Passed {
   position: number;
 }
 
+/** The tenant a mission belongs to (an intent or an approval has none of its own: it is its mission's). */
+export async function tenantOfMission(repository: AggregateRepository, missionId: string): Promise<string | null> {
+  const mission = (await repository.load(missionDecider, missionStream(missionId))).state;
+  return mission.status === 'issued' ? mission.tenantId : null;
+}
+
 export const invalidUrl = (field: string) =>
   new DomainError('VALIDATION_FAILED', `${field} must be an absolute http(s) URL`, { errors: [{ field, problems: ['must be an absolute http(s) URL'] }] });
 
@@ -47,7 +53,7 @@ export class ApprovalGate {
     const intentId = intentIdOfApproval(call.approvalId);
     const intent = (await this.repository.load(intentDecider, intentStream(intentId))).state;
     // Another tenant's approval answers exactly like one that does not exist.
-    if (intent.status === 'none' || intent.status === 'refused' || (await this.tenantOf(intent.missionId)) !== passport.claims.tid) {
+    if (intent.status === 'none' || intent.status === 'refused' || (await tenantOfMission(this.repository, intent.missionId)) !== passport.claims.tid) {
       throw new DomainError('NOT_FOUND', `approval ${call.approvalId} was not found`);
     }
     const context = commandContext(passport, passport.claims.tid, this.clock);
@@ -90,10 +96,4 @@ export class ApprovalGate {
       throw error;
     }
   }
-
-  private async tenantOf(missionId: string): Promise<string | null> {
-    const mission = (await this.repository.load(missionDecider, missionStream(missionId))).state;
-    return mission.status === 'issued' ? mission.tenantId : null;
-  }
 }
-

@@ -39,58 +39,81 @@ function flatten(errors: ValidationError[], parent = ''): Array<{ field: string;
   });
 }
 
-/** The nested DTO class of `key` (from its @Type), if it has one. */
-const nestedDto = (dto: Function, key: string): Function | undefined => {
-  const nested = defaultMetadataStorage.findTypeMetadata(dto, key)?.typeFunction?.();
-  return typeof nested === 'function' ? nested : undefined;
-};
+/** What the pipe needs of a DTO class, read once from its decorators: declared fields, free-form ones, nested types. */
+interface DtoShape {
+  declared: ReadonlySet<string>;
+  freeForm: ReadonlySet<string>;
+  nested: ReadonlyMap<string, Function>;
+}
+
+const shapes = new WeakMap<Function, DtoShape>();
+
+function shapeOf(dto: Function): DtoShape {
+  let shape = shapes.get(dto);
+  if (shape) return shape;
+  const declared = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName));
+  const freeForm = new Set([...declared].filter((key) => isFreeFormJson(dto, key)));
+  const nested = new Map<string, Function>();
+  for (const key of declared) {
+    const type = freeForm.has(key) ? undefined : defaultMetadataStorage.findTypeMetadata(dto, key)?.typeFunction?.();
+    if (typeof type === 'function') nested.set(key, type);
+  }
+  shapes.set(dto, (shape = { declared, freeForm, nested }));
+  return shape;
+}
 
 /** Names an object inherits: class-transformer skips some of them and the whitelist never sees the others. */
 const INHERITED_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
 
-/**
- * The fields of `value` named like an inherited member (`constructor`, `toString`, …) that `dto` does not declare,
- * following the DTO's nested types (`@Type`) so a free-form field (any JSON, such as a call's body) is never judged.
- */
-function inheritedNamesIn(value: unknown, dto: Function, path = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => inheritedNamesIn(item, dto, `${path}${i}.`));
-  if (value === null || typeof value !== 'object') return [];
-  const declared = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName));
-  return Object.keys(value).flatMap((key) => {
-    if (!declared.has(key)) return INHERITED_NAMES.has(key) ? [`${path}${key}`] : [];
-    const nested = isFreeFormJson(dto, key) ? undefined : nestedDto(dto, key);
-    return nested ? inheritedNamesIn((value as Record<string, unknown>)[key], nested, `${path}${key}.`) : [];
-  });
-}
-
 type Restore = (instance: unknown) => void;
 
-/**
- * A copy of `value` whose free-form fields are empty stand-ins of the same kind (so their validators still judge the
- * kind), and how to put the values as sent back into the validated instance.
- */
-function setFreeFormAside(value: unknown, dto: Function): { stripped: unknown; restore: Restore } {
+interface Prepared {
+  /** A copy whose free-form fields are empty stand-ins of the same kind, so their validators still judge the kind. */
+  stripped: unknown;
+  /** Puts the free-form values, as sent, back into the validated instance. */
+  restore: Restore;
+  /** Fields named like an inherited member (`constructor`, `toString`, …) that the DTO does not declare. */
+  inherited: string[];
+}
+
+/** One walk of the request along the DTO's nested types; free-form JSON (a call's body) is never judged or rebuilt. */
+function prepare(value: unknown, dto: Function, path = ''): Prepared {
   if (Array.isArray(value)) {
-    const parts = value.map((item) => setFreeFormAside(item, dto));
-    return { stripped: parts.map((p) => p.stripped), restore: (instance) => Array.isArray(instance) && parts.forEach((p, i) => p.restore(instance[i])) };
+    const parts = value.map((item, i) => prepare(item, dto, `${path}${i}.`));
+    return {
+      stripped: parts.map((p) => p.stripped),
+      restore: (instance) => Array.isArray(instance) && parts.forEach((p, i) => p.restore(instance[i])),
+      inherited: parts.flatMap((p) => p.inherited),
+    };
   }
-  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined };
+  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined, inherited: [] };
+  const shape = shapeOf(dto);
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   const restores: Restore[] = [];
+  const inherited: string[] = [];
   for (const key of Object.keys(copy)) {
-    const original = copy[key];
-    if (isFreeFormJson(dto, key)) {
-      if (original !== null && typeof original === 'object') copy[key] = Array.isArray(original) ? [] : {};
-      restores.push((instance) => instance && typeof instance === 'object' && ((instance as Record<string, unknown>)[key] = original));
+    if (!shape.declared.has(key)) {
+      if (INHERITED_NAMES.has(key)) inherited.push(`${path}${key}`);
       continue;
     }
-    const nested = nestedDto(dto, key);
+    const original = copy[key];
+    const into = (instance: unknown) => (instance && typeof instance === 'object' ? (instance as Record<string, unknown>) : null);
+    if (shape.freeForm.has(key)) {
+      if (original !== null && typeof original === 'object') copy[key] = Array.isArray(original) ? [] : {};
+      restores.push((instance) => {
+        const target = into(instance);
+        if (target) target[key] = original;
+      });
+      continue;
+    }
+    const nested = shape.nested.get(key);
     if (!nested) continue;
-    const part = setFreeFormAside(original, nested);
+    const part = prepare(original, nested, `${path}${key}.`);
     copy[key] = part.stripped;
-    restores.push((instance) => instance && typeof instance === 'object' && part.restore((instance as Record<string, unknown>)[key]));
+    inherited.push(...part.inherited);
+    restores.push((instance) => into(instance) && part.restore(into(instance)![key]));
   }
-  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)) };
+  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)), inherited };
 }
 
 const refusal = (fields: Array<{ field: string; problems: string[] }>) =>
@@ -100,9 +123,8 @@ const refusal = (fields: Array<{ field: string; problems: string[] }>) =>
 class MandateValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'body' || metadata.type === 'query') && metadata.metatype && metadata.metatype !== Object) {
-      const inherited = inheritedNamesIn(value, metadata.metatype);
+      const { stripped, restore, inherited } = prepare(value, metadata.metatype);
       if (inherited.length > 0) throw refusal(inherited.map((field) => ({ field, problems: [`property ${field.split('.').pop()} should not exist`] })));
-      const { stripped, restore } = setFreeFormAside(value, metadata.metatype);
       const instance = await super.transform(stripped, metadata);
       restore(instance);
       return instance;
