@@ -2,12 +2,14 @@
 'use strict';
 // The mandate command. `mandate replay` rebuilds every detector from the start of history into fresh state and
 // compares with what was recorded live: findings and the revocations detectors caused. Exit 0 only when identical.
+// `mandate verify-export` re-checks the hash chain of an audit export (GET /v1/audit/export) offline.
 const path = require('path');
 const fs = require('fs');
 
 const USAGE = `usage:
   mandate replay [--data-dir DIR]        offline, on a stopped server's data directory (default ./data or MANDATE_DATA_DIR)
-  mandate replay --url URL               online, through a running server (MANDATE_ADMIN_KEY holds the instance admin key)`;
+  mandate replay --url URL               online, through a running server (MANDATE_ADMIN_KEY holds the instance admin key)
+  mandate verify-export [FILE]           the chain of a whole audit export (NDJSON; standard input when no FILE or -)`;
 
 function fail(message) {
   console.error(message);
@@ -50,8 +52,26 @@ async function replayOnline(url) {
   return body;
 }
 
+/** Exit 0 when every link holds; redacted events are counted, never passed over in silence. */
+function verifyExportFile(file) {
+  const dist = path.join(__dirname, '..', 'dist');
+  if (!fs.existsSync(path.join(dist, 'libs'))) fail('dist/ is missing: run "npm run build" first');
+  const { verifyExport } = require(path.join(dist, 'libs', 'audit', 'src'));
+  const text = fs.readFileSync(!file || file === '-' ? 0 : file, 'utf8');
+  const verdict = verifyExport(text.split('\n'));
+  console.log(JSON.stringify(verdict, null, 2));
+  const redacted = `${verdict.taken_on_stored_link} redacted events taken on their stored link`;
+  console.error(
+    verdict.ok
+      ? `chain holds: ${verdict.recomputed} events recomputed, ${redacted}`
+      : `BROKEN at line ${verdict.first_break.line} (position ${verdict.first_break.position}): ${verdict.first_break.reason}; ${verdict.recomputed} events recomputed before it, ${redacted}`,
+  );
+  process.exit(verdict.ok ? 0 : 1);
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
+  if (command === 'verify-export') return verifyExportFile(rest[0]);
   if (command !== 'replay') fail(USAGE);
   const option = (name) => {
     const i = rest.indexOf(name);

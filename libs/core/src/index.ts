@@ -6,3 +6,4 @@ export * from './clock';
 export * from './hash-chain';
 export * from './decider';
 export * from './upcasting';
+export * from './key-verifier-fields';

@@ -1,4 +1,4 @@
-import { RecordedEvent } from './event';
+import { CURRENT_SCHEMA_VERSION, RecordedEvent } from './event';
 
 /**
  * Reads one event type stored at `fromVersion` as its shape at `fromVersion + 1`. Pure: the stored text never
@@ -27,6 +27,12 @@ export class UpcasterRegistry {
       versions.delete(fromVersion);
       if (versions.size === 0) this.byType.delete(type);
     };
+  }
+
+  /** The schemaVersion a new event of this type is written at: the one its upcasters lead to. */
+  currentVersion(type: string): number {
+    const versions = this.byType.get(type);
+    return versions ? Math.max(CURRENT_SCHEMA_VERSION, ...[...versions.keys()].map((v) => v + 1)) : CURRENT_SCHEMA_VERSION;
   }
 
   /** The event in its current shape: every upcaster from its stored version on, in turn; the event itself if none applies. */

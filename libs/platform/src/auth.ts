@@ -7,6 +7,7 @@ import { Actor, DomainError } from '@mandate/core';
 import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
 import { createOnce, PassportTokens, VerifiedPassport } from './passport-tokens';
+import { OperatorKeys } from './operator-keys';
 
 export type Principal =
   | { kind: 'admin'; actor: Actor }
@@ -24,12 +25,6 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 });
 
 const unauthenticated = (detail: string) => new DomainError('UNAUTHENTICATED', detail);
-
-/** Operator keys read `mdt.<tenant>.<key id>.<secret>`: the prefix names where to look, the secret is 256 random bits. */
-export function newOperatorKey(tenantId: string, keyId: string): { key: string; keyHash: string } {
-  const secret = randomBytes(32).toString('base64url');
-  return { key: `mdt.${tenantId}.${keyId}.${secret}`, keyHash: hashSecret(secret) };
-}
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -59,8 +54,10 @@ export class Authenticator {
     private readonly repository: AggregateRepository,
     private readonly tokens: PassportTokens,
     private readonly adminKeyHash: string,
+    private readonly operatorKeys: OperatorKeys,
   ) {}
 
+  /** Operator keys read `mdt.<tenant>.<key id>.<secret>`: the prefix names where to look (see OperatorKeys). */
   async operator(presented: string): Promise<Principal | null> {
     if (sameHash(hashSecret(presented), this.adminKeyHash)) return { kind: 'admin', actor: { kind: 'admin', id: 'instance-admin' } };
     if (!presented.startsWith('mdt.')) return null;
@@ -69,7 +66,7 @@ export class Authenticator {
     const { state } = await this.repository.load(tenantDecider, tenantStream(tenantId));
     if (state.status !== 'active') return null;
     const key = keyOf(state, keyId);
-    if (!key || key.revoked || !sameHash(hashSecret(secret), key.keyHash)) return null;
+    if (!key || key.revoked || !(await this.operatorKeys.matches(tenantId, key, secret))) return null;
     return { kind: 'operator', tenantId, keyId, role: key.role, actor: { kind: 'operator', id: keyId } };
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { Actor, Clock, CURRENT_SCHEMA_VERSION, DomainEvent, newEventId, NewEvent } from '@mandate/core';
+import { Actor, Clock, DomainEvent, newEventId, NewEvent, upcasters } from '@mandate/core';
 
 /** Who, when and why: read once per command, so deciders never touch a clock or a request. */
 export interface CommandContext {
@@ -39,7 +39,7 @@ export function envelope(event: IdentifiedEvent, context: CommandContext): NewEv
     id: event.id ?? newEventId(),
     type: event.type,
     data: event.data,
-    schemaVersion: CURRENT_SCHEMA_VERSION,
+    schemaVersion: upcasters.currentVersion(event.type),
     tenantId: context.tenantId,
     occurredAt: context.now,
     actor: context.actor,

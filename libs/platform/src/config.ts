@@ -8,6 +8,8 @@ export interface MandateConfig {
   dataDir: string;
   /** Instance admin key for creating tenants; generated into the data dir on first start when unset. */
   adminKey: string | null;
+  /** Server secret operator key verifiers are keyed with; generated into the keys dir on first start when unset. */
+  keyPepper: string | null;
   /** `iss` of passports and the base of the OIDC discovery document. */
   issuer: string;
   bodyLimitBytes: number;
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
     host,
     dataDir,
     adminKey: env.MANDATE_ADMIN_KEY || null,
+    keyPepper: env.MANDATE_KEY_PEPPER || null,
     issuer: (env.MANDATE_ISSUER || `http://localhost:${port}`).replace(/\/$/, ''),
     bodyLimitBytes: integer(env, 'MANDATE_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,

@@ -5,6 +5,7 @@ export * from './command-context';
 export * from './repository';
 export * from './passport-tokens';
 export * from './auth';
+export * from './operator-keys';
 export * from './metrics';
 export * from './platform.module';
 export * from './bootstrap';

@@ -8,6 +8,7 @@ import { loadConfig, MANDATE_CONFIG, MandateConfig } from './config';
 import { AggregateRepository } from './repository';
 import { PassportTokens } from './passport-tokens';
 import { Authenticator, AuthGuard, instanceAdminKeyHash } from './auth';
+import { keyPepper, OperatorKeys } from './operator-keys';
 import { ProblemDetailsFilter } from './problem';
 import { mandateValidationPipe } from './validation';
 import { Metrics } from './metrics';
@@ -51,10 +52,15 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
       useFactory: (config: MandateConfig) => PassportTokens.open(config.keysDir, config.issuer),
     },
     {
+      provide: OperatorKeys,
+      inject: [MANDATE_CONFIG, MANDATE_STORAGE],
+      useFactory: (config: MandateConfig, storage: MandateStorage) => OperatorKeys.open(keyPepper(config.keysDir, config.keyPepper), storage.keyVerifiers, storage.store),
+    },
+    {
       provide: Authenticator,
-      inject: [MANDATE_CONFIG, AggregateRepository, PassportTokens],
-      useFactory: (config: MandateConfig, repository: AggregateRepository, tokens: PassportTokens) =>
-        new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey)),
+      inject: [MANDATE_CONFIG, AggregateRepository, PassportTokens, OperatorKeys],
+      useFactory: (config: MandateConfig, repository: AggregateRepository, tokens: PassportTokens, operatorKeys: OperatorKeys) =>
+        new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey), operatorKeys),
     },
     Metrics,
     Revocations,
@@ -66,7 +72,7 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, OperatorKeys, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

@@ -1,5 +1,5 @@
 import { Actor } from '@mandate/core';
-import { EventStore, EventStream } from '@mandate/event-store';
+import { EventStore, EventStream, KeyVerifierStore } from '@mandate/event-store';
 import { ReadModelDifference, ReadModels } from '@mandate/read-models';
 
 /** A detector's order to end a passport, applied by the passport service through the mission decider (idempotent). */
@@ -23,6 +23,8 @@ export interface MandateStorage {
   readonly store: EventStore;
   readonly stream: EventStream;
   readonly readModels: ReadModels;
+  /** Operator key verifiers, beside the store and never in it: every process that authenticates reads the same ones. */
+  readonly keyVerifiers: KeyVerifierStore;
   /** Last position this process knows to be committed (for metrics and logs; the store has the exact head). */
   headPosition(): number;
   /** Rebuilds the read models from the events and lists the tables where they differ from the live ones. */

@@ -5,15 +5,17 @@ export type Role = (typeof ROLES)[number];
 
 export type TenantEvent =
   | DomainEvent<'TenantCreated', { tenantId: string; name: string }>
-  | DomainEvent<'OperatorKeyCreated', { keyId: string; name: string; role: Role; keyHash: string }>
+  /** No verifier of the key: it is kept server-side (schemaVersion 1 carried one, dropped on read; see @mandate/core). */
+  | DomainEvent<'OperatorKeyCreated', { keyId: string; name: string; role: Role }>
   | DomainEvent<'OperatorKeyRevoked', { keyId: string; reason: string }>;
 
 export interface OperatorKey {
   keyId: string;
   name: string;
   role: Role;
-  keyHash: string;
   revoked: boolean;
+  /** Where its OperatorKeyCreated is stored, when read from the store: a key of release 0.1 finds its legacy hash there. */
+  position?: number;
 }
 
 export type TenantState =
@@ -21,8 +23,8 @@ export type TenantState =
   | { status: 'active'; tenantId: string; name: string; keys: Record<string, OperatorKey> };
 
 export type TenantCommand =
-  | { type: 'CreateTenant'; tenantId: string; name: string; firstKey: { keyId: string; name: string; keyHash: string } }
-  | { type: 'CreateOperatorKey'; keyId: string; name: string; role: Role; keyHash: string }
+  | { type: 'CreateTenant'; tenantId: string; name: string; firstKey: { keyId: string; name: string } }
+  | { type: 'CreateOperatorKey'; keyId: string; name: string; role: Role }
   | { type: 'RevokeOperatorKey'; keyId: string; reason: string };
 
 /** Key ids come from requests: look them up as own entries only, never as `constructor` or `toString`. */
@@ -39,7 +41,9 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         return { status: 'active', tenantId: event.data.tenantId, name: event.data.name, keys: {} };
       case 'OperatorKeyCreated':
         if (state.status !== 'active') return state;
-        return { ...state, keys: { ...state.keys, [event.data.keyId]: { ...event.data, revoked: false } } };
+        const { keyId, name, role } = event.data;
+        const position = (event as { position?: number }).position;
+        return { ...state, keys: { ...state.keys, [keyId]: { keyId, name, role, revoked: false, ...(position === undefined ? {} : { position }) } } };
       case 'OperatorKeyRevoked': {
         const key = keyOf(state, event.data.keyId);
         if (state.status !== 'active' || !key) return state;
@@ -58,7 +62,7 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         ];
       case 'CreateOperatorKey':
         if (state.status !== 'active') throw notFound('tenant', '');
-        return [{ type: 'OperatorKeyCreated', data: { keyId: command.keyId, name: command.name, role: command.role, keyHash: command.keyHash } }];
+        return [{ type: 'OperatorKeyCreated', data: { keyId: command.keyId, name: command.name, role: command.role } }];
       case 'RevokeOperatorKey': {
         const key = keyOf(state, command.keyId);
         if (state.status !== 'active' || !key) throw notFound('operator key', command.keyId);

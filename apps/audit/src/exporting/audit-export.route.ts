@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { Matches, IsOptional } from 'class-validator';
+import { exportLine } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
 
@@ -23,8 +24,7 @@ export class AuditExportRoute {
     for (;;) {
       const page = await this.store.readTenantChain(tenantId, after, PAGE);
       if (page.length === 0) break;
-      // The stored text itself, not the event as read (an upcaster may have reshaped it): the chain link covers this text.
-      const chunk = page.map(({ event, canonical, chainHash }) => JSON.stringify({ ...JSON.parse(canonical), position: event.position, chainHash })).join('\n') + '\n';
+      const chunk = page.map(exportLine).join('\n') + '\n';
       if (!reply.raw.write(chunk)) await new Promise((resume) => reply.raw.once('drain', resume));
       after = page[page.length - 1].event.position;
       if (reply.raw.destroyed) return;

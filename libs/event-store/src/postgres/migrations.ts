@@ -39,6 +39,20 @@ CREATE TABLE relay_checkpoint (
   position bigint NOT NULL
 );`,
   },
+  {
+    version: 3,
+    sql: `
+CREATE TABLE operator_key_verifiers (
+  tenant_id text NOT NULL,
+  key_id    text NOT NULL,
+  verifier  text NOT NULL,
+  PRIMARY KEY (tenant_id, key_id)
+);
+CREATE TABLE key_pepper_check (
+  id          int PRIMARY KEY CHECK (id = 1),
+  check_value text NOT NULL
+);`,
+  },
 ];
 
 /** The versions a migrated database holds, in order. */

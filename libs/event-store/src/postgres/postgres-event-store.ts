@@ -16,6 +16,7 @@ import {
   StreamAppend,
   Subscription,
 } from '../event-store';
+import { KeyVerifierStore } from '../key-verifiers';
 import { migrate, schemaIdentifier } from './migrations';
 import { PostgresRelayCheckpoint } from './relay-checkpoint';
 
@@ -114,6 +115,34 @@ export class PostgresEventStore implements EventStore {
   /** The relay's lease and position, kept in this database (see PostgresRelayCheckpoint). */
   relayCheckpoint(name = 'events'): PostgresRelayCheckpoint {
     return new PostgresRelayCheckpoint(this.clientConfig, name);
+  }
+
+  /** The operator key verifiers, kept in this database beside the events (see KeyVerifierStore). */
+  keyVerifiers(): KeyVerifierStore {
+    const query = <R extends object>(text: string, values: unknown[]) => this.query<R>(text, values);
+    return {
+      async keep(tenantId, keyId, verifier) {
+        const rows = await query<{ verifier: string }>(
+          `WITH kept AS (INSERT INTO operator_key_verifiers (tenant_id, key_id, verifier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING verifier)
+           SELECT verifier FROM kept UNION ALL SELECT verifier FROM operator_key_verifiers WHERE tenant_id = $1 AND key_id = $2`,
+          [tenantId, keyId, verifier],
+        );
+        // Empty only when another process kept this key's verifier in the same instant: read what it kept.
+        return rows[0]?.verifier ?? (await this.verifierOf(tenantId, keyId))!;
+      },
+      async verifierOf(tenantId, keyId) {
+        const rows = await query<{ verifier: string }>('SELECT verifier FROM operator_key_verifiers WHERE tenant_id = $1 AND key_id = $2', [tenantId, keyId]);
+        return rows[0]?.verifier ?? null;
+      },
+      async pepperCheck(check) {
+        const rows = await query<{ check_value: string }>(
+          `WITH kept AS (INSERT INTO key_pepper_check (id, check_value) VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING check_value)
+           SELECT check_value FROM kept UNION ALL SELECT check_value FROM key_pepper_check WHERE id = 1`,
+          [check],
+        );
+        return rows[0]?.check_value ?? (await query<{ check_value: string }>('SELECT check_value FROM key_pepper_check WHERE id = 1', []))[0].check_value;
+      },
+    };
   }
 
   /** Connects, migrates and returns the store; rejects with StoreUnavailable when the server cannot be reached. */

@@ -15,8 +15,10 @@ import {
   KafkaEventStream,
   MandateTopics,
   orderedProducer,
+  KeyVerifierStore,
   PostgresEventStore,
   RelayCheckpoint,
+  SqliteKeyVerifiers,
 } from '@mandate/event-store';
 import { ReadModelDifference, revocationView, toRevocation } from '@mandate/read-models';
 import { MandateConfig } from '../config';
@@ -52,6 +54,7 @@ export class DistributedStorage implements MandateStorage {
     readonly stream: EventStream,
     readonly readModels: ProjectedReadModels,
     private readonly kafkaParts: KafkaParts | null,
+    readonly keyVerifiers: KeyVerifierStore,
   ) {}
 
   static async open(config: MandateConfig): Promise<DistributedStorage> {
@@ -76,7 +79,7 @@ export class DistributedStorage implements MandateStorage {
     const auditTrail = config.service === 'audit' || config.service === 'mandate';
     const readModels = ProjectedReadModels.open(path.join(config.dataDir, `read-models-${config.service}.db`), store, { auditTrail });
     readModels.follow(stream);
-    const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts);
+    const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts, keyVerifiersOf(config, store));
     storage.head = await store.headPosition();
     kafkaParts?.relay?.onPublished((position) => (storage.head = Math.max(storage.head, position)));
     return storage;
@@ -165,6 +168,15 @@ export class DistributedStorage implements MandateStorage {
 async function openStore(config: MandateConfig): Promise<EventStore> {
   if (config.store === 'postgres') return PostgresEventStore.open({ connectionString: config.databaseUrl! });
   return EventStoreDbEventStore.connect(config.eventstoreConnectionString!);
+}
+
+/**
+ * PostgreSQL keeps the verifiers in a table beside the events. EventStoreDB has no table: they go to a SQLite file in
+ * the keys directory, which every process of the installation already shares (the signing key is there).
+ */
+function keyVerifiersOf(config: MandateConfig, store: EventStore): KeyVerifierStore {
+  if (store instanceof PostgresEventStore) return store.keyVerifiers();
+  return SqliteKeyVerifiers.openFile(path.join(config.keysDir, 'key-verifiers.db'));
 }
 
 function relayCheckpoint(config: MandateConfig, store: EventStore): RelayCheckpoint {

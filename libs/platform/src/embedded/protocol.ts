@@ -26,7 +26,10 @@ export type QueryMethod =
   | 'dueIntents'
   | 'securityEvents'
   | 'securityEvent'
-  | 'compareReadModels';
+  | 'compareReadModels'
+  | 'keepKeyVerifier'
+  | 'keyVerifierOf'
+  | 'keyPepperCheck';
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
-import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, malformedAppend, StreamAppend, Subscription } from '@mandate/event-store';
+import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, KeyVerifierStore, malformedAppend, StreamAppend, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
 import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
@@ -39,6 +39,11 @@ export class EmbeddedStorage implements MandateStorage {
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly stream: EventStream;
+  readonly keyVerifiers: KeyVerifierStore = {
+    keep: (tenantId, keyId, verifier) => this.query('keepKeyVerifier', tenantId, keyId, verifier),
+    verifierOf: (tenantId, keyId) => this.query('keyVerifierOf', tenantId, keyId),
+    pepperCheck: (check) => this.query('keyPepperCheck', check),
+  };
 
   private constructor(private readonly worker: Worker, private readonly dataDir: string) {
     this.store = new WorkerEventStore(this);

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
-import { SqliteEventStore } from '@mandate/event-store';
+import { SqliteEventStore, SqliteKeyVerifiers } from '@mandate/event-store';
 import { compareReadModelsWithRebuild, liveFeedsOf, SqliteReadModels } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
@@ -11,6 +11,8 @@ import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol'
 const port = parentPort!;
 const store = new SqliteEventStore({ file: path.join(workerData.dataDir as string, 'events.db') });
 const readModels = new SqliteReadModels(store.db);
+// In the events file, written by this thread between group commits: durable (synchronous=FULL) before its reply.
+const keyVerifiers = new SqliteKeyVerifiers(store.db);
 const caughtUp = readModels.catchUp((after, limit) => store.readAllSync(after, limit));
 store.addInlineProjection((events) => readModels.apply(events));
 const post = (message: Message) => port.postMessage(message);
@@ -31,6 +33,9 @@ const queries = {
   dueIntents: (now: string, limit: number) => readModels.dueIntents(now, limit),
   securityEvents: (query: Parameters<SqliteReadModels['securityEvents']>[0]) => readModels.securityEvents(query),
   securityEvent: (tenantId: string, findingId: string) => readModels.securityEvent(tenantId, findingId),
+  keepKeyVerifier: (tenantId: string, keyId: string, verifier: string) => keyVerifiers.keepSync(tenantId, keyId, verifier),
+  keyVerifierOf: (tenantId: string, keyId: string) => keyVerifiers.verifierOfSync(tenantId, keyId),
+  keyPepperCheck: (check: string) => keyVerifiers.pepperCheckSync(check),
   // Runs between appends (this thread does both), so the live tables hold exactly the history it rebuilds from.
   compareReadModels: () =>
     compareReadModelsWithRebuild(store.db, (after, limit) => store.readAllSync(after, limit), path.join(workerData.dataDir as string, `read-models-rebuild-${process.pid}.db`)),
