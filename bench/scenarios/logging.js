@@ -3,7 +3,9 @@
 
 const { OPTS, PARAMS } = require('../params');
 const { toolCall, intentBody } = require('../lib');
-const { runWorker } = require('../harness');
+const path = require('path');
+const { fork } = require('child_process');
+const { runWorker, track } = require('../harness');
 const { fmt, ratio } = require('../report');
 
 function loadJob(server, kind, passports, durationSec) {
@@ -63,11 +65,32 @@ async function measure(server, kind, passports, label, profileThis) {
 }
 
 
+/** A bare Fastify server with verify's route and compiled schema (bench/bare-fastify.js), until `stop()`. */
+function startBareFastify() {
+  return new Promise((resolve, reject) => {
+    const child = track(fork(path.join(__dirname, '..', 'bare-fastify.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    child.once('message', ({ port }) => resolve({ port, stop: () => child.kill('SIGKILL') }));
+    child.once('exit', (code) => reject(new Error(`bare-fastify.js exited (${code}) before listening`)));
+  });
+}
+
+/** The same load against the bare Fastify server: nothing to settle there, nothing stored. */
+async function measureBareFastify(passports) {
+  const bare = await startBareFastify();
+  try {
+    const server = { port: bare.port, settle: async () => ({}), quiesce: async () => ({ head: 0 }) };
+    return await measure(server, 'bare-post', passports, 'bare Fastify POST, same schema', false);
+  } finally {
+    bare.stop();
+  }
+}
+
 async function scenarioLogging(server, passports) {
   console.log('\n[1] tool-call logging, one call per request, 32 agents');
   const profile = OPTS.profile;
   const bare = await measure(server, 'bare', passports, 'GET /healthz (bare route)', profile === 'bare');
-  const barePost = await measure(server, 'bare-post', passports, 'POST /v1/passports/verify, validated no-op', false);
+  const bareFastify = await measureBareFastify(passports);
+  const barePost = await measure(server, 'bare-post', passports, 'POST /v1/passports/verify, validated no-op', profile === 'bare-post');
   const logging = await measure(server, 'single', passports, 'POST /actions (1 call)', profile === 'logging');
   // autocannon stops counting at the deadline with one request in flight per connection: those still get logged.
   const inFlight = logging.events_appended - logging.responses_2xx;
@@ -83,7 +106,11 @@ async function scenarioLogging(server, passports) {
     non_2xx: logging.non_2xx,
     bare_requests_per_s: bare.ok_requests_per_s,
     ratio_to_bare: ratio(logging.ok_requests_per_s, bare.ok_requests_per_s),
-    // The framework's own ceiling for a validated JSON POST on this machine: logging cannot beat it.
+    // Fastify alone, judging the same body with the same compiled schema: what Mandate's stack costs on top of it.
+    bare_fastify_post: bareFastify,
+    bare_fastify_post_requests_per_s: bareFastify.ok_requests_per_s,
+    ratio_validated_noop_to_bare_fastify: ratio(barePost.ok_requests_per_s, bareFastify.ok_requests_per_s),
+    // Mandate's own ceiling for a validated JSON POST on this machine: logging cannot beat it.
     bare_post: barePost,
     bare_post_requests_per_s: barePost.ok_requests_per_s,
     ratio_to_bare_post: ratio(logging.ok_requests_per_s, barePost.ok_requests_per_s),

@@ -11,6 +11,9 @@ import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModel
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
 import { MandateStorage, RevokeCommand } from '../storage';
 
+/** How many committed events the main thread keeps for its followers (twice as many before it trims). */
+const RECENT_EVENTS = 5_000;
+
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
 function workerFile(): string {
   const beside = path.join(__dirname, 'storage-worker.js');
@@ -36,6 +39,12 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private closing = false;
+  /**
+   * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
+   * A follower that keeps up (the detectors, under load) reads its next page here instead of asking the worker.
+   */
+  private recent: RecordedEvent[] = [];
+  private recentAfter = 0;
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly stream: EventStream;
@@ -59,10 +68,12 @@ export class EmbeddedStorage implements MandateStorage {
         switch (message.kind) {
           case 'ready':
             this.head = message.head;
+            this.recentAfter = message.head;
             if (message.caughtUp > 0) this.logger.log(`read models rebuilt from ${message.caughtUp} events`);
             ready();
             return;
           case 'commit':
+            this.remember(message.events);
             this.advance(message.head);
             if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
             if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
@@ -92,6 +103,28 @@ export class EmbeddedStorage implements MandateStorage {
     this.pending.forEach((p) => p.reject(error));
     this.appendQueue.forEach((p) => p.reject(error));
     process.exit(70);
+  }
+
+  private remember(events: RecordedEvent[]): void {
+    this.recent.push(...events);
+    if (this.recent.length > 2 * RECENT_EVENTS) {
+      const dropped = this.recent.length - RECENT_EVENTS;
+      this.recentAfter = this.recent[dropped - 1].position;
+      this.recent = this.recent.slice(dropped);
+    }
+  }
+
+  /** The page after `afterPosition` from the recent events, or null when they do not reach back that far. */
+  recentPage(afterPosition: number, limit: number): RecordedEvent[] | null {
+    if (afterPosition < this.recentAfter) return null;
+    let low = 0;
+    let high = this.recent.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.recent[middle].position <= afterPosition) low = middle + 1;
+      else high = middle;
+    }
+    return this.recent.slice(low, low + limit);
   }
 
   private advance(head: number): void {
@@ -227,7 +260,8 @@ class WorkerEventStore implements EventStore {
   }
 
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
-    return this.storage.query('readAll', afterPosition, limit);
+    const recent = this.storage.recentPage(afterPosition, limit);
+    return recent ? Promise.resolve(recent) : this.storage.query('readAll', afterPosition, limit);
   }
 
   readTenantChain(tenantId: string, afterPosition: number, limit: number): Promise<ChainedEvent[]> {
