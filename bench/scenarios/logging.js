@@ -3,6 +3,7 @@
 
 const { OPTS, PARAMS } = require('../params');
 const { toolCall, intentBody } = require('../lib');
+const fs = require('fs');
 const path = require('path');
 const { fork } = require('child_process');
 const { runWorker, track } = require('../harness');
@@ -43,6 +44,16 @@ function loadJob(server, kind, passports, durationSec) {
 
 const loadTimeout = (durationSec) => durationSec * 1000 + 60_000;
 
+/** CPU seconds a process has used, all its threads (Linux /proc; null elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Warm-up, settle, measure (optionally profiled), settle. Returns the measured figures plus store bookkeeping. */
 async function measure(server, kind, passports, label, profileThis) {
   process.stdout.write(`  ${label}: warm-up ${PARAMS.warmup_s} s`);
@@ -52,11 +63,15 @@ async function measure(server, kind, passports, label, profileThis) {
   const head0 = (await server.quiesce()).head;
   process.stdout.write(`, measuring ${PARAMS.duration_s} s`);
   if (profileThis) await server.startProfile();
+  const cpu0 = cpuSeconds(server.pid);
   const result = await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.duration_s), loadTimeout(PARAMS.duration_s));
+  const cpu1 = cpuSeconds(server.pid);
+  // What each answered request cost the server in CPU, every thread counted: steadier than req/s on a shared machine.
+  if (cpu0 !== null && cpu1 !== null && result.responses > 0) result.server_cpu_us_per_request = Math.round(((cpu1 - cpu0) * 1e6) / result.responses);
   const profileFile = profileThis ? await server.stopProfile() : null;
   const settle = await server.settle();
   const quiet = await server.quiesce();
-  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms\n`);
+  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request\n`);
   result.events_appended = quiet.head - head0;
   result.read_model_lag_at_end_events = settle.lag_events_at_end;
   result.read_model_catch_up_ms = settle.catch_up_ms;
@@ -69,7 +84,7 @@ async function measure(server, kind, passports, label, profileThis) {
 function startBareFastify() {
   return new Promise((resolve, reject) => {
     const child = track(fork(path.join(__dirname, '..', 'bare-fastify.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    child.once('message', ({ port }) => resolve({ port, stop: () => child.kill('SIGKILL') }));
+    child.once('message', ({ port }) => resolve({ port, pid: child.pid, stop: () => child.kill('SIGKILL') }));
     child.once('exit', (code) => reject(new Error(`bare-fastify.js exited (${code}) before listening`)));
   });
 }
@@ -78,7 +93,7 @@ function startBareFastify() {
 async function measureBareFastify(passports) {
   const bare = await startBareFastify();
   try {
-    const server = { port: bare.port, settle: async () => ({}), quiesce: async () => ({ head: 0 }) };
+    const server = { port: bare.port, pid: bare.pid, settle: async () => ({}), quiesce: async () => ({ head: 0 }) };
     return await measure(server, 'bare-post', passports, 'bare Fastify POST, same schema', false);
   } finally {
     bare.stop();

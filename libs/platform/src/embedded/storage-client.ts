@@ -33,6 +33,12 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   private appendQueue: Array<{ item: AppendItem; resolve(r: AppendResult[]): void; reject(e: unknown): void }> = [];
   private appendScheduled = false;
+  /**
+   * One append message in flight at a time: what arrives while the worker commits waits and goes in the next message,
+   * so under load each commit (and its fsync) carries every request that came meanwhile. Sent as they came, appends
+   * made a message and a commit for every few requests, and the main thread spent more on postMessage than on routing.
+   */
+  private appendInFlight = false;
   private head = 0;
   private headWaiters: Array<{ position: number; wake(): void }> = [];
   private commitWaiters: Array<() => void> = [];
@@ -156,17 +162,21 @@ export class EmbeddedStorage implements MandateStorage {
     if (this.closing) return Promise.reject(new Error('event store is closed'));
     return new Promise((resolve, reject) => {
       this.appendQueue.push({ item, resolve, reject });
-      if (!this.appendScheduled) {
-        this.appendScheduled = true;
-        setImmediate(() => this.sendAppends());
-      }
+      this.scheduleAppends();
     });
+  }
+
+  private scheduleAppends(): void {
+    if (this.appendScheduled || this.appendInFlight || this.appendQueue.length === 0) return;
+    this.appendScheduled = true;
+    setImmediate(() => this.sendAppends());
   }
 
   private async sendAppends(): Promise<void> {
     this.appendScheduled = false;
     const batch = this.appendQueue;
     this.appendQueue = [];
+    this.appendInFlight = true;
     try {
       const items = JSON.stringify(batch.map((b) => b.item));
       const outcomes = await this.request<AppendOutcome[]>({ op: 'append', items } as Omit<Request, 'id'>);
@@ -178,6 +188,9 @@ export class EmbeddedStorage implements MandateStorage {
       });
     } catch (error) {
       batch.forEach((b) => b.reject(error));
+    } finally {
+      this.appendInFlight = false;
+      this.scheduleAppends();
     }
   }
 
@@ -229,7 +242,7 @@ export class EmbeddedStorage implements MandateStorage {
 
   async close(): Promise<void> {
     if (this.closing) return;
-    while (this.appendQueue.length > 0 || this.appendScheduled) await new Promise((r) => setImmediate(r));
+    while (this.appendQueue.length > 0 || this.appendScheduled || this.appendInFlight) await new Promise((r) => setImmediate(r));
     await this.request({ op: 'close' } as Omit<Request, 'id'>);
     this.closing = true;
     this.commitWaiters.forEach((wake) => wake());
