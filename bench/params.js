@@ -11,8 +11,10 @@ function parseArgs(argv) {
     else if (arg === '--profile') opts.profile = 'logging';
     else if (arg.startsWith('--profile=')) opts.profile = arg.slice('--profile='.length);
     else if (arg === '--no-revocation-under-load') opts.revocationUnderLoad = false;
+    // While working on one figure: run only the named scenarios (the JSON report then has only those).
+    else if (arg.startsWith('--only=')) opts.only = arg.slice('--only='.length).split(',');
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--topology embedded|distributed] [--profile[=logging|batch|bare|intents]] [--no-revocation-under-load]');
+      console.log('usage: node bench/run.js [--quick] [--topology embedded|distributed] [--profile[=logging|batch|bare|bare-post|intents]] [--no-revocation-under-load] [--only=scenario,…]');
       process.exit(0);
     } else {
       console.error(`unknown argument ${arg} (try --help)`);
@@ -23,8 +25,8 @@ function parseArgs(argv) {
     console.error('--topology takes embedded or distributed');
     process.exit(2);
   }
-  if (opts.profile && !['logging', 'batch', 'bare', 'intents'].includes(opts.profile)) {
-    console.error('--profile takes logging, batch, bare or intents');
+  if (opts.profile && !['logging', 'batch', 'bare', 'bare-post', 'intents'].includes(opts.profile)) {
+    console.error('--profile takes logging, batch, bare, bare-post or intents');
     process.exit(2);
   }
   return opts;
@@ -79,6 +81,10 @@ const TARGETS = {
   logging_rps: 5000,
   logging_p99_ms: 20,
   batch_calls_per_s: 50_000,
+  // Issue 10's ratios, each against a baseline measured in the same run.
+  validated_noop_to_bare_fastify: 0.7,
+  logging_to_validated_noop: 0.8,
+  batch_to_raw_store: 0.3,
   revocation_p99_ms: 50,
   intent_decision_p99_ms: 50,
   detector_revocation_p99_ms: 50,

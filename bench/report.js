@@ -69,9 +69,13 @@ function targetRows(s) {
   if (s.tool_call_logging && !s.tool_call_logging.error) {
     add('logging_throughput', 'tool-call logging, 1 call/request, 32 agents', s.tool_call_logging.requests_per_s, '>=', TARGETS.logging_rps, 'req/s');
     add('logging_p99', 'tool-call logging p99 latency', s.tool_call_logging.p99_ms, '<=', TARGETS.logging_p99_ms, 'ms');
+    const t = s.tool_call_logging;
+    add('validated_noop_ratio', 'validated no-op POST / bare Fastify, same schema', t.ratio_validated_noop_to_bare_fastify, '>=', TARGETS.validated_noop_to_bare_fastify, 'ratio');
+    add('logging_noop_ratio', 'single-call logging / validated no-op POST', t.ratio_to_bare_post, '>=', TARGETS.logging_to_validated_noop, 'ratio');
   }
   if (s.batched_logging && !s.batched_logging.error) {
     add('batch_throughput', `batched logging, ${PARAMS.batch_size} calls/request`, s.batched_logging.calls_per_s, '>=', TARGETS.batch_calls_per_s, 'calls/s');
+    add('batch_raw_ratio', 'batched logging / raw store appends, same stored shape', s.batched_logging.ratio_to_raw_store, '>=', TARGETS.batch_to_raw_store, 'ratio');
   }
   if (s.revocation && !s.revocation.error) {
     add('revocation_sse_p99', 'revoke -> SSE frame p99', s.revocation.sse_ms.p99, '<=', TARGETS.revocation_p99_ms, 'ms');
@@ -200,7 +204,9 @@ function printSummary(report) {
       line('  errors / non-2xx', `${t.errors} / ${t.non_2xx}`);
       line('GET /healthz (bare route)', `${fmt(t.bare_requests_per_s, 0)} req/s   p50 ${fmt(t.bare_route.latency_ms.p50, 2)} ms   p99 ${fmt(t.bare_route.latency_ms.p99, 2)} ms`);
       line('ratio logging / bare', fmt(t.ratio_to_bare, 3));
+      line('bare Fastify POST, same schema', `${fmt(t.bare_fastify_post_requests_per_s, 0)} req/s   p50 ${fmt(t.bare_fastify_post.latency_ms.p50, 2)} ms   p99 ${fmt(t.bare_fastify_post.latency_ms.p99, 2)} ms`);
       line('POST verify, validated no-op', `${fmt(t.bare_post_requests_per_s, 0)} req/s   p50 ${fmt(t.bare_post.latency_ms.p50, 2)} ms   p99 ${fmt(t.bare_post.latency_ms.p99, 2)} ms`);
+      line('ratio validated no-op / bare Fastify', fmt(t.ratio_validated_noop_to_bare_fastify, 3));
       line('ratio logging / validated no-op POST', fmt(t.ratio_to_bare_post, 3));
       line('events appended vs 201 responses', `${t.logging.events_appended} / ${t.logging.responses_2xx} (${t.events_match_responses ? 'consistent' : 'INCONSISTENT'}; in flight at stop: ${t.events_beyond_counted_responses})`);
       line('read-model lag at end of load', `${t.logging.read_model_lag_at_end_events} events, caught up in ${fmt(t.logging.read_model_catch_up_ms, 0)} ms`);
@@ -267,7 +273,7 @@ function printSummary(report) {
   for (const t of report.targets) {
     const verdict = t.met === null ? 'informational' : t.met ? 'met' : t.informational ? 'missed (informational)' : 'MISSED';
     const extra = [t.missed ? `${t.missed} missed` : null, t.identical === false ? 'NOT identical' : null].filter(Boolean).join(', ');
-    console.log(`  ${t.description.padEnd(50)} ${fmt(t.measured, t.unit === 'ms' ? 2 : t.unit === 'MB' ? 1 : 0).padStart(10)} ${t.unit.padEnd(8)} target ${(t.target ?? 'none').padEnd(9)} ${verdict}${extra ? ` (${extra})` : ''}`);
+    console.log(`  ${t.description.padEnd(50)} ${fmt(t.measured, t.unit === 'ms' ? 2 : t.unit === 'MB' ? 1 : t.unit === 'ratio' ? 3 : 0).padStart(10)} ${t.unit.padEnd(8)} target ${(t.target ?? 'none').padEnd(9)} ${verdict}${extra ? ` (${extra})` : ''}`);
   }
   if (report.errors.length) {
     console.log('\n Errors');

@@ -52,6 +52,10 @@ class Server {
     return this.mandate.node.child;
   }
 
+  get pid() {
+    return this.mandate.node.child.pid;
+  }
+
   get alive() {
     return Boolean(this.mandate && this.mandate.node.running);
   }

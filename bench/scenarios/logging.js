@@ -3,7 +3,10 @@
 
 const { OPTS, PARAMS } = require('../params');
 const { toolCall, intentBody } = require('../lib');
-const { runWorker } = require('../harness');
+const fs = require('fs');
+const path = require('path');
+const { fork } = require('child_process');
+const { runWorker, track } = require('../harness');
 const { fmt, ratio } = require('../report');
 
 function loadJob(server, kind, passports, durationSec) {
@@ -41,6 +44,16 @@ function loadJob(server, kind, passports, durationSec) {
 
 const loadTimeout = (durationSec) => durationSec * 1000 + 60_000;
 
+/** CPU seconds a process has used, all its threads (Linux /proc; null elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Warm-up, settle, measure (optionally profiled), settle. Returns the measured figures plus store bookkeeping. */
 async function measure(server, kind, passports, label, profileThis) {
   process.stdout.write(`  ${label}: warm-up ${PARAMS.warmup_s} s`);
@@ -50,11 +63,15 @@ async function measure(server, kind, passports, label, profileThis) {
   const head0 = (await server.quiesce()).head;
   process.stdout.write(`, measuring ${PARAMS.duration_s} s`);
   if (profileThis) await server.startProfile();
+  const cpu0 = cpuSeconds(server.pid);
   const result = await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.duration_s), loadTimeout(PARAMS.duration_s));
+  const cpu1 = cpuSeconds(server.pid);
+  // What each answered request cost the server in CPU, every thread counted: steadier than req/s on a shared machine.
+  if (cpu0 !== null && cpu1 !== null && result.responses > 0) result.server_cpu_us_per_request = Math.round(((cpu1 - cpu0) * 1e6) / result.responses);
   const profileFile = profileThis ? await server.stopProfile() : null;
   const settle = await server.settle();
   const quiet = await server.quiesce();
-  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms\n`);
+  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request\n`);
   result.events_appended = quiet.head - head0;
   result.read_model_lag_at_end_events = settle.lag_events_at_end;
   result.read_model_catch_up_ms = settle.catch_up_ms;
@@ -63,11 +80,32 @@ async function measure(server, kind, passports, label, profileThis) {
 }
 
 
+/** A bare Fastify server with verify's route and compiled schema (bench/bare-fastify.js), until `stop()`. */
+function startBareFastify() {
+  return new Promise((resolve, reject) => {
+    const child = track(fork(path.join(__dirname, '..', 'bare-fastify.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    child.once('message', ({ port }) => resolve({ port, pid: child.pid, stop: () => child.kill('SIGKILL') }));
+    child.once('exit', (code) => reject(new Error(`bare-fastify.js exited (${code}) before listening`)));
+  });
+}
+
+/** The same load against the bare Fastify server: nothing to settle there, nothing stored. */
+async function measureBareFastify(passports) {
+  const bare = await startBareFastify();
+  try {
+    const server = { port: bare.port, pid: bare.pid, settle: async () => ({}), quiesce: async () => ({ head: 0 }) };
+    return await measure(server, 'bare-post', passports, 'bare Fastify POST, same schema', false);
+  } finally {
+    bare.stop();
+  }
+}
+
 async function scenarioLogging(server, passports) {
   console.log('\n[1] tool-call logging, one call per request, 32 agents');
   const profile = OPTS.profile;
   const bare = await measure(server, 'bare', passports, 'GET /healthz (bare route)', profile === 'bare');
-  const barePost = await measure(server, 'bare-post', passports, 'POST /v1/passports/verify, validated no-op', false);
+  const bareFastify = await measureBareFastify(passports);
+  const barePost = await measure(server, 'bare-post', passports, 'POST /v1/passports/verify, validated no-op', profile === 'bare-post');
   const logging = await measure(server, 'single', passports, 'POST /actions (1 call)', profile === 'logging');
   // autocannon stops counting at the deadline with one request in flight per connection: those still get logged.
   const inFlight = logging.events_appended - logging.responses_2xx;
@@ -83,7 +121,11 @@ async function scenarioLogging(server, passports) {
     non_2xx: logging.non_2xx,
     bare_requests_per_s: bare.ok_requests_per_s,
     ratio_to_bare: ratio(logging.ok_requests_per_s, bare.ok_requests_per_s),
-    // The framework's own ceiling for a validated JSON POST on this machine: logging cannot beat it.
+    // Fastify alone, judging the same body with the same compiled schema: what Mandate's stack costs on top of it.
+    bare_fastify_post: bareFastify,
+    bare_fastify_post_requests_per_s: bareFastify.ok_requests_per_s,
+    ratio_validated_noop_to_bare_fastify: ratio(barePost.ok_requests_per_s, bareFastify.ok_requests_per_s),
+    // Mandate's own ceiling for a validated JSON POST on this machine: logging cannot beat it.
     bare_post: barePost,
     bare_post_requests_per_s: barePost.ok_requests_per_s,
     ratio_to_bare_post: ratio(logging.ok_requests_per_s, barePost.ok_requests_per_s),

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RecordedEvent } from '@mandate/core';
 import { EmbeddedStorage } from '../../libs/platform/src/embedded/storage-client';
 import { eventStoreContract, newEvent } from './event-store.contract';
 
@@ -65,6 +66,39 @@ describe('read models projected in the append transaction', () => {
         ['ToolCallLogged', call.position],
         ['ApprovalConsumed', consumed.position],
       ]);
+    } finally {
+      await storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('followers served from the committed events the worker announces', () => {
+  it('given more events than the main thread keeps, then a follower from the start and one from the middle each get every event once, in order, as the worker reads them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mandate-storage-'));
+    const storage = await EmbeddedStorage.start(dir);
+    try {
+      // given 12,000 committed events, more than the 10,000 the main thread keeps before it trims to 5,000
+      for (let batch = 0; batch < 120; batch++) {
+        await storage.store.append(`mission-msn_${batch}`, Array.from({ length: 100 }, (_, i) => newEvent('ten_a', { i })), 0);
+      }
+      const head = await storage.store.headPosition();
+      // when one follower starts at the beginning (older than what is kept) and one near the head (within it)
+      const follow = (after: number) =>
+        new Promise<number[]>((resolve) => {
+          const seen: number[] = [];
+          const subscription = storage.store.subscribe(after, async (events) => {
+            seen.push(...events.map((e) => e.position));
+            if (seen[seen.length - 1] === head) void subscription.stop().then(() => resolve(seen));
+          });
+        });
+      const [fromStart, fromMiddle] = await Promise.all([follow(0), follow(head - 3000)]);
+      // then each saw exactly the positions after its start, and what it saw is what the worker has stored
+      const positions = (after: number) => Array.from({ length: head - after }, (_, i) => after + i + 1);
+      expect(fromStart).toEqual(positions(0));
+      expect(fromMiddle).toEqual(positions(head - 3000));
+      const fromWorker = await storage.query<RecordedEvent[]>('readAll', head - 3000, 3000);
+      expect(await storage.store.readAll(head - 3000, 3000)).toEqual(fromWorker);
     } finally {
       await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });

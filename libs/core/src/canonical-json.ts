@@ -14,13 +14,22 @@ function quoted(key: string): string {
   return text;
 }
 
+/** What JSON.stringify escapes in a string: quote, backslash, controls, and surrogates (a lone one it writes as \uXXXX). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Every event is written in this form before it is hashed, so it runs for each stored byte: strings that need no
+ * escaping (nearly all) skip JSON.stringify, and keys already in order (most objects) skip the sort. The text is the
+ * same either way (the spec compares it with the plain definition).
+ */
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('non-finite number in canonical JSON');
-      return JSON.stringify(value);
+      // Number-to-string is what JSON.stringify writes for a finite number (-0 included: both write 0).
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'undefined':
@@ -33,7 +42,13 @@ export function canonicalJson(value: unknown): string {
         return out + ']';
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1] > keys[i]) {
+          keys.sort();
+          break;
+        }
+      }
       let out = '{';
       let first = true;
       for (const key of keys) {

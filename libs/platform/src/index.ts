@@ -1,6 +1,7 @@
 export * from './config';
 export * from './problem';
 export * from './validation';
+export * from './compiled-validation';
 export * from './command-context';
 export * from './repository';
 export * from './passport-tokens';

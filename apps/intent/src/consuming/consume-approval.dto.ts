@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { AmountDto, FreeFormJson, IsHttpMethod, IsServiceName } from '@mandate/platform';
+import { AmountDto, CompiledValidation, FreeFormJson, IsHttpMethod, IsServiceName } from '@mandate/platform';
 
 /** The call about to be made, exactly as the approval must have named it. */
+@CompiledValidation()
 export class ConsumeDto {
   @IsString() @IsServiceName() service: string;
   @IsHttpMethod() method: string;

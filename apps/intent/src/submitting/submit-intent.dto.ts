@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { NAMED_INTENT } from '@mandate/intents';
-import { AmountDto, CallRequestDto, FreeFormJson, IsServiceName } from '@mandate/platform';
+import { AmountDto, CallRequestDto, CompiledValidation, FreeFormJson, IsServiceName } from '@mandate/platform';
 
 /** One risky call, described before it is made (also what simulate takes). */
+@CompiledValidation()
 export class SubmitIntentDto {
   @IsString() @Matches(NAMED_INTENT, { message: 'named_intent reads like "stripe:refunds:create"' }) named_intent: string;
   @IsString() @IsServiceName({ message: 'target is a service name such as "stripe"' }) target: string;

@@ -1,4 +1,4 @@
-import { DomainError } from '@mandate/core';
+import { DomainError, RecordedEvent } from '@mandate/core';
 import { AppendResult, DuplicateEventId, ExpectedVersion, StreamAppend, WrongExpectedVersion } from '@mandate/event-store';
 import { Revocation, SecurityEventSummary } from '@mandate/read-models';
 
@@ -33,7 +33,7 @@ export type QueryMethod =
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }
-  | { kind: 'commit'; head: number; revocations: Revocation[]; findings: SecurityEventSummary[] }
+  | { kind: 'commit'; head: number; events: RecordedEvent[]; revocations: Revocation[]; findings: SecurityEventSummary[] }
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: WireError };
 

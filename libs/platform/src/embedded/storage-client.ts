@@ -11,6 +11,9 @@ import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModel
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
 import { MandateStorage, RevokeCommand } from '../storage';
 
+/** How many committed events the main thread keeps for its followers (twice as many before it trims). */
+const RECENT_EVENTS = 5_000;
+
 /** From the built tree the worker sits beside this file; tests running TypeScript sources use the build's copy. */
 function workerFile(): string {
   const beside = path.join(__dirname, 'storage-worker.js');
@@ -30,12 +33,24 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   private appendQueue: Array<{ item: AppendItem; resolve(r: AppendResult[]): void; reject(e: unknown): void }> = [];
   private appendScheduled = false;
+  /**
+   * One append message in flight at a time: what arrives while the worker commits waits and goes in the next message,
+   * so under load each commit (and its fsync) carries every request that came meanwhile. Sent as they came, appends
+   * made a message and a commit for every few requests, and the main thread spent more on postMessage than on routing.
+   */
+  private appendInFlight = false;
   private head = 0;
   private headWaiters: Array<{ position: number; wake(): void }> = [];
   private commitWaiters: Array<() => void> = [];
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private closing = false;
+  /**
+   * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
+   * A follower that keeps up (the detectors, under load) reads its next page here instead of asking the worker.
+   */
+  private recent: RecordedEvent[] = [];
+  private recentAfter = 0;
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly stream: EventStream;
@@ -64,10 +79,12 @@ export class EmbeddedStorage implements MandateStorage {
         switch (message.kind) {
           case 'ready':
             this.head = message.head;
+            this.recentAfter = message.head;
             if (message.caughtUp > 0) this.logger.log(`read models rebuilt from ${message.caughtUp} events`);
             ready();
             return;
           case 'commit':
+            this.remember(message.events);
             this.advance(message.head);
             if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
             if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
@@ -99,6 +116,28 @@ export class EmbeddedStorage implements MandateStorage {
     process.exit(70);
   }
 
+  private remember(events: RecordedEvent[]): void {
+    this.recent.push(...events);
+    if (this.recent.length > 2 * RECENT_EVENTS) {
+      const dropped = this.recent.length - RECENT_EVENTS;
+      this.recentAfter = this.recent[dropped - 1].position;
+      this.recent = this.recent.slice(dropped);
+    }
+  }
+
+  /** The page after `afterPosition` from the recent events, or null when they do not reach back that far. */
+  recentPage(afterPosition: number, limit: number): RecordedEvent[] | null {
+    if (afterPosition < this.recentAfter) return null;
+    let low = 0;
+    let high = this.recent.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.recent[middle].position <= afterPosition) low = middle + 1;
+      else high = middle;
+    }
+    return this.recent.slice(low, low + limit);
+  }
+
   private advance(head: number): void {
     if (head <= this.head) return;
     this.head = head;
@@ -128,17 +167,21 @@ export class EmbeddedStorage implements MandateStorage {
     if (this.closing) return Promise.reject(new Error('event store is closed'));
     return new Promise((resolve, reject) => {
       this.appendQueue.push({ item, resolve, reject });
-      if (!this.appendScheduled) {
-        this.appendScheduled = true;
-        setImmediate(() => this.sendAppends());
-      }
+      this.scheduleAppends();
     });
+  }
+
+  private scheduleAppends(): void {
+    if (this.appendScheduled || this.appendInFlight || this.appendQueue.length === 0) return;
+    this.appendScheduled = true;
+    setImmediate(() => this.sendAppends());
   }
 
   private async sendAppends(): Promise<void> {
     this.appendScheduled = false;
     const batch = this.appendQueue;
     this.appendQueue = [];
+    this.appendInFlight = true;
     try {
       const items = JSON.stringify(batch.map((b) => b.item));
       const outcomes = await this.request<AppendOutcome[]>({ op: 'append', items } as Omit<Request, 'id'>);
@@ -150,6 +193,9 @@ export class EmbeddedStorage implements MandateStorage {
       });
     } catch (error) {
       batch.forEach((b) => b.reject(error));
+    } finally {
+      this.appendInFlight = false;
+      this.scheduleAppends();
     }
   }
 
@@ -201,7 +247,7 @@ export class EmbeddedStorage implements MandateStorage {
 
   async close(): Promise<void> {
     if (this.closing) return;
-    while (this.appendQueue.length > 0 || this.appendScheduled) await new Promise((r) => setImmediate(r));
+    while (this.appendQueue.length > 0 || this.appendScheduled || this.appendInFlight) await new Promise((r) => setImmediate(r));
     await this.request({ op: 'close' } as Omit<Request, 'id'>);
     this.closing = true;
     this.commitWaiters.forEach((wake) => wake());
@@ -232,7 +278,8 @@ class WorkerEventStore implements EventStore {
   }
 
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
-    return this.storage.query('readAll', afterPosition, limit);
+    const recent = this.storage.recentPage(afterPosition, limit);
+    return recent ? Promise.resolve(recent) : this.storage.query('readAll', afterPosition, limit);
   }
 
   readTenantChain(tenantId: string, afterPosition: number, limit: number): Promise<ChainedEvent[]> {

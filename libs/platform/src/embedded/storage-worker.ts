@@ -18,7 +18,8 @@ store.addInlineProjection((events) => readModels.apply(events));
 const post = (message: Message) => port.postMessage(message);
 
 store.onCommit((events, head) => {
-  post({ kind: 'commit', head, ...liveFeedsOf(events) });
+  // The committed events themselves: the followers in the main thread (the detectors) read them from there.
+  post({ kind: 'commit', head, events, ...liveFeedsOf(events) });
 });
 
 const queries = {

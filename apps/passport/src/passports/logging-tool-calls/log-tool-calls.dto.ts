@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { CallRequestDto, IsServiceName } from '@mandate/platform';
+import { CallRequestDto, CompiledValidation, IsServiceName } from '@mandate/platform';
 
 const OUTCOMES = ['success', 'failure', 'unknown'] as const;
 
@@ -15,6 +15,7 @@ export class ToolCallDto {
 }
 
 /** One call (the fields of a tool call) or a batch (`calls`), not both. */
+@CompiledValidation()
 export class LogActionsDto {
   @IsOptional() @IsServiceName() service?: string;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) action?: string;
