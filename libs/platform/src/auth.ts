@@ -84,8 +84,19 @@ export class AuthGuard implements CanActivate {
     private readonly authenticator: Authenticator,
   ) {}
 
+  /** A route's audience is fixed when its decorators run: read once per handler, not on every request. */
+  private readonly audiences = new WeakMap<Function, Map<Function, Audience[] | undefined>>();
+
+  private audienceOf(context: ExecutionContext): Audience[] | undefined {
+    const [controller, handler] = [context.getClass(), context.getHandler()];
+    let byHandler = this.audiences.get(controller);
+    if (!byHandler) this.audiences.set(controller, (byHandler = new Map()));
+    if (!byHandler.has(handler)) byHandler.set(handler, this.reflector.getAllAndOverride<Audience[] | undefined>(AUDIENCE, [handler, controller]));
+    return byHandler.get(handler);
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const audience = this.reflector.getAllAndOverride<Audience[] | undefined>(AUDIENCE, [context.getHandler(), context.getClass()]);
+    const audience = this.audienceOf(context);
     if (!audience) throw new DomainError('FORBIDDEN', 'this route declares no audience');
     if (audience.includes('public')) return true;
     const request = context.switchToHttp().getRequest();

@@ -20,10 +20,12 @@ import { isFreeFormJson } from './call-request.dto';
 export type JsonSchema = Record<string, unknown>;
 
 const COMPILED = Symbol('mandate:compiled-validation');
+const marked = new Set<Function>();
 
 /** Marks a request-body DTO whose rules are compiled: its routes are hot enough for class-validator to show. */
 export const CompiledValidation = (): ClassDecorator => (target) => {
   Reflect.defineProperty(target, COMPILED, { value: true });
+  marked.add(target);
 };
 
 export const hasCompiledValidation = (dto: Function): boolean => (dto as unknown as Record<symbol, unknown>)[COMPILED] === true;
@@ -162,4 +164,13 @@ export function compiledValidatorOf(dto: Function): ValidateFunction | undefined
   let validate = compiled.get(dto);
   if (!validate) compiled.set(dto, (validate = ajv.compile(schemaOfDto(dto))));
   return validate;
+}
+
+/**
+ * Compiles every marked DTO, at start-up: the first request of each hot route does not pay for Ajv's code generation,
+ * and a rule that has no exact translation stops the process before it answers anything.
+ */
+export function compileMarkedDtos(): string[] {
+  for (const dto of marked) compiledValidatorOf(dto);
+  return [...marked].map((dto) => dto.name);
 }

@@ -11,6 +11,7 @@ import { Authenticator, AuthGuard, instanceAdminKeyHash } from './auth';
 import { keyPepper, OperatorKeys } from './operator-keys';
 import { ProblemDetailsFilter } from './problem';
 import { mandateValidationPipe } from './validation';
+import { compileMarkedDtos } from './compiled-validation';
 import { Metrics } from './metrics';
 import { EmbeddedStorage } from './embedded/storage-client';
 import { DistributedStorage } from './distributed/distributed-storage';
@@ -88,6 +89,8 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
     this.metrics.gauge('mandate_event_store_head_position', 'Last position this process knows the event store to have committed', () => this.storage.headPosition());
     this.metrics.gauge('mandate_read_models_position', 'Position of the last event the read models of this process have applied', () => this.readModels.position());
     for (const [name, { help, read }] of Object.entries(this.storage.gauges?.() ?? {})) this.metrics.gauge(name, help, read);
+    const compiled = compileMarkedDtos();
+    if (compiled.length > 0) this.logger.log(`request bodies judged by compiled rules: ${compiled.join(', ')}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
