@@ -66,6 +66,8 @@ const problemContent = { 'application/problem+json': { schema: { $ref: `#/compon
 function completeOperation(operation: OperationObject, httpMethod: string, path: string, handler: Handler, schemas: Record<string, Schema>): void {
   const { audience } = handler;
   const open = audience.includes('public');
+  // Which roles a scheme's credential must have: operatorKey alone cannot say admin-only from auditor-readable.
+  (operation as OperationObject & { 'x-audience'?: string[] })['x-audience'] = [...audience];
   if (!open) {
     const schemes: Array<Record<string, string[]>> = [];
     if (audience.includes('passport')) schemes.push({ passport: [] });
@@ -79,7 +81,9 @@ function completeOperation(operation: OperationObject, httpMethod: string, path:
   if (path.includes('{')) statuses.push(404);
   if (writes) statuses.push(409, 413, 415);
   if (handler.takesBody || parameters.some((p) => p.in === 'query' || p.in === 'header')) statuses.push(422);
-  for (const status of statuses) {
+  // Errors a route declares itself (a 404 for an id in its body) are problems too.
+  statuses.push(...Object.keys(operation.responses).map(Number).filter((status) => status >= 400));
+  for (const status of new Set(statuses)) {
     const existing = operation.responses[status] as { description?: string } | undefined;
     operation.responses[status] = { description: existing?.description ?? ERROR_STATUSES[status], content: problemContent };
   }

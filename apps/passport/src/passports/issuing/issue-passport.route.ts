@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -17,6 +17,7 @@ export class IssuePassportRoute {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retry with the same key and body returns the same passport', schema: { type: 'string', minLength: 1, maxLength: 200 } })
   @ApiCreatedResponse({ type: IssuedPassportResponse, description: 'issued' })
   @ApiOkResponse({ type: IssuedPassportResponse, description: 'the same passport, for a retried idempotency key (Idempotent-Replayed: true)' })
+  @ApiNotFoundResponse({ description: 'no such agent in this tenant' })
   async issue(
     @Body() body: IssuePassportDto,
     @Headers('idempotency-key') header: string | undefined,
