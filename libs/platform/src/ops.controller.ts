@@ -13,8 +13,10 @@ export class HealthResponse {
 
 export class ReadinessResponse {
   @ApiProperty({ enum: ['ready'] }) status: 'ready';
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'how far the read models have read' }) position: number;
+  @ApiProperty({ required: false, type: 'integer', minimum: 0, description: 'how far the read models have read (a service)' }) position?: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: "the store's last position" }) head: number;
+  @ApiProperty({ required: false, type: Object, additionalProperties: true, description: "the front door: each service's own answer" })
+  services?: Record<string, unknown>;
 }
 
 /** Liveness, readiness and Prometheus metrics for whoever runs Mandate. */
