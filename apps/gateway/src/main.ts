@@ -1,5 +1,6 @@
+import * as fs from 'fs';
 import * as http from 'http';
-import { OPENAPI } from '../../../libs/platform/src/openapi-document';
+import * as path from 'path';
 import { answerClientError, problem } from '../../../libs/platform/src/problem-document';
 import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -22,6 +23,12 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
 
 const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
+/**
+ * The contract, as `npm run build` generated it beside this file's build (dist/openapi.json) from the services' routes
+ * and DTOs: the door imports no service, and serves the very document the embedded process does.
+ */
+const CONTRACT_FILE = path.join(__dirname, '..', '..', '..', 'openapi.json');
+const contract = fs.readFileSync(CONTRACT_FILE);
 /** Probes come every few seconds; a line each would bury the requests people look for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -86,7 +93,7 @@ const server = http.createServer((req, res) => {
     void metrics.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
     return;
   }
-  if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(OPENAPI));
+  if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(contract);
   if (url.pathname === '/readyz') {
     // Ready when every service is; the head is the store's, as each service reads it.
     void Promise.all(Object.entries(upstreams).map(async ([name, base]) => [name, await getJson(new URL('/readyz', base))] as const)).then((answers) => {

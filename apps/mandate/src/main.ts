@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { runService } from '@mandate/platform';
-import { MandateModule, OpenApiController } from './mandate.module';
+import { buildOpenApiDocument, OpenApiController, runService } from '@mandate/platform';
+import { API_VERSION } from './contract';
+import { MandateModule } from './mandate.module';
 
-// Embedded mode: the four services in one process.
-void runService('mandate', MandateModule, [OpenApiController]);
+// Embedded mode: the four services in one process, serving the contract generated from their routes and DTOs.
+void runService('mandate', MandateModule, [OpenApiController], (app) => OpenApiController.serve(buildOpenApiDocument(app, API_VERSION)));

@@ -1,19 +1,8 @@
-import { Controller, Get, Module } from '@nestjs/common';
-import { Allow } from '@mandate/platform';
+import { Module } from '@nestjs/common';
 import { PassportModule } from '../../passport/src/passport.module';
 import { IntentModule } from '../../intent/src/intent.module';
 import { DetectorModule } from '../../detector/src/detector.module';
 import { AuditModule } from '../../audit/src/audit.module';
-import { OPENAPI } from '@mandate/platform';
-
-@Controller()
-export class OpenApiController {
-  @Get('openapi.json')
-  @Allow('public')
-  openapi() {
-    return OPENAPI;
-  }
-}
 
 /** Embedded mode: the four services in one process, on one durable store, with an in-process stream. */
 @Module({ imports: [PassportModule, IntentModule, DetectorModule, AuditModule] })

@@ -17,6 +17,8 @@ export type Principal =
 export type Audience = Role | 'instance_admin' | 'passport' | 'public';
 
 const AUDIENCE = 'mandate:audience';
+/** Who may call a route handler, as its @Allow says (the contract derives its security from it). */
+export const audienceOf = (handler: Function): Audience[] | undefined => Reflect.getMetadata(AUDIENCE, handler);
 /** Who may call a route. Every controller method says it; a route without it is refused, not opened. */
 export const Allow = (...audience: Audience[]) => SetMetadata(AUDIENCE, audience);
 

@@ -125,15 +125,26 @@ export async function listen(app: INestApplication, config: MandateConfig, name:
   new Logger(name).log(`listening on http://${config.host}:${address} (${config.store} store, ${config.stream} stream, data dir ${config.dataDir})`);
 }
 
-/** Starts one service (or the all-in-one host) as its own process: its module beside the shared platform and ops routes. */
-export async function runService(name: string, serviceModule: Type<unknown>, extraControllers: Type<unknown>[] = []): Promise<void> {
+/** What a Mandate process runs: its module beside the shared platform and ops routes. */
+export function serviceHost(serviceModule: Type<unknown>, extraControllers: Type<unknown>[] = []): Type<unknown> {
   @Module({ imports: [PlatformModule, serviceModule], controllers: [OpsController, ...extraControllers] })
   class ServiceHost {}
+  return ServiceHost;
+}
+
+/** Starts one service (or the all-in-one host) as its own process; `prepare` sees the app before it listens. */
+export async function runService(
+  name: string,
+  serviceModule: Type<unknown>,
+  extraControllers: Type<unknown>[] = [],
+  prepare: (app: NestFastifyApplication) => void = () => undefined,
+): Promise<void> {
   // Names this process's consumer groups and local files (read-models-<service>.db).
   process.env.MANDATE_SERVICE ||= name;
   const config = loadConfig();
   try {
-    const app = await createMandateApp(ServiceHost, config);
+    const app = await createMandateApp(serviceHost(serviceModule, extraControllers), config);
+    prepare(app);
     await listen(app, config, name);
   } catch (error) {
     new Logger(name).error(`could not start: ${(error as Error).stack ?? String(error)}`);

@@ -21,6 +21,6 @@ export * from './distributed/projected-read-models';
 export * from './revocation';
 export * from './approval-gate';
 export * from './call-request.dto';
-export * from './openapi-document';
+export * from './contract';
 export * from './decisions';
 export * from './refusal-tally';

@@ -1,10 +1,23 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiProperty } from '@nestjs/swagger';
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { Allow } from './auth';
 import { Metrics } from './metrics';
 import { EVENT_STORE } from './platform.module';
 import { sendProblem, problem } from './problem';
+
+export class HealthResponse {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+export class ReadinessResponse {
+  @ApiProperty({ enum: ['ready'] }) status: 'ready';
+  @ApiProperty({ required: false, type: 'integer', minimum: 0, description: 'how far the read models have read (a service)' }) position?: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: "the store's last position" }) head: number;
+  @ApiProperty({ required: false, type: Object, additionalProperties: true, description: "the front door: each service's own answer" })
+  services?: Record<string, unknown>;
+}
 
 /** Liveness, readiness and Prometheus metrics for whoever runs Mandate. */
 @Controller()
@@ -19,6 +32,7 @@ export class OpsController {
 
   @Get('healthz')
   @Allow('public')
+  @ApiOkResponse({ type: HealthResponse })
   health() {
     return { status: 'ok' };
   }
@@ -26,6 +40,7 @@ export class OpsController {
   /** Ready once the read models have caught up with the history that existed at start-up. */
   @Get('readyz')
   @Allow('public')
+  @ApiOkResponse({ type: ReadinessResponse, description: 'the read models have caught up with the history there was at start-up (503 CATCHING_UP until then)' })
   async ready(@Res() reply: any) {
     const head = await this.store.headPosition();
     this.readyAt ??= head;
@@ -38,6 +53,8 @@ export class OpsController {
 
   @Get('metrics')
   @Allow('public')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async metricsText(@Res() reply: any) {
     reply.header('content-type', this.metrics.contentType).send(await this.metrics.render());
   }

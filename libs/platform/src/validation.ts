@@ -76,6 +76,11 @@ interface Prepared {
   restore: Restore;
   /** Fields named like an inherited member (`constructor`, `toString`, …) that the DTO does not declare. */
   inherited: string[];
+  /**
+   * Declared fields sent as null. @IsOptional lets null through as if the field were absent, and it was then stored as
+   * null (a policy rule's `amount_max: null` compared as 0): the contract says an optional field is left out, not null.
+   */
+  nulls: string[];
 }
 
 /** One walk of the request along the DTO's nested types; free-form JSON (a call's body) is never judged or rebuilt. */
@@ -86,19 +91,22 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
       stripped: parts.map((p) => p.stripped),
       restore: (instance) => Array.isArray(instance) && parts.forEach((p, i) => p.restore(instance[i])),
       inherited: parts.flatMap((p) => p.inherited),
+      nulls: parts.flatMap((p) => p.nulls),
     };
   }
-  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined, inherited: [] };
+  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined, inherited: [], nulls: [] };
   const shape = shapeOf(dto);
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   const restores: Restore[] = [];
   const inherited: string[] = [];
+  const nulls: string[] = [];
   for (const key of Object.keys(copy)) {
     if (!shape.declared.has(key)) {
       if (INHERITED_NAMES.has(key)) inherited.push(`${path}${key}`);
       continue;
     }
     const original = copy[key];
+    if (original === null && !shape.freeForm.has(key)) nulls.push(`${path}${key}`);
     const into = (instance: unknown) => (instance && typeof instance === 'object' ? (instance as Record<string, unknown>) : null);
     if (shape.freeForm.has(key)) {
       if (original !== null && typeof original === 'object') copy[key] = Array.isArray(original) ? [] : {};
@@ -113,9 +121,10 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
     const part = prepare(original, nested, `${path}${key}.`);
     copy[key] = part.stripped;
     inherited.push(...part.inherited);
+    nulls.push(...part.nulls);
     restores.push((instance) => into(instance) && part.restore(into(instance)![key]));
   }
-  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)), inherited };
+  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)), inherited, nulls };
 }
 
 const refusal = (fields: Array<{ field: string; problems: string[] }>) =>
@@ -149,8 +158,9 @@ class MandateValidationPipe extends ValidationPipe {
   /** The reference judge: class-validator itself, which the compiled rules must agree with (see the equivalence spec). */
   async transformWithClassValidator(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'body' || metadata.type === 'query') && metadata.metatype && metadata.metatype !== Object) {
-      const { stripped, restore, inherited } = prepare(value, metadata.metatype);
+      const { stripped, restore, inherited, nulls } = prepare(value, metadata.metatype);
       if (inherited.length > 0) throw refusal(inherited.map((field) => ({ field, problems: [`property ${field.split('.').pop()} should not exist`] })));
+      if (nulls.length > 0) throw refusal(nulls.map((field) => ({ field, problems: [`${field.split('.').pop()} must not be null: leave it out instead`] })));
       const instance = await super.transform(stripped, metadata);
       restore(instance);
       return instance;

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { Matches, IsOptional } from 'class-validator';
 import { exportLine } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
-import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
+import { Allow, CurrentPrincipal, EVENT_STORE, NdjsonResponse, operatorOf, Principal } from '@mandate/platform';
+import { AuditExportLine } from '../audit.response';
 
 export class ExportQueryDto {
   @IsOptional() @Matches(/^\d{1,15}$/) after_position?: string;
@@ -17,6 +18,7 @@ export class AuditExportRoute {
   /** Every raw event of the tenant, one JSON object a line, each with its chain link so anyone can re-check it. */
   @Get('export')
   @Allow('admin', 'auditor')
+  @NdjsonResponse(AuditExportLine, 'Every stored event of the tenant, oldest first')
   async export(@Query() q: ExportQueryDto, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const tenantId = operatorOf(principal).tenantId;
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });

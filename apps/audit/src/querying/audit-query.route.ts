@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { AuditQueryDto } from './audit-query.dto';
+import { AuditPageResponse } from '../audit.response';
 
 /** The audit read model: what happened, filtered by agent, passport, mission, type and time. */
 @Controller('v1/audit')
@@ -15,6 +17,7 @@ export class AuditQueryRoute {
 
   @Get()
   @Allow('admin', 'auditor')
+  @ApiOkResponse({ type: AuditPageResponse })
   async query(@Query() q: AuditQueryDto, @CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined && q.wait_for_position > (await this.store.headPosition())) {

@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { Clock } from '@mandate/core';
-import { Allow, CLOCK, CurrentPrincipal, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { Allow, CLOCK, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
 import { READ_MODELS, ReadModels, Revocation, revocationView } from '@mandate/read-models';
+import { RevocationEventView } from '../audit.response';
 
 /**
  * Revocations as Server-Sent Events, one per passport. Without Last-Event-ID the stream starts with every revocation
@@ -18,6 +19,7 @@ export class RevocationStreamRoute extends OpenStreams {
 
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
+  @EventStreamResponse('revocation', RevocationEventView, 'Revocations of the tenant: those whose token has not expired first, then live')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const { tenantId } = operatorOf(principal);
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);

@@ -1,7 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { ChainVerifier } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
+import { ChainVerificationResponse } from '../audit.response';
 
 const PAGE = 1000;
 
@@ -12,6 +14,7 @@ export class AuditVerifyRoute {
   /** Recomputes the tenant's hash chain from the stored events and names the first event that does not match. */
   @Get('verify')
   @Allow('admin', 'auditor')
+  @ApiOkResponse({ type: ChainVerificationResponse })
   async verify(@CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     const verifier = new ChainVerifier();

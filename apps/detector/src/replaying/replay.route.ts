@@ -1,9 +1,11 @@
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { replayReport } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
 import { Allow, EVENT_STORE, MANDATE_STORAGE, MandateStorage } from '@mandate/platform';
 import { DetectorRunner } from '../runner/detector-runner';
+import { ReplayResponse } from '../detector.response';
 
 /** How long a replay waits for revocations the detectors ordered but the passport service has not yet applied. */
 const REVOCATION_GRACE_MS = 5_000;
@@ -23,6 +25,7 @@ export class ReplayRoute {
   @Post()
   @HttpCode(200)
   @Allow('instance_admin')
+  @ApiOkResponse({ type: ReplayResponse })
   async replay() {
     // Live detectors follow the stream: compare only what they have handled, after letting them catch up. A
     // revocation they ordered is applied by the passport service a moment later (distributed mode): one still in

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { ConsumeDto } from './consume-approval.dto';
 import { ConsumeApproval } from './consume-approval.handler';
+import { ConsumedResponse } from '../intent.response';
 
 @Controller('v1/intents')
 export class ConsumeApprovalRoute {
@@ -12,6 +14,7 @@ export class ConsumeApprovalRoute {
   @Post(':intentId/consume')
   @HttpCode(200)
   @Allow('passport')
+  @ApiOkResponse({ type: ConsumedResponse })
   consume(@Param('intentId') intentId: string, @Body() body: ConsumeDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new ConsumeApproval(principal, intentId, body));
   }

@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { APPROVER_ROLES } from '@mandate/intents';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { DecisionDto } from './decide-intent.dto';
 import { DecideIntent } from './decide-intent.handler';
+import { IntentView } from '../intent.response';
 
 /** The approver is whoever holds the key; an agent's passport never reaches these routes. */
 @Controller('v1/intents/:intentId')
@@ -13,6 +15,7 @@ export class DecideIntentRoute {
   @Post('approve')
   @HttpCode(200)
   @Allow(...APPROVER_ROLES)
+  @ApiOkResponse({ type: IntentView })
   approve(@Param('intentId') intentId: string, @Body() body: DecisionDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new DecideIntent(principal, intentId, 'approve', body.note ?? ''));
   }
@@ -20,6 +23,7 @@ export class DecideIntentRoute {
   @Post('reject')
   @HttpCode(200)
   @Allow(...APPROVER_ROLES)
+  @ApiOkResponse({ type: IntentView })
   reject(@Param('intentId') intentId: string, @Body() body: DecisionDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new DecideIntent(principal, intentId, 'reject', body.note ?? ''));
   }

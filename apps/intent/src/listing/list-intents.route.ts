@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { ListIntentsQuery } from './list-intents.query';
+import { IntentListResponse } from '../intent.response';
 
 @Controller('v1/intents')
 export class ListIntentsRoute {
@@ -10,6 +12,7 @@ export class ListIntentsRoute {
   /** The approval queue, from the read model. */
   @Get()
   @Allow('admin', 'approver', 'operator', 'auditor')
+  @ApiOkResponse({ type: IntentListResponse })
   async list(@Query() query: ListIntentsQuery, @CurrentPrincipal() principal: Principal) {
     const limit = query.limit ?? 100;
     const page = await this.readModels.intents(operatorOf(principal).tenantId, query.status ?? 'pending', query.cursor ?? '', limit);

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { SubmitIntentDto } from '../submitting/submit-intent.dto';
 import { SimulateIntent } from './simulate-intent.handler';
+import { SimulationResponse } from '../intent.response';
 
 @Controller('v1/intents')
 export class SimulateIntentRoute {
@@ -12,6 +14,7 @@ export class SimulateIntentRoute {
   @Post('simulate')
   @HttpCode(200)
   @Allow('passport')
+  @ApiOkResponse({ type: SimulationResponse })
   simulate(@Body() body: SubmitIntentDto, @CurrentPrincipal() principal: Principal) {
     return this.queries.execute(new SimulateIntent(principal, body));
   }

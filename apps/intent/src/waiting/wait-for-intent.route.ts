@@ -1,8 +1,10 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { WaitQuery } from './wait-for-intent.query';
 import { WaitForIntent } from './wait-for-intent.handler';
+import { IntentView } from '../intent.response';
 
 @Controller('v1/intents')
 export class WaitForIntentRoute {
@@ -10,6 +12,7 @@ export class WaitForIntentRoute {
 
   @Get(':intentId')
   @Allow('passport', 'admin', 'approver', 'operator', 'auditor')
+  @ApiOkResponse({ type: IntentView, description: 'the intent; while pending, with Retry-After' })
   async get(
     @Param('intentId') intentId: string,
     @Query() query: WaitQuery,

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, MANDATE_CONFIG, MandateConfig, PassportTokens } from '@mandate/platform';
+import { JwksResponse, OpenIdConfigurationResponse } from './well-known.response';
 
 /** What a downstream verifier or a cloud STS needs to trust passports without calling Mandate (RFC 7517, OIDC). */
 @Controller('.well-known')
@@ -11,12 +13,14 @@ export class WellKnownController {
 
   @Get('jwks.json')
   @Allow('public')
+  @ApiOkResponse({ type: JwksResponse })
   jwks() {
     return this.tokens.jwks();
   }
 
   @Get('openid-configuration')
   @Allow('public')
+  @ApiOkResponse({ type: OpenIdConfigurationResponse })
   discovery() {
     const issuer = this.config.issuer;
     return {

@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { DomainError, ID_PATTERNS } from '@mandate/core';
 import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { DetectorRunner } from '../../runner/detector-runner';
 import { securityEventView } from '../finding-view';
 import { ListFindingsQuery } from './list-findings.query';
+import { SecurityEventListResponse, SecurityEventView } from '../../detector.response';
 
 /** Findings: what the detectors raised, their evidence, and operators' acknowledgements. */
 @Controller('v1/security-events')
@@ -16,6 +18,7 @@ export class ListFindingsRoute {
 
   @Get()
   @Allow('admin', 'operator', 'auditor')
+  @ApiOkResponse({ type: SecurityEventListResponse })
   async list(@Query() q: ListFindingsQuery, @CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined) await this.runner.reach(q.wait_for_position);
@@ -29,6 +32,7 @@ export class ListFindingsRoute {
 
   @Get(':id')
   @Allow('admin', 'operator', 'auditor')
+  @ApiOkResponse({ type: SecurityEventView })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const finding = ID_PATTERNS.finding.test(id) ? await this.readModels.securityEvent(operatorOf(principal).tenantId, id) : null;
     if (!finding) throw new DomainError('NOT_FOUND', `security event ${id} was not found`);

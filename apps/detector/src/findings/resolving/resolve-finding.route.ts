@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { ResolveDto } from './resolve-finding.dto';
 import { ResolveFinding } from './resolve-finding.handler';
+import { ResolvedResponse } from '../../detector.response';
 
 @Controller('v1/security-events')
 export class ResolveFindingRoute {
@@ -12,6 +14,7 @@ export class ResolveFindingRoute {
   @Post(':id/resolve')
   @HttpCode(200)
   @Allow('admin', 'operator')
+  @ApiOkResponse({ type: ResolvedResponse })
   resolve(@Param('id') id: string, @Body() body: ResolveDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new ResolveFinding(principal, id, body.note));
   }

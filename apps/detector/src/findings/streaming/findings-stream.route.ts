@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
-import { Allow, CurrentPrincipal, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
 import { READ_MODELS, ReadModels, SecurityEventSummary } from '@mandate/read-models';
 import { securityEventView } from '../finding-view';
+import { SecurityEventView } from '../../detector.response';
 
 @Controller('v1/security-events')
 export class FindingsStreamRoute extends OpenStreams {
@@ -12,6 +13,7 @@ export class FindingsStreamRoute extends OpenStreams {
   /** Findings raised to operators, live; resumable with Last-Event-ID like the revocation stream. */
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
+  @EventStreamResponse('security_event', SecurityEventView, 'Findings raised to operators: the open ones first, then live')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const tenantId = operatorOf(principal).tenantId;
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { EventStore } from '@mandate/event-store';
 import { AggregateRepository, Allow, catchUp, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { agentView, loadAgentOf } from '../agent-access';
 import { ListAgentsQuery } from './list-agents.query';
+import { AgentListResponse, AgentView } from '../agent.response';
 
 @Controller('v1/agents')
 export class AgentsRoute {
@@ -15,6 +17,7 @@ export class AgentsRoute {
 
   @Get()
   @Allow('admin', 'operator', 'approver', 'auditor')
+  @ApiOkResponse({ type: AgentListResponse })
   async list(@Query() query: ListAgentsQuery, @CurrentPrincipal() principal: Principal) {
     const { tenantId } = operatorOf(principal);
     await catchUp(this.store, this.readModels);
@@ -31,6 +34,7 @@ export class AgentsRoute {
 
   @Get(':agentId')
   @Allow('admin', 'operator', 'approver', 'auditor')
+  @ApiOkResponse({ type: AgentView })
   async get(@Param('agentId') agentId: string, @CurrentPrincipal() principal: Principal) {
     return agentView(await loadAgentOf(this.repository, operatorOf(principal).tenantId, agentId));
   }

@@ -1,8 +1,10 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { RegisterAgentDto } from './register-agent.dto';
 import { RegisterAgent } from './register-agent.handler';
+import { AgentWrittenResponse } from '../agent.response';
 
 @Controller('v1/agents')
 export class RegisterAgentRoute {
@@ -10,6 +12,7 @@ export class RegisterAgentRoute {
 
   @Post()
   @Allow('admin', 'operator')
+  @ApiCreatedResponse({ type: AgentWrittenResponse })
   register(@Body() body: RegisterAgentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RegisterAgent(body, principal));
   }

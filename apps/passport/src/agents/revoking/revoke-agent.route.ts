@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { Allow, CurrentPrincipal, Principal, RevocationsResponse } from '@mandate/platform';
 import { RevokeAgentDto } from './revoke-agent.dto';
 import { RevokeAgentPassports } from './revoke-agent.handler';
 
@@ -11,6 +12,7 @@ export class RevokeAgentRoute {
   @Post(':agentId/revoke')
   @HttpCode(200)
   @Allow('admin', 'operator')
+  @ApiOkResponse({ type: RevocationsResponse })
   revoke(@Param('agentId') agentId: string, @Body() body: RevokeAgentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokeAgentPassports(agentId, body.reason ?? 'revoked by an operator', principal));
   }

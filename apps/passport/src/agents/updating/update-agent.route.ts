@@ -1,8 +1,10 @@
 import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { UpdateAgentDto } from './update-agent.dto';
 import { UpdateAgent } from './update-agent.handler';
+import { AgentWrittenResponse } from '../agent.response';
 
 @Controller('v1/agents')
 export class UpdateAgentRoute {
@@ -10,6 +12,7 @@ export class UpdateAgentRoute {
 
   @Patch(':agentId')
   @Allow('admin', 'operator')
+  @ApiOkResponse({ type: AgentWrittenResponse })
   update(@Param('agentId') agentId: string, @Body() body: UpdateAgentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new UpdateAgent(agentId, body, principal));
   }

@@ -1,8 +1,10 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { CreateKeyDto } from './create-key.dto';
 import { CreateOperatorKey } from './create-key.handler';
+import { CreatedKeyResponse } from '../key.response';
 
 @Controller('v1/keys')
 export class CreateKeyRoute {
@@ -10,6 +12,7 @@ export class CreateKeyRoute {
 
   @Post()
   @Allow('admin')
+  @ApiCreatedResponse({ type: CreatedKeyResponse })
   create(@Body() body: CreateKeyDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new CreateOperatorKey(body.name, body.role, principal));
   }

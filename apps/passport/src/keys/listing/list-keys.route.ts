@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository, Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
+import { KeyListResponse } from '../key.response';
 
 @Controller('v1/keys')
 export class ListKeysRoute {
@@ -9,6 +11,7 @@ export class ListKeysRoute {
 
   @Get()
   @Allow('admin')
+  @ApiOkResponse({ type: KeyListResponse })
   async list(@CurrentPrincipal() principal: Principal) {
     const { state } = await this.repository.load(tenantDecider, tenantStream(operatorOf(principal).tenantId));
     if (state.status !== 'active') throw new DomainError('NOT_FOUND', 'tenant was not found');

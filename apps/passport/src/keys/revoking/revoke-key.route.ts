@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { RevokeKeyDto } from './revoke-key.dto';
 import { RevokeOperatorKey } from './revoke-key.handler';
+import { RevokedKeyResponse } from '../key.response';
 
 @Controller('v1/keys')
 export class RevokeKeyRoute {
@@ -11,6 +13,7 @@ export class RevokeKeyRoute {
   @Post(':keyId/revoke')
   @HttpCode(200)
   @Allow('admin')
+  @ApiOkResponse({ type: RevokedKeyResponse })
   revoke(@Param('keyId') keyId: string, @Body() body: RevokeKeyDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokeOperatorKey(keyId, body.reason ?? 'revoked by an admin', principal));
   }

@@ -1,9 +1,11 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { IssuePassportDto } from './issue-passport.dto';
 import { IssuePassport } from './issue-passport.handler';
+import { IssuedPassportResponse } from '../passport.response';
 
 @Controller('v1/passports')
 export class IssuePassportRoute {
@@ -12,6 +14,10 @@ export class IssuePassportRoute {
   /** Opens a mission and issues its passport. `Idempotency-Key` (header or body) makes a retry return the same one. */
   @Post()
   @Allow('admin', 'operator')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retry with the same key and body returns the same passport', schema: { type: 'string', minLength: 1, maxLength: 200 } })
+  @ApiCreatedResponse({ type: IssuedPassportResponse, description: 'issued' })
+  @ApiOkResponse({ type: IssuedPassportResponse, description: 'the same passport, for a retried idempotency key (Idempotent-Replayed: true)' })
+  @ApiNotFoundResponse({ description: 'no such agent in this tenant' })
   async issue(
     @Body() body: IssuePassportDto,
     @Headers('idempotency-key') header: string | undefined,

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiCreatedResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { LogActionsDto } from './log-tool-calls.dto';
 import { LogToolCalls } from './log-tool-calls.handler';
+import { ToolCallsLoggedResponse } from '../passport.response';
 
 @Controller('v1/passports')
 export class LogToolCallsRoute {
@@ -11,6 +13,8 @@ export class LogToolCallsRoute {
   @Post(':jti/actions')
   @HttpCode(201)
   @Allow('passport')
+  @ApiBody({ type: LogActionsDto, required: true, description: 'one tool call (service, action, …) or a batch in `calls` (1 to 1000), not both' })
+  @ApiCreatedResponse({ type: ToolCallsLoggedResponse })
   log(@Param('jti') jti: string, @Body() body: LogActionsDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new LogToolCalls(principal, jti, body));
   }

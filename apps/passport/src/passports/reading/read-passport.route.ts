@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Clock } from '@mandate/core';
 import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { passportOfTenant, passportView } from '../passport-view';
+import { PassportView } from '../passport.response';
 
 @Controller('v1/passports')
 export class ReadPassportRoute {
@@ -12,6 +14,7 @@ export class ReadPassportRoute {
 
   @Get(':jti')
   @Allow('admin', 'operator', 'auditor', 'approver')
+  @ApiOkResponse({ type: PassportView })
   async get(@Param('jti') jti: string, @CurrentPrincipal() principal: Principal) {
     return passportView(await passportOfTenant(this.repository, operatorOf(principal).tenantId, jti), this.clock);
   }

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow } from '@mandate/platform';
 import { VerifyDto } from './verify-passport.dto';
 import { VerifyPassport } from './verify-passport.handler';
+import { VerifyResponse } from '../passport.response';
 
 @Controller('v1/passports')
 export class VerifyPassportRoute {
@@ -12,6 +14,7 @@ export class VerifyPassportRoute {
   @Post('verify')
   @HttpCode(200)
   @Allow('public')
+  @ApiOkResponse({ type: VerifyResponse })
   verify(@Body() body: VerifyDto) {
     return this.commands.execute(new VerifyPassport(body.token));
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { Allow, CurrentPrincipal, Principal, RevocationsResponse } from '@mandate/platform';
 import { RevokeAllDto } from './revoke-tenant.dto';
 import { RevokeTenantPassports } from './revoke-tenant.handler';
 
@@ -12,6 +13,7 @@ export class RevokeTenantRoute {
   @Post('all')
   @HttpCode(200)
   @Allow('admin')
+  @ApiOkResponse({ type: RevocationsResponse })
   revokeAll(@Body() body: RevokeAllDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokeTenantPassports(principal, body.reason));
   }

@@ -1,0 +1,95 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ACCOUNTABILITY_MODES } from '@mandate/agents';
+import { POSITION } from '@mandate/platform';
+
+export class MissionIntentView {
+  @ApiProperty() summary: string;
+  @ApiProperty({ type: [String] }) services: string[];
+}
+
+export class CheckedOutView {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome: 'success' | 'failure';
+  @ApiProperty() summary: string;
+}
+
+export class RevokedView {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty() reason: string;
+  @ApiProperty({ description: 'what the revocation covered: this passport, its agent, the tenant, or a detector' }) scope: string;
+}
+
+/** An operator's view of one passport and its mission. */
+export class PassportView {
+  @ApiProperty() jti: string;
+  @ApiProperty() mission_id: string;
+  @ApiProperty() agent_id: string;
+  @ApiProperty({ enum: ['active', 'revoked', 'checked_out', 'expired'] }) status: string;
+  @ApiProperty({ enum: ACCOUNTABILITY_MODES }) accountability_mode: string;
+  @ApiProperty() intent: MissionIntentView;
+  @ApiProperty({ format: 'date-time' }) issued_at: string;
+  @ApiProperty({ format: 'date-time', description: "the token's leash: a checkpoint moves it" }) expires_at: string;
+  @ApiProperty({ format: 'date-time' }) mission_expires_at: string;
+  @ApiProperty({ type: 'integer' }) checkpoint_interval_seconds: number;
+  @ApiProperty({ format: 'date-time' }) checkpoint_due_at: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) actions_logged: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) checkpoints: number;
+  @ApiProperty({ type: CheckedOutView, nullable: true }) checked_out: CheckedOutView | null;
+  @ApiProperty({ type: RevokedView, nullable: true }) revoked: RevokedView | null;
+}
+
+export class IssuedPassportResponse extends PassportView {
+  @ApiProperty({ description: 'the passport (EdDSA JWT) the agent sends as its bearer token' }) token: string;
+  @ApiProperty(POSITION) position: number;
+}
+
+export class CheckpointResponse {
+  @ApiProperty() jti: string;
+  @ApiProperty({ format: 'date-time' }) checkpoint_due_at: string;
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+  @ApiProperty({ required: false, description: 'in enforced mode: the refreshed passport, with the moved leash' }) token?: string;
+  @ApiProperty(POSITION) position: number;
+}
+
+export class ToolCallsLoggedResponse {
+  @ApiProperty() jti: string;
+  @ApiProperty({ type: 'integer', minimum: 1 }) logged: number;
+  @ApiProperty(POSITION) position: number;
+}
+
+export class CheckedOutResponse {
+  @ApiProperty() jti: string;
+  @ApiProperty({ enum: ['checked_out'] }) status: 'checked_out';
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome: 'success' | 'failure';
+  @ApiProperty(POSITION) position: number;
+}
+
+export class PassportRevokedResponse {
+  @ApiProperty() jti: string;
+  @ApiProperty({ enum: [true] }) revoked: true;
+  @ApiProperty({ description: 'it was revoked before: nothing was written' }) already_revoked: boolean;
+  @ApiProperty(POSITION) position: number;
+}
+
+export class PassportClaimsView {
+  @ApiProperty() iss: string;
+  @ApiProperty({ description: 'the agent id' }) sub: string;
+  @ApiProperty() aud: string;
+  @ApiProperty() jti: string;
+  @ApiProperty({ type: 'integer' }) iat: number;
+  @ApiProperty({ type: 'integer' }) exp: number;
+  @ApiProperty({ description: 'the tenant id' }) tid: string;
+  @ApiProperty() mission_id: string;
+  @ApiProperty({ type: [String] }) services: string[];
+  @ApiProperty({ enum: ACCOUNTABILITY_MODES }) accountability_mode: string;
+  @ApiProperty({ type: 'integer' }) mission_exp: number;
+}
+
+/** Introspection (RFC 7662 semantics): `active`, and why not when it is not. */
+export class VerifyResponse {
+  @ApiProperty() active: boolean;
+  @ApiProperty({ required: false, enum: ['revoked', 'checked_out', 'expired', 'invalid', 'unknown'], description: 'when not active' }) reason?: string;
+  @ApiProperty({ required: false, description: 'when not active but issued here' }) jti?: string;
+  @ApiProperty({ required: false, type: PassportClaimsView, description: 'when active' }) claims?: PassportClaimsView;
+  @ApiProperty({ required: false, format: 'date-time', description: 'when active' }) expires_at?: string;
+}
