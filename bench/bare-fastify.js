@@ -8,13 +8,14 @@ const path = require('path');
 const fastify = require('fastify');
 
 const DIST = path.resolve(__dirname, '..', 'dist');
-const { schemaOfDto } = require(path.join(DIST, 'libs', 'platform', 'src', 'compiled-validation.js'));
+const { schemaOf } = require(path.join(DIST, 'libs', 'platform', 'src', 'contract', 'openapi.js'));
+const { COMPILED_VALIDATION_AJV_OPTIONS } = require(path.join(DIST, 'libs', 'platform', 'src', 'compiled-validation.js'));
 const { VerifyDto } = require(path.join(DIST, 'apps', 'passport', 'src', 'passports', 'verifying', 'verify-passport.dto.js'));
 
 async function main() {
   // Ajv with the options Mandate's compiled validation uses, so both judge the body with the same generated code.
-  const app = fastify({ logger: false, ajv: { customOptions: { allErrors: true, unicodeRegExp: false, coerceTypes: false, useDefaults: false, removeAdditional: false } } });
-  app.post('/v1/passports/verify', { schema: { body: schemaOfDto(VerifyDto) } }, async () => ({ active: false, reason: 'invalid' }));
+  const app = fastify({ logger: false, ajv: { customOptions: COMPILED_VALIDATION_AJV_OPTIONS } });
+  app.post('/v1/passports/verify', { schema: { body: schemaOf(VerifyDto) } }, async () => ({ active: false, reason: 'invalid' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.send({ port: app.server.address().port });
 }

@@ -45,6 +45,8 @@ function flatten(errors: ValidationError[], parent = ''): Array<{ field: string;
 interface DtoShape {
   declared: ReadonlySet<string>;
   freeForm: ReadonlySet<string>;
+  /** Free-form fields that take any JSON, null included (a call's body); the others are objects when present. */
+  anyJson: ReadonlySet<string>;
   nested: ReadonlyMap<string, Function>;
 }
 
@@ -53,14 +55,16 @@ const shapes = new WeakMap<Function, DtoShape>();
 function shapeOf(dto: Function): DtoShape {
   let shape = shapes.get(dto);
   if (shape) return shape;
-  const declared = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName));
+  const rules = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+  const declared = new Set(rules.map((m) => m.propertyName));
   const freeForm = new Set([...declared].filter((key) => isFreeFormJson(dto, key)));
+  const anyJson = new Set([...freeForm].filter((key) => !rules.some((m) => m.propertyName === key && m.name === 'isObject')));
   const nested = new Map<string, Function>();
   for (const key of declared) {
     const type = freeForm.has(key) ? undefined : defaultMetadataStorage.findTypeMetadata(dto, key)?.typeFunction?.();
     if (typeof type === 'function') nested.set(key, type);
   }
-  shapes.set(dto, (shape = { declared, freeForm, nested }));
+  shapes.set(dto, (shape = { declared, freeForm, anyJson, nested }));
   return shape;
 }
 
@@ -106,7 +110,7 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
       continue;
     }
     const original = copy[key];
-    if (original === null && !shape.freeForm.has(key)) nulls.push(`${path}${key}`);
+    if (original === null && !shape.anyJson.has(key)) nulls.push(`${path}${key}`);
     const into = (instance: unknown) => (instance && typeof instance === 'object' ? (instance as Record<string, unknown>) : null);
     if (shape.freeForm.has(key)) {
       if (original !== null && typeof original === 'object') copy[key] = Array.isArray(original) ? [] : {};
