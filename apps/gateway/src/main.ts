@@ -2,7 +2,9 @@ import * as http from 'http';
 import { OPENAPI } from '../../../libs/platform/src/openapi-document';
 import { answerClientError, problem } from '../../../libs/platform/src/problem-document';
 import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { loadHttpLimits } from '../../../libs/platform/src/config';
+import { guardConnections, serverOptions } from '../../../libs/platform/src/connections';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -22,6 +24,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const bodyLimit = Number(process.env.MANDATE_BODY_LIMIT_BYTES || 256 * 1024);
 
 const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
+/** The same timeouts and connection cap as the services (MANDATE_*_TIMEOUT_MS, MANDATE_MAX_CONNECTIONS). */
+const limits = loadHttpLimits();
 /** Probes come every few seconds; a line each would bury the requests people look for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -39,6 +43,11 @@ const forwardDuration = new Histogram({
   help: 'Time from a request reaching the front door to its answer, by service',
   labelNames: ['service'],
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metrics],
+});
+const refusedConnections = new Counter({
+  name: 'mandate_gateway_connections_refused_total',
+  help: 'Connections answered 503 SERVER_BUSY because the front door held MANDATE_MAX_CONNECTIONS already',
   registers: [metrics],
 });
 
@@ -67,7 +76,7 @@ function getJson(url: URL): Promise<{ status: number; body: Record<string, unkno
   });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(serverOptions(limits), (req, res) => {
   const url = new URL(req.url ?? '/', 'http://gateway');
   // The service behind logs the same id, so one request reads as one story across the door and the service.
   const requestId = requestIdFor(req.headers['x-request-id']);
@@ -126,7 +135,14 @@ const server = http.createServer((req, res) => {
 
 function forward(service: ServiceName, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): void {
   const target = upstreams[service];
-  const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host, 'x-forwarded-host': req.headers.host ?? '' };
+  // The door is the edge: the client's own X-Forwarded-For is replaced, never passed on, so the services (which trust
+  // it only from the door, MANDATE_TRUSTED_PROXIES) rate-limit by the address that really connected.
+  const headers: http.OutgoingHttpHeaders = {
+    ...req.headers,
+    host: target.host,
+    'x-forwarded-host': req.headers.host ?? '',
+    'x-forwarded-for': req.socket.remoteAddress ?? '',
+  };
   delete headers['transfer-encoding'];
   if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
   const upstream = http.request(
@@ -149,8 +165,9 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
   upstream.end(body);
 }
 
-server.keepAliveTimeout = 65_000;
 server.on('clientError', answerClientError);
+const connections = guardConnections(server, limits, () => refusedConnections.inc());
+new Gauge({ name: 'mandate_gateway_connections_open', help: 'Client connections the front door holds', registers: [metrics], collect() { this.set(connections.open); } });
 server.listen(port, host, () => {
   const address = server.address() as { port: number };
   logger.info(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);
