@@ -22,3 +22,6 @@ export * from './call-request.dto';
 export * from './openapi-document';
 export * from './decisions';
 export * from './refusal-tally';
+export * from './tenant-states';
+export * from './connections';
+export * from './rate-limits';

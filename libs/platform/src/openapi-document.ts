@@ -5,7 +5,7 @@
 const problem = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '413': problem, '422': problem };
+const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '413': problem, '422': problem, '429': problem };
 const operator = [{ operatorKey: [] }];
 const passport = [{ passport: [] }];
 const jtiParam = { name: 'jti', in: 'path', required: true, schema: { type: 'string', pattern: '^pp_' } };
@@ -43,6 +43,12 @@ export const OPENAPI = {
   },
   paths: {
     '/v1/tenants': { post: { summary: 'Create a tenant and its first admin key (instance admin)', security: operator, requestBody: body(obj({ name: str(200) }, ['name'])), responses: { '201': json({ type: 'object' }), ...errors } } },
+    '/v1/tenants/{tenantId}/disable': { post: { summary: "Disable a tenant (instance admin): its keys and passports are refused with TENANT_DISABLED, its event streams end", security: operator, parameters: [{ name: 'tenantId', in: 'path', required: true, schema: str() }], requestBody: body(obj({ reason: str(500) })), responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/tenants/{tenantId}/enable': { post: { summary: 'Enable a disabled tenant again (instance admin)', security: operator, parameters: [{ name: 'tenantId', in: 'path', required: true, schema: str() }], responses: { '200': json({ type: 'object' }), ...errors } } },
+    '/v1/limits': {
+      get: { summary: "The tenant's rate and stream limits: in force, its own, the instance defaults and maxima", security: operator, responses: { '200': json({ type: 'object' }), ...errors } },
+      put: { summary: "Replace the tenant's own limits (admin), each at most the instance maximum; an event", security: operator, requestBody: body(obj({ operator_key_requests_per_minute: { type: 'integer', minimum: 1 }, passport_requests_per_minute: { type: 'integer', minimum: 1 }, streams_per_key: { type: 'integer', minimum: 1 }, streams_per_tenant: { type: 'integer', minimum: 1 } })), responses: { '200': json({ type: 'object' }), ...errors } },
+    },
     '/v1/keys': {
       post: { summary: 'Create an operator key with a role; the key is shown once', security: operator, requestBody: body(obj({ name: str(200), role: { enum: ['admin', 'operator', 'approver', 'auditor'] } }, ['name', 'role'])), responses: { '201': json({ type: 'object' }), ...errors } },
       get: { summary: 'List operator keys (never the secrets)', security: operator, responses: { '200': json({ type: 'object' }), ...errors } },
@@ -68,7 +74,7 @@ export const OPENAPI = {
         responses: { '201': json({ type: 'object' }, 'issued'), '200': json({ type: 'object' }, 'the same passport, for a retried idempotency key'), '409': problem, ...errors },
       },
     },
-    '/v1/passports/verify': { post: { summary: 'Introspection: is this token active now', requestBody: body(obj({ token: str(8192) }, ['token'])), responses: { '200': json(obj({ active: { type: 'boolean' }, reason: { enum: ['revoked', 'checked_out', 'expired', 'invalid', 'unknown'] }, claims: { type: 'object' } }, ['active'])), ...errors } } },
+    '/v1/passports/verify': { post: { summary: 'Introspection: is this token active now', requestBody: body(obj({ token: str(8192) }, ['token'])), responses: { '200': json(obj({ active: { type: 'boolean' }, reason: { enum: ['revoked', 'checked_out', 'expired', 'invalid', 'unknown', 'tenant_disabled'] }, claims: { type: 'object' } }, ['active'])), ...errors } } },
     '/v1/passports/{jti}': { get: { summary: 'One passport and its mission', security: operator, parameters: [jtiParam], responses: { '200': json({ type: 'object' }), ...errors } } },
     '/v1/passports/{jti}/checkpoint': { post: { summary: 'Checkpoint; in enforced mode returns a refreshed token', security: passport, parameters: [jtiParam], requestBody: body(obj({ services_used: services, actions_count: { type: 'integer', minimum: 0 }, summary: str(1000) })), responses: { '200': json({ type: 'object' }), ...errors } } },
     '/v1/passports/{jti}/actions': { post: { summary: 'Log one tool call, or a batch in `calls` (at most 1000)', security: passport, parameters: [jtiParam], requestBody: body({ oneOf: [toolCall, obj({ calls: { type: 'array', minItems: 1, maxItems: 1000, items: toolCall } }, ['calls'])] }), responses: { '201': json({ type: 'object' }), ...errors } } },
