@@ -144,6 +144,10 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
     'x-forwarded-for': req.socket.remoteAddress ?? '',
   };
   delete headers['transfer-encoding'];
+  // Hop-by-hop (RFC 9110 7.6.1): a client's "Connection: close" is about its own connection. Passed on, it left the
+  // pooled upstream socket of an event stream the service ended unusable, and the next request on it answered 400.
+  delete headers.connection;
+  delete headers['keep-alive'];
   if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
   const upstream = http.request(
     { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
