@@ -1,10 +1,10 @@
-import { DomainError } from '@mandate/core';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Authenticator, bearerOf } from './auth';
 import { MandateConfig } from './config';
 import { Metrics } from './metrics';
 import { TenantStates } from './tenant-states';
+import { problem, sendProblem } from './problem';
 
 /** Liveness, readiness and scrapes come from the operator's own tooling and must answer under any flood. */
 const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -60,11 +60,11 @@ export async function installRateLimits(
     const verdict = await limit(request);
     if (verdict.isAllowed || !verdict.isExceeded) return;
     metrics.rateLimited(caller.scope);
+    // Answered here rather than thrown through the framework's error path: under a flood, most answers are these.
+    const detail = `more than ${caller.max} requests a minute for this ${caller.scope.replace('_', ' ')}; retry in ${verdict.ttlInSeconds} s`;
+    const refusal = problem(429, 'RATE_LIMITED', detail, { scope: caller.scope, limit: caller.max, retry_after: verdict.ttlInSeconds });
     reply.header('retry-after', String(verdict.ttlInSeconds));
-    throw new DomainError('RATE_LIMITED', `more than ${caller.max} requests a minute for this ${caller.scope.replace('_', ' ')}; retry in ${verdict.ttlInSeconds} s`, {
-      scope: caller.scope,
-      limit: caller.max,
-      retry_after: verdict.ttlInSeconds,
-    });
+    sendProblem(reply, { ...refusal, instance: request.url.split('?')[0] });
+    return reply;
   });
 }
