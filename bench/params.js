@@ -2,7 +2,7 @@
 // The bench's command line and the sizes and targets of every scenario (--quick shrinks the sizes, not the targets).
 
 function parseArgs(argv) {
-  const opts = { quick: false, profile: null, revocationUnderLoad: true, topology: 'embedded' };
+  const opts = { quick: false, profile: null, revocationUnderLoad: true, topology: 'embedded', only: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') opts.quick = true;
@@ -53,6 +53,7 @@ const PARAMS = OPTS.quick
       detector_revocation: { warmup_iterations: 5, iterations: 30, agents: 4, wait_timeout_ms: 5000 },
       detector_memory: { missions: 100_000, tenants: 4, agents_per_tenant: 8, calls_per_mission: 2, settle_ms: 2000 },
       admin_replay: { timeout_ms: 180_000 },
+      verify_flood: { connections: 32, nice: 10 },
       settle_timeout_ms: 60_000,
     }
   : {
@@ -73,6 +74,7 @@ const PARAMS = OPTS.quick
       detector_revocation: { warmup_iterations: 10, iterations: 200, agents: 4, wait_timeout_ms: 5000 },
       detector_memory: { missions: 100_000, tenants: 4, agents_per_tenant: 8, calls_per_mission: 2, settle_ms: 2000 },
       admin_replay: { timeout_ms: 300_000 },
+      verify_flood: { connections: 32, nice: 10 },
       settle_timeout_ms: 90_000,
     };
 PARAMS.revocation_under_load.enabled = OPTS.revocationUnderLoad;
@@ -90,6 +92,7 @@ const TARGETS = {
   detector_revocation_p99_ms: 50,
   replay_events_per_s: 100_000,
   memory_100k_missions_rss_mb: 300,
+  verify_flood_ratio: 0.7,
 };
 
 /** The call scenario 8's enforced agents make with a passport whose mission names only slack. */

@@ -118,6 +118,9 @@ function targetRows(s) {
     add('detector_revocation_verify_p99', 'offending call -> verify inactive p99', d.verify_ms.p99, '<=', TARGETS.detector_revocation_p99_ms, 'ms');
     if (d.verify_never_inactive > 0) Object.assign(rows[rows.length - 1], { met: false, missed: d.verify_never_inactive });
   }
+  if (s.verify_flood && !s.verify_flood.error) {
+    add('verify_flood_ratio', 'tool-call logging during an unauthenticated verify flood, / alone', s.verify_flood.ratio, '>=', TARGETS.verify_flood_ratio, 'ratio');
+  }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;
     add('memory_100k_missions_rss', `resident memory, ${fmt(m.missions, 0)} active missions`, m.rss_mb, '<=', TARGETS.memory_100k_missions_rss_mb, 'MB');

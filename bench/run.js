@@ -8,6 +8,7 @@
 //                                 also CPU-profile the server during that measurement (default: logging) and print
 //                                 where the time goes; profiled figures are slower than unprofiled ones.
 //   node bench/run.js --topology distributed   the four services beside embedded mode (scenarios/distributed.js)
+//   node bench/run.js --only=verify_flood       one scenario (its key in the report), after the shared fixtures
 //
 // Starts the server with the end-to-end suites' harness (bench/harness.js) on a free port with a fresh data dir,
 // drives load from a separate forked process (autocannon), runs the server-less detector measurements in forked
@@ -26,6 +27,7 @@ const { scenarioLogging, scenarioBatched } = require('./scenarios/logging');
 const { scenarioRevocation, scenarioRevocationUnderLoad } = require('./scenarios/revocation');
 const { createIntentsFixture, scenarioIntents, scenarioIntentDecision } = require('./scenarios/intents');
 const detectors = require('./scenarios/detectors');
+const { scenarioVerifyFlood } = require('./scenarios/flood');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -130,6 +132,8 @@ async function main() {
     await scenario('detector_memory', detectors.scenarioDetectorMemory, { needsServer: false });
     // Last, so that it replays everything this run wrote.
     await scenario('admin_replay', () => detectors.scenarioAdminReplay(server));
+    // On a server of its own, with the rate limits as shipped.
+    await scenario('verify_flood', scenarioVerifyFlood, { needsServer: false });
   } catch (error) {
     console.error(`bench: ${error.stack || error}`);
     report.errors.push(String(error.message || error));

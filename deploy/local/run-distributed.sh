@@ -15,6 +15,8 @@ export DATABASE_URL="${DATABASE_URL:-postgres://mandate:mandate@127.0.0.1:5432/m
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 export MANDATE_KEYS_DIR="${MANDATE_KEYS_DIR:-$state/keys}"
 export MANDATE_ISSUER="${MANDATE_ISSUER:-http://127.0.0.1:8080}"
+# The services sit behind the front door on loopback: its X-Forwarded-For names the client the rate limits count.
+export MANDATE_TRUSTED_PROXIES="${MANDATE_TRUSTED_PROXIES:-127.0.0.1}"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait; echo "run-distributed: stopped"' EXIT INT TERM
 port=8081

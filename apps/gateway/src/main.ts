@@ -3,7 +3,9 @@ import * as http from 'http';
 import * as path from 'path';
 import { answerClientError, problem } from '../../../libs/platform/src/problem-document';
 import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { loadHttpLimits } from '../../../libs/platform/src/config';
+import { guardConnections, serverOptions } from '../../../libs/platform/src/connections';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serviceFor, ServiceName } from './routes';
 
 /**
@@ -29,6 +31,8 @@ const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
  */
 const CONTRACT_FILE = path.join(__dirname, '..', '..', '..', 'openapi.json');
 const contract = fs.readFileSync(CONTRACT_FILE);
+/** The same timeouts and connection cap as the services (MANDATE_*_TIMEOUT_MS, MANDATE_MAX_CONNECTIONS). */
+const limits = loadHttpLimits();
 /** Probes come every few seconds; a line each would bury the requests people look for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -46,6 +50,11 @@ const forwardDuration = new Histogram({
   help: 'Time from a request reaching the front door to its answer, by service',
   labelNames: ['service'],
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metrics],
+});
+const refusedConnections = new Counter({
+  name: 'mandate_gateway_connections_refused_total',
+  help: 'Connections answered 503 SERVER_BUSY because the front door held MANDATE_MAX_CONNECTIONS already',
   registers: [metrics],
 });
 
@@ -74,7 +83,7 @@ function getJson(url: URL): Promise<{ status: number; body: Record<string, unkno
   });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(serverOptions(limits), (req, res) => {
   const url = new URL(req.url ?? '/', 'http://gateway');
   // The service behind logs the same id, so one request reads as one story across the door and the service.
   const requestId = requestIdFor(req.headers['x-request-id']);
@@ -133,8 +142,19 @@ const server = http.createServer((req, res) => {
 
 function forward(service: ServiceName, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): void {
   const target = upstreams[service];
-  const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host, 'x-forwarded-host': req.headers.host ?? '' };
+  // The door is the edge: the client's own X-Forwarded-For is replaced, never passed on, so the services (which trust
+  // it only from the door, MANDATE_TRUSTED_PROXIES) rate-limit by the address that really connected.
+  const headers: http.OutgoingHttpHeaders = {
+    ...req.headers,
+    host: target.host,
+    'x-forwarded-host': req.headers.host ?? '',
+    'x-forwarded-for': req.socket.remoteAddress ?? '',
+  };
   delete headers['transfer-encoding'];
+  // Hop-by-hop (RFC 9110 7.6.1): a client's "Connection: close" is about its own connection. Passed on, it left the
+  // pooled upstream socket of an event stream the service ended unusable, and the next request on it answered 400.
+  delete headers.connection;
+  delete headers['keep-alive'];
   if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
   const upstream = http.request(
     { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
@@ -156,8 +176,9 @@ function forward(service: ServiceName, req: http.IncomingMessage, res: http.Serv
   upstream.end(body);
 }
 
-server.keepAliveTimeout = 65_000;
 server.on('clientError', answerClientError);
+const connections = guardConnections(server, limits, () => refusedConnections.inc());
+new Gauge({ name: 'mandate_gateway_connections_open', help: 'Client connections the front door holds', registers: [metrics], collect() { this.set(connections.open); } });
 server.listen(port, host, () => {
   const address = server.address() as { port: number };
   logger.info(`listening on http://${host}:${address.port}, routing to ${Object.entries(upstreams).map(([n, u]) => `${n}=${u.origin}`).join(' ')}`);

@@ -4,6 +4,8 @@ describe('the front door routes each path to its service', () => {
   it.each([
     ['POST', '/v1/tenants', 'passport'],
     ['POST', '/v1/keys/key_1/revoke', 'passport'],
+    ['POST', '/v1/tenants/ten_1/disable', 'passport'],
+    ['PUT', '/v1/limits', 'passport'],
     ['GET', '/v1/agents/agt_1', 'passport'],
     ['POST', '/v1/passports/verify', 'passport'],
     ['GET', '/.well-known/jwks.json', 'passport'],

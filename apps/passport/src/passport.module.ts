@@ -31,12 +31,18 @@ import { RevokeTenantRoute } from './revocations/revoking-tenant/revoke-tenant.r
 import { CreateTenantHandler } from './tenants/creating/create-tenant.handler';
 import { CreateTenantRoute } from './tenants/creating/create-tenant.route';
 import { WellKnownController } from './well-known/well-known.controller';
+import { DisableTenantHandler, EnableTenantHandler } from './tenants/disabling/disable-tenant.handler';
+import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
+import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
+import { LimitsRoute } from './limits/limits.route';
 
 /** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
 @Module({
   imports: [CqrsModule],
   controllers: [
     CreateTenantRoute,
+    DisableTenantRoute,
+    LimitsRoute,
     CreateKeyRoute,
     ListKeysRoute,
     RevokeKeyRoute,
@@ -57,6 +63,9 @@ import { WellKnownController } from './well-known/well-known.controller';
   providers: [
     RevokeCommandApplier,
     CreateTenantHandler,
+    DisableTenantHandler,
+    EnableTenantHandler,
+    ChangeTenantLimitsHandler,
     CreateOperatorKeyHandler,
     RevokeOperatorKeyHandler,
     RegisterAgentHandler,

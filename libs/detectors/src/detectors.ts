@@ -144,6 +144,9 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'TenantCreated':
     case 'OperatorKeyCreated':
     case 'OperatorKeyRevoked':
+    case 'TenantDisabled':
+    case 'TenantEnabled':
+    case 'TenantLimitsChanged':
     case 'AgentSuspended':
     case 'AgentReinstated':
     case 'IntentAutoApproved':

@@ -8,6 +8,12 @@ import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
 import { createOnce, PassportTokens, VerifiedPassport } from './passport-tokens';
 import { OperatorKeys } from './operator-keys';
+import { TenantStates } from './tenant-states';
+
+/** Who presented a credential that this process has already verified once: what rate limits count by. */
+export type KnownCaller = { scope: 'operator_key'; tenantId: string | null; id: string } | { scope: 'passport'; tenantId: string; id: string };
+
+const MAX_KNOWN_KEYS = 100_000;
 
 export type Principal =
   | { kind: 'admin'; actor: Actor }
@@ -52,6 +58,9 @@ export function instanceAdminKeyHash(dataDir: string, configured: string | null,
 
 @Injectable()
 export class Authenticator {
+  /** sha256 of each operator key presented and accepted here (never the key itself) → its tenant and key id. */
+  private readonly knownKeys = new Map<string, KnownCaller>();
+
   constructor(
     private readonly repository: AggregateRepository,
     private readonly tokens: PassportTokens,
@@ -61,7 +70,10 @@ export class Authenticator {
 
   /** Operator keys read `mdt.<tenant>.<key id>.<secret>`: the prefix names where to look (see OperatorKeys). */
   async operator(presented: string): Promise<Principal | null> {
-    if (sameHash(hashSecret(presented), this.adminKeyHash)) return { kind: 'admin', actor: { kind: 'admin', id: 'instance-admin' } };
+    if (sameHash(hashSecret(presented), this.adminKeyHash)) {
+      this.know(presented, { scope: 'operator_key', tenantId: null, id: 'instance-admin' });
+      return { kind: 'admin', actor: { kind: 'admin', id: 'instance-admin' } };
+    }
     if (!presented.startsWith('mdt.')) return null;
     const [, tenantId, keyId, secret, extra] = presented.split('.');
     if (!tenantId || !keyId || !secret || extra !== undefined || tenantId.length > 64 || keyId.length > 64) return null;
@@ -69,7 +81,28 @@ export class Authenticator {
     if (state.status !== 'active') return null;
     const key = keyOf(state, keyId);
     if (!key || key.revoked || !(await this.operatorKeys.matches(tenantId, key, secret))) return null;
+    // Only a holder of a valid key learns that its tenant is disabled.
+    if (state.disabled) throw new DomainError('TENANT_DISABLED', 'this tenant is disabled: its keys and passports are refused');
+    this.know(presented, { scope: 'operator_key', tenantId, id: keyId });
     return { kind: 'operator', tenantId, keyId, role: key.role, actor: { kind: 'operator', id: keyId } };
+  }
+
+  /**
+   * The caller behind a bearer credential, if this process has verified that very credential before; cheap (a hash
+   * or a map lookup), for the rate limits that run before authentication. A forged credential is never known, so it
+   * cannot be counted against the key or passport it names.
+   */
+  knownCaller(presented: string): KnownCaller | null {
+    if (looksLikeJwt(presented)) {
+      const claims = this.tokens.knownClaims(presented);
+      return claims ? { scope: 'passport', tenantId: claims.tid, id: claims.jti } : null;
+    }
+    return this.knownKeys.get(hashSecret(presented)) ?? null;
+  }
+
+  private know(presented: string, caller: KnownCaller): void {
+    if (this.knownKeys.size >= MAX_KNOWN_KEYS) this.knownKeys.clear();
+    this.knownKeys.set(hashSecret(presented), caller);
   }
 
   async passport(token: string): Promise<Principal | null> {
@@ -79,11 +112,19 @@ export class Authenticator {
   }
 }
 
+export const looksLikeJwt = (presented: string) => presented.split('.').length === 3 && presented.startsWith('eyJ');
+
+/** The credential of an `Authorization: Bearer` header, or null. */
+export function bearerOf(header: string | undefined): string | null {
+  return /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header ?? '')?.[1] ?? null;
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly tenants: TenantStates,
   ) {}
 
   /** A route's audience is fixed when its decorators run: read once per handler, not on every request. */
@@ -102,13 +143,14 @@ export class AuthGuard implements CanActivate {
     if (!audience) throw new DomainError('FORBIDDEN', 'this route declares no audience');
     if (audience.includes('public')) return true;
     const request = context.switchToHttp().getRequest();
-    const header: string | undefined = request.headers.authorization;
-    const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header ?? '');
-    if (!match) throw unauthenticated('send an operator key or a passport as "Authorization: Bearer <token>"');
-    const presented = match[1];
-    const looksLikeJwt = presented.split('.').length === 3 && presented.startsWith('eyJ');
-    const principal = looksLikeJwt ? await this.authenticator.passport(presented) : await this.authenticator.operator(presented);
-    if (!principal) throw unauthenticated(looksLikeJwt ? 'the passport is not valid: forged, malformed or not issued here' : 'the key is not valid');
+    const presented = bearerOf(request.headers.authorization);
+    if (!presented) throw unauthenticated('send an operator key or a passport as "Authorization: Bearer <token>"');
+    const jwt = looksLikeJwt(presented);
+    const principal = jwt ? await this.authenticator.passport(presented) : await this.authenticator.operator(presented);
+    if (!principal) throw unauthenticated(jwt ? 'the passport is not valid: forged, malformed or not issued here' : 'the key is not valid');
+    if (principal.kind === 'passport' && (await this.tenants.facts(principal.tenantId)).disabled) {
+      throw new DomainError('TENANT_DISABLED', 'this tenant is disabled: its keys and passports are refused');
+    }
     request.principal = principal;
     if (principal.kind === 'admin' && audience.includes('instance_admin')) return true;
     if (principal.kind === 'passport' && audience.includes('passport')) return true;

@@ -45,6 +45,11 @@ import { Metrics } from './metrics';
 import { PlatformModule } from './platform.module';
 import { OpsController } from './ops.controller';
 import { createLogger, requestIdFor } from './logging';
+import { guardConnections, serverOptions } from './connections';
+import { installRateLimits } from './rate-limits';
+import { Authenticator } from './auth';
+import { TenantStates } from './tenant-states';
+import { MANDATE_CONFIG } from './config';
 
 /** Probes and scrapes come every few seconds; a line each would bury the requests people look for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -65,6 +70,10 @@ function logAnswer(logger: Pino, request: { id: string; method: string; url: str
 export async function createMandateApp(rootModule: Type<unknown>, config: MandateConfig = loadConfig()): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    // Header deadline and how often Node checks it; the other timeouts and the connection cap are set below.
+    http: serverOptions(config.http),
+    // Client addresses (rate limits) come from X-Forwarded-For only when the front door is the one connecting.
+    trustProxy: config.limits.trustedProxies.length > 0 ? config.limits.trustedProxies : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Fastify names each request: the client's x-request-id when it is plain, else a fresh one.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFor(request.headers['x-request-id']),
@@ -110,6 +119,9 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
     bodyParser: false,
   });
   const metrics = app.get(Metrics);
+  const limitParts = { authenticator: app.get(Authenticator), tenants: app.get(TenantStates), metrics, config: app.get<MandateConfig>(MANDATE_CONFIG) };
+  await installRateLimits(fastify, () => limitParts);
+  guardConnections(fastify.server, config.http, () => metrics.connectionRefused());
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     logAnswer(logger, request, reply.statusCode, reply.elapsedTime);

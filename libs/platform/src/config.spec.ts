@@ -18,6 +18,18 @@ describe('settings of the topology', () => {
     expect(loadConfig({ ...esdb, MANDATE_SERVICE: 'intent', MANDATE_RELAY: 'on' }).relay).toBe(true);
   });
 
+  it('given nothing set, then timeouts, a connection cap and rate limits are in force, each default below its maximum', () => {
+    const { http, limits } = loadConfig({});
+    expect(http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, socketIdleTimeoutMs: 120_000, maxConnections: 4096 });
+    expect(limits.defaults).toEqual({ operatorKeyRequestsPerMinute: 1_200, passportRequestsPerMinute: 6_000, streamsPerKey: 5, streamsPerTenant: 50 });
+    for (const [name, value] of Object.entries(limits.defaults)) expect(value).toBeLessThanOrEqual(limits.maxima[name as keyof typeof limits.maxima]);
+    expect(limits.trustedProxies).toEqual([]);
+  });
+
+  it('given a maximum below the built-in default, then the default follows it down', () => {
+    expect(loadConfig({ MANDATE_STREAMS_PER_KEY_MAX: '2' }).limits.defaults.streamsPerKey).toBe(2);
+  });
+
   it.each([
     [{ MANDATE_STORE: 'mysql' }, /MANDATE_STORE must be embedded, postgres or eventstoredb/],
     [{ MANDATE_STREAM: 'rabbit' }, /MANDATE_STREAM must be inprocess or kafka/],
@@ -28,6 +40,8 @@ describe('settings of the topology', () => {
     [{ MANDATE_KAFKA_TOPIC_PREFIX: 'a b' }, /MANDATE_KAFKA_TOPIC_PREFIX/],
     [{ MANDATE_RELAY: 'maybe' }, /MANDATE_RELAY must be auto, on or off/],
     [{ MANDATE_KAFKA_PARTITIONS: '0' }, /MANDATE_KAFKA_PARTITIONS must be an integer from 1/],
+    [{ MANDATE_STREAMS_PER_KEY: '11', MANDATE_STREAMS_PER_KEY_MAX: '10' }, /MANDATE_STREAMS_PER_KEY must be an integer from 1 to 10/],
+    [{ MANDATE_MAX_CONNECTIONS: 'lots' }, /MANDATE_MAX_CONNECTIONS must be an integer/],
   ])('given %j, then the process refuses to start and says what to set', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
   });

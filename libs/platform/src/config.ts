@@ -1,6 +1,60 @@
 import * as path from 'path';
 import { LogLevel, parseLogLevel } from './logging';
 
+/** How long the HTTP server waits for a client, and how many it holds at once (README: "Timeouts and limits"). */
+export interface HttpLimits {
+  /** A request's headers must all have arrived within this; a socket that never sends one is closed after it too. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this: a body trickled a byte a second is cut. */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way (a client that stopped reading) is closed after this. */
+  socketIdleTimeoutMs: number;
+  /** Connections beyond this are answered 503 with Retry-After and closed. */
+  maxConnections: number;
+}
+
+/** The instance's rate and stream limits: defaults for every tenant, and the ceilings a tenant admin may set up to. */
+export interface RateLimits {
+  /** Per tenant, unless the tenant set its own (PUT /v1/limits). */
+  defaults: { operatorKeyRequestsPerMinute: number; passportRequestsPerMinute: number; streamsPerKey: number; streamsPerTenant: number };
+  maxima: { operatorKeyRequestsPerMinute: number; passportRequestsPerMinute: number; streamsPerKey: number; streamsPerTenant: number };
+  /** Per client address: unauthenticated routes (verify, discovery), and callers whose credential is not yet known. */
+  addressRequestsPerMinute: number;
+  /** Addresses whose X-Forwarded-For is believed (the front door of distributed mode); none by default. */
+  trustedProxies: string[];
+}
+
+/** The connection settings every HTTP server of Mandate reads, the front door included. */
+export function loadHttpLimits(env: NodeJS.ProcessEnv = process.env): HttpLimits {
+  return {
+    headersTimeoutMs: integer(env, 'MANDATE_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: integer(env, 'MANDATE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: integer(env, 'MANDATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    // Above the longest long poll (60 s) and the event streams' 15 s keep-alive, which both count as traffic.
+    socketIdleTimeoutMs: integer(env, 'MANDATE_SOCKET_IDLE_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
+    maxConnections: integer(env, 'MANDATE_MAX_CONNECTIONS', 4096, 1, 1_000_000),
+  };
+}
+
+function loadRateLimits(env: NodeJS.ProcessEnv): RateLimits {
+  const pair = (name: string, fallback: number, ceiling: number) => {
+    const maximum = integer(env, `${name}_MAX`, ceiling, 1, 100_000_000);
+    return [integer(env, name, Math.min(fallback, maximum), 1, maximum), maximum] as const;
+  };
+  const [operatorKey, operatorKeyMax] = pair('MANDATE_RATE_LIMIT_OPERATOR_KEY_PER_MINUTE', 1_200, 60_000);
+  const [passport, passportMax] = pair('MANDATE_RATE_LIMIT_PASSPORT_PER_MINUTE', 6_000, 600_000);
+  const [perKey, perKeyMax] = pair('MANDATE_STREAMS_PER_KEY', 5, 50);
+  const [perTenant, perTenantMax] = pair('MANDATE_STREAMS_PER_TENANT', 50, 500);
+  return {
+    defaults: { operatorKeyRequestsPerMinute: operatorKey, passportRequestsPerMinute: passport, streamsPerKey: perKey, streamsPerTenant: perTenant },
+    maxima: { operatorKeyRequestsPerMinute: operatorKeyMax, passportRequestsPerMinute: passportMax, streamsPerKey: perKeyMax, streamsPerTenant: perTenantMax },
+    addressRequestsPerMinute: integer(env, 'MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE', 1_200, 1, 100_000_000),
+    trustedProxies: (env.MANDATE_TRUSTED_PROXIES || '').split(',').map((a) => a.trim()).filter(Boolean),
+  };
+}
+
 /** Every setting Mandate reads, in one place. The README's settings table mirrors this file. */
 export interface MandateConfig {
   port: number;
@@ -29,6 +83,8 @@ export interface MandateConfig {
   kafka: { brokers: string[]; topicPrefix: string; partitions: number };
   /** Whether this process may relay the store to Kafka (PostgreSQL: every process competes for one lease). */
   relay: boolean;
+  http: HttpLimits;
+  limits: RateLimits;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -86,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
     issuer: (env.MANDATE_ISSUER || `http://localhost:${port}`).replace(/\/$/, ''),
     bodyLimitBytes: integer(env, 'MANDATE_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,
+    http: loadHttpLimits(env),
+    limits: loadRateLimits(env),
   };
 }
 

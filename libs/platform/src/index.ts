@@ -24,3 +24,6 @@ export * from './call-request.dto';
 export * from './contract';
 export * from './decisions';
 export * from './refusal-tally';
+export * from './tenant-states';
+export * from './connections';
+export * from './rate-limits';

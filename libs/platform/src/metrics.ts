@@ -24,8 +24,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly rateLimitedRequests = new Counter({
+    name: 'mandate_rate_limited_total',
+    help: 'Requests answered 429: by rate limit scope (operator_key, passport, address, unverified) or "streams" for the event stream limits',
+    labelNames: ['scope'],
+    registers: [this.registry],
+  });
+  private readonly refusedConnections = new Counter({
+    name: 'mandate_http_connections_refused_total',
+    help: 'Connections answered 503 SERVER_BUSY because the server held MANDATE_MAX_CONNECTIONS already',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  rateLimited(scope: string): void {
+    this.rateLimitedRequests.inc({ scope });
+  }
+
+  connectionRefused(): void {
+    this.refusedConnections.inc();
   }
 
   /** `route` is the pattern the router matched (/v1/passports/:jti/actions), never the URL, so series stay bounded. */

@@ -21,6 +21,8 @@ import { Revocations } from './revocation';
 import { ApprovalGate } from './approval-gate';
 import { Decisions } from './decisions';
 import { RefusalTally } from './refusal-tally';
+import { TenantStates } from './tenant-states';
+import { OpenStreams } from './sse';
 
 import { CLOCK, EVENT_STORE, EVENT_STREAM } from './tokens';
 export { CLOCK, EVENT_STORE, EVENT_STREAM };
@@ -69,11 +71,13 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     Decisions,
     RefusalTally,
     RevokeCommands,
+    TenantStates,
+    OpenStreams,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, OperatorKeys, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, OperatorKeys, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands, TenantStates, OpenStreams],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

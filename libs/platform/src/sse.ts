@@ -1,6 +1,9 @@
-import { BeforeApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { IsOptional, Matches } from 'class-validator';
 import { DomainError } from '@mandate/core';
+import { READ_MODELS, ReadModels, TenantChange } from '@mandate/read-models';
+import { TenantStates } from './tenant-states';
+import { Metrics } from './metrics';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -33,8 +36,10 @@ export function lastEventIdOf(header: string | undefined, query: string | undefi
  * read, so nothing committed in between is lost; positions drop the duplicates. Returns a function that ends the stream.
  */
 export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, resumeFrom: number | undefined): Promise<() => void> {
+  // A stream can be ended (its key revoked) while its backlog is still being read: nothing is written after that.
+  const write = (text: string) => !raw.writableEnded && !raw.destroyed && raw.write(text);
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  raw.write('retry: 1000\n\n');
+  write('retry: 1000\n\n');
   let sent = resumeFrom ?? 0;
   let backlogDone = false;
   const buffered: T[] = [];
@@ -42,7 +47,7 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
     if (item.position <= sent) return;
     sent = item.position;
     if (fromBacklog && resumeFrom === undefined && feed.fresh && !feed.fresh(item)) return;
-    raw.write(`id: ${item.position}\nevent: ${feed.event}\ndata: ${JSON.stringify(feed.data(item))}\n\n`);
+    write(`id: ${item.position}\nevent: ${feed.event}\ndata: ${JSON.stringify(feed.data(item))}\n\n`);
   };
   const unsubscribe = feed.live((items) => (backlogDone ? items.forEach((i) => send(i, false)) : buffered.push(...items)));
   for (;;) {
@@ -52,7 +57,7 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
   }
   backlogDone = true;
   buffered.forEach((i) => send(i, false));
-  const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS);
+  const keepalive = setInterval(() => write(': keep-alive\n\n'), KEEPALIVE_MS);
   const end = () => raw.end();
   raw.on('close', () => {
     clearInterval(keepalive);
@@ -66,16 +71,80 @@ export class StreamQueryDto {
   @IsOptional() @Matches(/^\d{1,15}$/) last_event_id?: string;
 }
 
-/** Ends open streams on shutdown: streams never end on their own, and clients resume with Last-Event-ID. */
-export class OpenStreams implements BeforeApplicationShutdown {
-  private readonly ends = new Set<() => void>();
+/** An open stream as its limits and its ending see it. */
+interface OpenStream {
+  tenantId: string;
+  keyId: string;
+  /** Says why, then ends the response. */
+  end(code?: string): void;
+}
 
-  track(end: () => void, raw: { on(event: 'close', listener: () => void): void }): void {
-    this.ends.add(end);
-    raw.on('close', () => this.ends.delete(end));
+/** How long a client refused for too many streams is told to wait: a stream of its own may close meanwhile. */
+export const STREAMS_RETRY_AFTER_SECONDS = 10;
+
+const ENDED_BECAUSE: Record<TenantChange['kind'], string | null> = { key_revoked: 'KEY_REVOKED', disabled: 'TENANT_DISABLED', enabled: null, limits_changed: null };
+
+/**
+ * Every event stream this process serves: at most N per operator key and per tenant (the tenant's limits), ended when
+ * their key is revoked or their tenant disabled (learnt from the event stream, as everything else here is), and on
+ * shutdown (clients resume with Last-Event-ID).
+ */
+@Injectable()
+export class OpenStreams implements BeforeApplicationShutdown {
+  private readonly streams = new Set<OpenStream>();
+
+  constructor(
+    private readonly tenants: TenantStates,
+    private readonly metrics: Metrics,
+    @Inject(READ_MODELS) readModels: ReadModels,
+  ) {
+    readModels.onTenantChanges((changes) => {
+      for (const change of changes) {
+        const code = ENDED_BECAUSE[change.kind];
+        if (!code) continue;
+        for (const stream of this.streams) {
+          if (stream.tenantId === change.tenantId && (change.kind !== 'key_revoked' || stream.keyId === change.keyId)) stream.end(code);
+        }
+      }
+    });
+  }
+
+  /**
+   * Serves one stream for an operator key if its key and its tenant have a place left, else refuses with
+   * `429 TOO_MANY_STREAMS` and Retry-After before anything is written. `serve` writes the stream and returns its end.
+   */
+  async open(operator: { tenantId: string; keyId: string }, reply: any, serve: () => Promise<() => void>): Promise<void> {
+    const { limits } = await this.tenants.facts(operator.tenantId);
+    const ofTenant = [...this.streams].filter((s) => s.tenantId === operator.tenantId);
+    const ofKey = ofTenant.filter((s) => s.keyId === operator.keyId).length;
+    if (ofKey >= limits.streamsPerKey || ofTenant.length >= limits.streamsPerTenant) {
+      this.metrics.rateLimited('streams');
+      reply.header('retry-after', String(STREAMS_RETRY_AFTER_SECONDS));
+      const [what, limit] = ofKey >= limits.streamsPerKey ? ['this key', limits.streamsPerKey] : ['this tenant', limits.streamsPerTenant];
+      throw new DomainError('TOO_MANY_STREAMS', `${what} already has ${limit} open event streams here, its limit; close one or retry later`, { limit });
+    }
+    // Counted from here on, before the first await of `serve`, so that racing requests cannot both take the last place.
+    const raw = reply.raw;
+    let ended: (() => void) | null = null;
+    const stream: OpenStream = {
+      ...operator,
+      end: (code) => {
+        if (code && !raw.writableEnded) raw.write(`event: end\ndata: ${JSON.stringify({ code })}\n\n`);
+        if (ended) ended();
+        else raw.end();
+      },
+    };
+    this.streams.add(stream);
+    raw.on('close', () => this.streams.delete(stream));
+    try {
+      ended = await serve();
+    } catch (error) {
+      this.streams.delete(stream);
+      throw error;
+    }
   }
 
   beforeApplicationShutdown(): void {
-    this.ends.forEach((end) => end());
+    this.streams.forEach((stream) => stream.end());
   }
 }

@@ -1,7 +1,7 @@
 import { RecordedEvent } from '@mandate/core';
 import { AccountabilityMode } from '@mandate/agents';
 import { assertEventOf, isMandateEvent, RecordedEventOf, RecordedMandateEvent } from '@mandate/events';
-import { AgentSummary, IntentSummary, Revocation, SecurityEventSummary } from './read-models';
+import { AgentSummary, IntentSummary, Revocation, SecurityEventSummary, TenantChange } from './read-models';
 
 /** A passport as the kill switches find it: which are still open, and until when their tokens could be accepted. */
 export interface PassportRow {
@@ -57,16 +57,35 @@ export function toSecurityEvent(event: RecordedEvent): SecurityEventSummary {
   };
 }
 
-/** What committed events bring to the live feeds: revocations and findings, in commit order. */
-export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[] } {
+/** What a tenant event changes for open streams and the limits a process applies, or null. */
+export function toTenantChange(event: RecordedMandateEvent): TenantChange | null {
+  switch (event.type) {
+    case 'OperatorKeyRevoked':
+      return { tenantId: event.tenantId, kind: 'key_revoked', keyId: event.data.keyId };
+    case 'TenantDisabled':
+      return { tenantId: event.tenantId, kind: 'disabled' };
+    case 'TenantEnabled':
+      return { tenantId: event.tenantId, kind: 'enabled' };
+    case 'TenantLimitsChanged':
+      return { tenantId: event.tenantId, kind: 'limits_changed' };
+    default:
+      return null;
+  }
+}
+
+/** What committed events bring to the live feeds: revocations, findings and tenant changes, in commit order. */
+export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[]; tenantChanges: TenantChange[] } {
   const revocations: Revocation[] = [];
   const findings: SecurityEventSummary[] = [];
+  const tenantChanges: TenantChange[] = [];
   for (const event of events) {
     if (!isMandateEvent(event)) continue;
     if (event.type === 'PassportRevoked') revocations.push(toRevocation(event));
     if (event.type === 'SecurityEventRaised') findings.push(toSecurityEvent(event));
+    const change = toTenantChange(event);
+    if (change) tenantChanges.push(change);
   }
-  return { revocations, findings };
+  return { revocations, findings, tenantChanges };
 }
 
 /** The writes one committed event makes to the read models (the audit trail aside: it takes every event as it is). */
@@ -118,6 +137,9 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'TenantCreated':
     case 'OperatorKeyCreated':
     case 'OperatorKeyRevoked':
+    case 'TenantDisabled':
+    case 'TenantEnabled':
+    case 'TenantLimitsChanged':
     case 'ToolCallLogged':
     case 'ToolCallsLogged':
     case 'PassportUseRefused':

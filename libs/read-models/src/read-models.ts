@@ -81,6 +81,11 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** A tenant event that ends open streams (a key revoked, the tenant disabled) or changes the limits in force. */
+export type TenantChange =
+  | { tenantId: string; kind: 'key_revoked'; keyId: string }
+  | { tenantId: string; kind: 'disabled' | 'enabled' | 'limits_changed' };
+
 /** What the services read: the audit trail, revocations, passports that a kill switch must reach, agents. */
 export interface ReadModels {
   /** Position of the last event the read models hold. */
@@ -101,6 +106,8 @@ export interface ReadModels {
   securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null>;
   /** Findings raised to operators, live, for the security-events stream. */
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void;
+  /** Tenant changes, live, as the read models learn of them (from the stream in distributed mode): never polled. */
+  onTenantChanges(listener: (changes: TenantChange[]) => void): () => void;
   /**
    * Intents changed by any process, as the read models learn of them (distributed mode), so a long-poll here wakes on
    * a decision taken in another service. Embedded mode has no other process and leaves it out.

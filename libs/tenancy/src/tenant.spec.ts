@@ -40,4 +40,32 @@ describe('tenants and operator keys', () => {
 
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('given a tenant, when key id "%s" is revoked, then NOT_FOUND: object members are not keys', (keyId) =>
     spec(created).when({ type: 'RevokeOperatorKey', keyId, reason: 'x' }).thenThrows('NOT_FOUND'));
+
+  const maxima = { operatorKeyRequestsPerMinute: 6000, passportRequestsPerMinute: 60000, streamsPerKey: 10, streamsPerTenant: 100 };
+
+  it('given an active tenant, when it is disabled, then TenantDisabled; disabled again, nothing new', () => {
+    spec(created).when({ type: 'DisableTenant', reason: 'unpaid' }).then([{ type: 'TenantDisabled', data: { tenantId: 'ten_1', reason: 'unpaid' } }]);
+    spec([...created, { type: 'TenantDisabled', data: { tenantId: 'ten_1', reason: 'unpaid' } }]).when({ type: 'DisableTenant', reason: 'again' }).then([]);
+  });
+
+  it('given a disabled tenant, when it is enabled, then TenantEnabled; an enabled one, nothing new', () => {
+    spec([...created, { type: 'TenantDisabled', data: { tenantId: 'ten_1', reason: 'x' } }]).when({ type: 'EnableTenant' }).then([{ type: 'TenantEnabled', data: { tenantId: 'ten_1' } }]);
+    spec(created).when({ type: 'EnableTenant' }).then([]);
+  });
+
+  it('given no tenant, when it is disabled or its limits change, then NOT_FOUND', () => {
+    spec([]).when({ type: 'DisableTenant', reason: 'x' }).thenThrows('NOT_FOUND');
+    spec([]).when({ type: 'ChangeTenantLimits', limits: { streamsPerKey: 2 }, maxima }).thenThrows('NOT_FOUND');
+  });
+
+  it('given a tenant, when limits within the maxima are set, then only the ones given are recorded', () =>
+    spec(created).when({ type: 'ChangeTenantLimits', limits: { streamsPerKey: 2, passportRequestsPerMinute: 120 }, maxima }).then([
+      { type: 'TenantLimitsChanged', data: { limits: { passportRequestsPerMinute: 120, streamsPerKey: 2 } } },
+    ]));
+
+  it('given a tenant, when a limit above the instance maximum is set, then LIMIT_ABOVE_MAXIMUM', () =>
+    spec(created).when({ type: 'ChangeTenantLimits', limits: { streamsPerTenant: 101 }, maxima }).thenThrows('LIMIT_ABOVE_MAXIMUM'));
+
+  it('given limits already set, when the same are set again, then nothing new', () =>
+    spec([...created, { type: 'TenantLimitsChanged', data: { limits: { streamsPerKey: 2 } } }]).when({ type: 'ChangeTenantLimits', limits: { streamsPerKey: 2 }, maxima }).then([]));
 });

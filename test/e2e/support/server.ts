@@ -254,6 +254,8 @@ export class DistributedMandate implements MandateServer {
       MANDATE_KEYS_DIR: path.join(root, 'keys'),
       MANDATE_ADMIN_KEY: ADMIN_KEY,
       MANDATE_ISSUER: gatewayUrl,
+      // The front door connects from loopback; its X-Forwarded-For is the client address the rate limits count.
+      MANDATE_TRUSTED_PROXIES: '127.0.0.1',
       ...env,
     };
     this.services = Object.fromEntries(

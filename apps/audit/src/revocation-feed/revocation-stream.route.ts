@@ -9,21 +9,21 @@ import { RevocationEventView } from '../audit.response';
  * whose token has not yet expired: what an offline verifier must still refuse.
  */
 @Controller('v1/revocations')
-export class RevocationStreamRoute extends OpenStreams {
+export class RevocationStreamRoute {
   constructor(
+    private readonly streams: OpenStreams,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    super();
-  }
+  ) {}
 
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   @EventStreamResponse('revocation', RevocationEventView, 'Revocations of the tenant: those whose token has not expired first, then live')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
-    const { tenantId } = operatorOf(principal);
+    const operator = operatorOf(principal);
+    const { tenantId } = operator;
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
-    const end = await serveFeed<Revocation>(
+    await this.streams.open(operator, reply, () => serveFeed<Revocation>(
       reply.raw,
       {
         event: 'revocation',
@@ -33,7 +33,6 @@ export class RevocationStreamRoute extends OpenStreams {
         data: revocationView,
       },
       resumeFrom,
-    );
-    this.track(end, reply.raw);
+    ));
   }
 }

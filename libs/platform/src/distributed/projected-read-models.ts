@@ -17,6 +17,7 @@ import {
   SecurityEventSummary,
   SqliteReadModels,
   liveFeedsOf,
+  TenantChange,
 } from '@mandate/read-models';
 
 /**
@@ -34,6 +35,7 @@ export class ProjectedReadModels implements ReadModels {
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly intentListeners = new Set<(streamIds: string[]) => void>();
+  private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -72,9 +74,10 @@ export class ProjectedReadModels implements ReadModels {
     const fresh = events.filter((e) => e.position > this.models.position);
     if (fresh.length === 0) return;
     this.db.transaction(() => this.models.apply(fresh))();
-    const { revocations, findings } = liveFeedsOf(fresh);
+    const { revocations, findings, tenantChanges } = liveFeedsOf(fresh);
     if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
     if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
+    if (tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(tenantChanges));
     if (this.intentListeners.size > 0) {
       const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith(INTENT_STREAM_PREFIX)).map((e) => e.streamId))];
       if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
@@ -116,6 +119,11 @@ export class ProjectedReadModels implements ReadModels {
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
     this.findingListeners.add(listener);
     return () => this.findingListeners.delete(listener);
+  }
+
+  onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
+    this.tenantListeners.add(listener);
+    return () => this.tenantListeners.delete(listener);
   }
 
   async revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {

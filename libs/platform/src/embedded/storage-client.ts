@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
 import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, KeyVerifierStore, malformedAppend, StreamAppend, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary } from '@mandate/read-models';
+import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary, TenantChange } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
 import { MandateStorage, RevokeCommand } from '../storage';
 
@@ -44,6 +44,7 @@ export class EmbeddedStorage implements MandateStorage {
   private commitWaiters: Array<() => void> = [];
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
+  private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
   private closing = false;
   /**
    * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
@@ -88,6 +89,7 @@ export class EmbeddedStorage implements MandateStorage {
             this.advance(message.head);
             if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
             if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
+            if (message.tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(message.tenantChanges));
             return;
           case 'reply': {
             const waiting = this.pending.get(message.id);
@@ -245,6 +247,11 @@ export class EmbeddedStorage implements MandateStorage {
     return () => this.findingListeners.delete(listener);
   }
 
+  onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
+    this.tenantListeners.add(listener);
+    return () => this.tenantListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     while (this.appendQueue.length > 0 || this.appendScheduled || this.appendInFlight) await new Promise((r) => setImmediate(r));
@@ -356,5 +363,9 @@ class WorkerReadModels implements ReadModels {
 
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
     return this.storage.onSecurityEvents(listener);
+  }
+
+  onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
+    return this.storage.onTenantChanges(listener);
   }
 }

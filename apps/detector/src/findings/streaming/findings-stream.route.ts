@@ -5,20 +5,22 @@ import { securityEventView } from '../finding-view';
 import { SecurityEventView } from '../../detector.response';
 
 @Controller('v1/security-events')
-export class FindingsStreamRoute extends OpenStreams {
-  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModels) {
-    super();
-  }
+export class FindingsStreamRoute {
+  constructor(
+    private readonly streams: OpenStreams,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+  ) {}
 
   /** Findings raised to operators, live; resumable with Last-Event-ID like the revocation stream. */
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   @EventStreamResponse('security_event', SecurityEventView, 'Findings raised to operators: the open ones first, then live')
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
-    const tenantId = operatorOf(principal).tenantId;
+    const operator = operatorOf(principal);
+    const tenantId = operator.tenantId;
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
     const raised = (f: SecurityEventSummary) => f.tenantId === tenantId && f.raised;
-    const end = await serveFeed<SecurityEventSummary>(
+    await this.streams.open(operator, reply, () => serveFeed<SecurityEventSummary>(
       reply.raw,
       {
         event: 'security_event',
@@ -37,7 +39,6 @@ export class FindingsStreamRoute extends OpenStreams {
         data: securityEventView,
       },
       resumeFrom,
-    );
-    this.track(end, reply.raw);
+    ));
   }
 }

@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@mandate/core';
 import { missionDecider, MissionState, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
-import { Decisions, PassportTokens } from '@mandate/platform';
+import { Decisions, PassportTokens, TenantStates } from '@mandate/platform';
 import { issued } from '../passport-view';
 
 const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
@@ -19,12 +19,14 @@ export class VerifyPassportHandler implements ICommandHandler<VerifyPassport> {
   constructor(
     private readonly decisions: Decisions,
     private readonly tokens: PassportTokens,
+    private readonly tenants: TenantStates,
   ) {}
 
   async execute({ token }: VerifyPassport) {
     const verified = await this.tokens.verify(token);
     if (!verified) return { active: false, reason: 'invalid' };
     const { claims, tokenExpiresAt } = verified;
+    if ((await this.tenants.facts(claims.tid)).disabled) return { active: false, reason: 'tenant_disabled', jti: claims.jti };
     const decision = this.decisions.by({ actor: { kind: 'passport', id: claims.jti } }, claims.tid, { correlationId: claims.jti });
     const { context } = decision;
     const executed = await decision

@@ -1,0 +1,38 @@
+import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@mandate/core';
+import { tenantDecider, tenantStream } from '@mandate/tenancy';
+import { AggregateRepository, Allow, CurrentPrincipal, MANDATE_CONFIG, MandateConfig, operatorOf, Principal } from '@mandate/platform';
+import { LimitsDto } from './limits.dto';
+import { ChangeTenantLimits } from './change-limits.handler';
+import { limitsView } from './limits-view';
+
+/** The tenant's rate and stream limits (README: "Timeouts and limits"). */
+@Controller('v1/limits')
+export class LimitsRoute {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly repository: AggregateRepository,
+    @Inject(MANDATE_CONFIG) private readonly config: MandateConfig,
+  ) {}
+
+  @Get()
+  @Allow('admin', 'operator', 'approver', 'auditor')
+  async read(@CurrentPrincipal() principal: Principal) {
+    const { state } = await this.repository.load(tenantDecider, tenantStream(operatorOf(principal).tenantId));
+    if (state.status !== 'active') throw new DomainError('NOT_FOUND', 'tenant was not found');
+    return limitsView(state.limits, this.config.limits);
+  }
+
+  @Put()
+  @Allow('admin')
+  change(@Body() body: LimitsDto, @CurrentPrincipal() principal: Principal) {
+    const limits = {
+      operatorKeyRequestsPerMinute: body.operator_key_requests_per_minute,
+      passportRequestsPerMinute: body.passport_requests_per_minute,
+      streamsPerKey: body.streams_per_key,
+      streamsPerTenant: body.streams_per_tenant,
+    };
+    return this.commands.execute(new ChangeTenantLimits(limits, principal));
+  }
+}
