@@ -1,11 +1,13 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository, Allow, CurrentPrincipal, MANDATE_CONFIG, MandateConfig, operatorOf, Principal } from '@mandate/platform';
 import { LimitsDto } from './limits.dto';
 import { ChangeTenantLimits } from './change-limits.handler';
 import { limitsView } from './limits-view';
+import { ChangedLimitsResponse, LimitsResponse } from './limits.response';
 
 /** The tenant's rate and stream limits (README: "Timeouts and limits"). */
 @Controller('v1/limits')
@@ -18,6 +20,7 @@ export class LimitsRoute {
 
   @Get()
   @Allow('admin', 'operator', 'approver', 'auditor')
+  @ApiOkResponse({ type: LimitsResponse })
   async read(@CurrentPrincipal() principal: Principal) {
     const { state } = await this.repository.load(tenantDecider, tenantStream(operatorOf(principal).tenantId));
     if (state.status !== 'active') throw new DomainError('NOT_FOUND', 'tenant was not found');
@@ -26,6 +29,7 @@ export class LimitsRoute {
 
   @Put()
   @Allow('admin')
+  @ApiOkResponse({ type: ChangedLimitsResponse })
   change(@Body() body: LimitsDto, @CurrentPrincipal() principal: Principal) {
     const limits = {
       operatorKeyRequestsPerMinute: body.operator_key_requests_per_minute,

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { DisableTenantDto } from './disable-tenant.dto';
 import { DisableTenant, EnableTenant } from './disable-tenant.handler';
+import { TenantStatusResponse } from './disable-tenant.response';
 
 @Controller('v1/tenants')
 export class DisableTenantRoute {
@@ -11,6 +13,7 @@ export class DisableTenantRoute {
   @Post(':tenantId/disable')
   @HttpCode(200)
   @Allow('instance_admin')
+  @ApiOkResponse({ type: TenantStatusResponse })
   disable(@Param('tenantId') tenantId: string, @Body() body: DisableTenantDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new DisableTenant(tenantId, body.reason ?? 'disabled by the instance admin', principal));
   }
@@ -18,6 +21,7 @@ export class DisableTenantRoute {
   @Post(':tenantId/enable')
   @HttpCode(200)
   @Allow('instance_admin')
+  @ApiOkResponse({ type: TenantStatusResponse })
   enable(@Param('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new EnableTenant(tenantId, principal));
   }
