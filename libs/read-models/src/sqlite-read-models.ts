@@ -1,16 +1,17 @@
 // About 300 lines: the SQL of every read-model table, its writes and its queries, kept together so a change of shape
 // is one place (and bumps READ_MODEL_VERSION).
 import Database from 'better-sqlite3';
-import { RecordedEvent } from '@mandate/core';
+import { canonicalJson, RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
 import { readModelChanges, ReadModelChange } from './projection';
 import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
 /**
  * The shape of the read-model tables. A data directory written with another shape has its read models dropped and
- * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened.
+ * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened. 3: what
+ * they say is canonical JSON, whatever the key order of the event object it was projected from.
  */
-const READ_MODEL_VERSION = 2;
+const READ_MODEL_VERSION = 3;
 const READ_MODEL_TABLES = ['read_model_checkpoint', 'audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
 
 const SCHEMA = `
@@ -148,7 +149,9 @@ export class SqliteReadModels {
       if (event.position <= this.checkpoint) continue;
       if (this.options.auditTrail !== false) {
         const entry = toAuditEntry(event);
-        this.sql.audit.run({ ...entry, what: entry.what === null ? null : JSON.stringify(entry.what) });
+        // Canonical, so the text does not depend on the key order of the object at hand: the appended one (as the
+        // handler built it) and the one read back (sorted) must project to the same row, or a rebuild differs.
+        this.sql.audit.run({ ...entry, what: entry.what === null ? null : canonicalJson(entry.what) });
       }
       for (const change of readModelChanges(event)) this.write(change);
     }
