@@ -16,7 +16,7 @@ let server: MandateServer;
 let acme: Tenant;
 
 beforeAll(async () => {
-  server = await MandateProcess.start({ MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE: String(ADDRESS_LIMIT) });
+  server = await MandateProcess.start({ MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE: String(ADDRESS_LIMIT), MANDATE_RATE_LIMIT_DELAY_MS: String(REFUSAL_DELAY_MS) });
   acme = await newTenant(server, 'limited');
   const set = await call(server, 'PUT', '/v1/limits', { token: acme.adminKey, body: { passport_requests_per_minute: PASSPORT_LIMIT, operator_key_requests_per_minute: KEY_LIMIT } });
   expect(set.status).toBe(200);
@@ -30,11 +30,18 @@ const passportService = (): MandateServer => (server instanceof DistributedManda
 const logCall = (p: { jti: string; token: string }) =>
   call(server, 'POST', `/v1/passports/${p.jti}/actions`, { token: p.token, body: { service: 'slack', action: 'chat.postMessage' } });
 
-/** Sends until the first refusal; returns how many were accepted and the refusal. */
+/** How long a 429 is held before it is sent (MANDATE_RATE_LIMIT_DELAY_MS), short here to keep the suite quick. */
+const REFUSAL_DELAY_MS = 300;
+
+/** Sends until the first refusal; returns how many were accepted and the refusal, which came no sooner than the delay. */
 async function untilRefused(send: () => ReturnType<typeof call>, atMost = 100) {
   for (let accepted = 0; accepted < atMost; accepted++) {
+    const sent = performance.now();
     const reply = await send();
-    if (reply.status === 429) return { accepted, refusal: reply };
+    if (reply.status === 429) {
+      expect(performance.now() - sent).toBeGreaterThanOrEqual(REFUSAL_DELAY_MS - 5);
+      return { accepted, refusal: reply };
+    }
     expect(reply.status).toBeLessThan(300);
   }
   throw new Error(`no 429 after ${atMost} requests`);

@@ -24,6 +24,8 @@ export interface RateLimits {
   addressRequestsPerMinute: number;
   /** Addresses whose X-Forwarded-For is believed (the front door of distributed mode); none by default. */
   trustedProxies: string[];
+  /** How long a 429 is held before it is sent (at most until Retry-After): a flood's connections then wait instead of costing the server a request each. */
+  refusalDelayMs: number;
 }
 
 /** The connection settings every HTTP server of Mandate reads, the front door included. */
@@ -52,6 +54,7 @@ function loadRateLimits(env: NodeJS.ProcessEnv): RateLimits {
     maxima: { operatorKeyRequestsPerMinute: operatorKeyMax, passportRequestsPerMinute: passportMax, streamsPerKey: perKeyMax, streamsPerTenant: perTenantMax },
     addressRequestsPerMinute: integer(env, 'MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE', 1_200, 1, 100_000_000),
     trustedProxies: (env.MANDATE_TRUSTED_PROXIES || '').split(',').map((a) => a.trim()).filter(Boolean),
+    refusalDelayMs: integer(env, 'MANDATE_RATE_LIMIT_DELAY_MS', 1_000, 0, 60_000),
   };
 }
 

@@ -64,6 +64,11 @@ export async function installRateLimits(
     const detail = `more than ${caller.max} requests a minute for this ${caller.scope.replace('_', ' ')}; retry in ${verdict.ttlInSeconds} s`;
     const refusal = problem(429, 'RATE_LIMITED', detail, { scope: caller.scope, limit: caller.max, retry_after: verdict.ttlInSeconds });
     reply.header('retry-after', String(verdict.ttlInSeconds));
+    // Held before it is sent (a tarpit): a client past its limit has to wait anyway, and a flood's connections, each
+    // waiting for its answer, then send a request a second instead of thousands. The connection cap bounds how many
+    // can wait at once.
+    const hold = Math.min(config.limits.refusalDelayMs, verdict.ttlInSeconds * 1000);
+    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
     sendProblem(reply, { ...refusal, instance: request.url.split('?')[0] });
     return reply;
   });
