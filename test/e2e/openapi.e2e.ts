@@ -6,6 +6,7 @@ import { ADMIN_KEY, MandateProcess, ROOT } from './support/server';
 type Schema = { $ref?: string; type?: string; additionalProperties?: boolean; properties?: Record<string, Schema>; required?: string[]; items?: Schema; allOf?: Schema[] };
 type Operation = {
   operationId: string;
+  summary?: string;
   security?: Array<Record<string, string[]>>;
   'x-audience': string[];
   parameters?: Array<{ name: string; in: string; schema: Schema }>;
@@ -27,6 +28,16 @@ describe('the OpenAPI document is true to the server', () => {
     doc = (await call(server, 'GET', '/openapi.json')).body;
   });
   afterAll(() => server?.stop());
+
+  it('gives every operation a summary a generated client can show', () => {
+    // given the operations of the document
+    // when those without a summary (or with a placeholder one) are listed
+    const unsummarized = operations()
+      .filter(({ op }) => !op.summary || op.summary.trim().length < 10)
+      .map(({ path, method }) => `${method} ${path}`);
+    // then there are none
+    expect(unsummarized).toEqual([]);
+  });
 
   it('describes exactly the routes the server maps, no more and no fewer', async () => {
     // NestJS logs every route it maps at start-up: "Mapped {/v1/passports/:jti/checkpoint, POST} route".

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiProperty } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty } from '@nestjs/swagger';
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { Allow } from './auth';
@@ -33,6 +33,7 @@ export class OpsController {
   @Get('healthz')
   @Allow('public')
   @ApiOkResponse({ type: HealthResponse })
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   health() {
     return { status: 'ok' };
   }
@@ -41,6 +42,7 @@ export class OpsController {
   @Get('readyz')
   @Allow('public')
   @ApiOkResponse({ type: ReadinessResponse, description: 'the read models have caught up with the history there was at start-up (503 CATCHING_UP until then)' })
+  @ApiOperation({ summary: 'Readiness: read models caught up' })
   async ready(@Res() reply: any) {
     const head = await this.store.headPosition();
     this.readyAt ??= head;
@@ -55,6 +57,7 @@ export class OpsController {
   @Allow('public')
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiOperation({ summary: 'Prometheus metrics' })
   async metricsText(@Res() reply: any) {
     reply.header('content-type', this.metrics.contentType).send(await this.metrics.render());
   }

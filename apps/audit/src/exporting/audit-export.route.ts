@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { Matches, IsOptional } from 'class-validator';
 import { exportLine } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
@@ -19,6 +20,7 @@ export class AuditExportRoute {
   @Get('export')
   @Allow('admin', 'auditor')
   @NdjsonResponse(AuditExportLine, 'Every stored event of the tenant, oldest first')
+  @ApiOperation({ summary: 'Every raw event of the tenant as NDJSON, with chain links' })
   async export(@Query() q: ExportQueryDto, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const tenantId = operatorOf(principal).tenantId;
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
@@ -18,6 +18,7 @@ export class AuditQueryRoute {
   @Get()
   @Allow('admin', 'auditor')
   @ApiOkResponse({ type: AuditPageResponse })
+  @ApiOperation({ summary: 'Query the audit trail' })
   async query(@Query() q: AuditQueryDto, @CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined && q.wait_for_position > (await this.store.headPosition())) {

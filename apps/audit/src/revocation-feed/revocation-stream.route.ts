@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { Clock } from '@mandate/core';
 import { Allow, CLOCK, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
 import { READ_MODELS, ReadModels, Revocation, revocationView } from '@mandate/read-models';
@@ -19,6 +20,7 @@ export class RevocationStreamRoute {
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   @EventStreamResponse('revocation', RevocationEventView, 'Revocations of the tenant: those whose token has not expired first, then live')
+  @ApiOperation({ summary: 'Revocations as Server-Sent Events, resumable with Last-Event-ID' })
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const operator = operatorOf(principal);
     const { tenantId } = operator;

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ChainVerifier } from '@mandate/audit';
 import { EventStore } from '@mandate/event-store';
 import { Allow, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
@@ -15,6 +15,7 @@ export class AuditVerifyRoute {
   @Get('verify')
   @Allow('admin', 'auditor')
   @ApiOkResponse({ type: ChainVerificationResponse })
+  @ApiOperation({ summary: 'Recompute the tenant hash chain' })
   async verify(@CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     const verifier = new ChainVerifier();

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { replayReport } from '@mandate/detectors';
 import { EventStore } from '@mandate/event-store';
@@ -26,6 +26,7 @@ export class ReplayRoute {
   @HttpCode(200)
   @Allow('instance_admin')
   @ApiOkResponse({ type: ReplayResponse })
+  @ApiOperation({ summary: 'Rebuild every detector from history and compare with the live findings and revocations (instance admin)' })
   async replay() {
     // Live detectors follow the stream: compare only what they have handled, after letting them catch up. A
     // revocation they ordered is applied by the passport service a moment later (distributed mode): one still in

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { detectorSettingsDecider, detectorSettingsStream } from '@mandate/detectors';
 import { AggregateRepository, Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { ChangeDetectorSettings, settingsView } from './change-settings.handler';
@@ -17,6 +17,7 @@ export class DetectorSettingsRoute {
   @Get()
   @Allow('admin', 'operator', 'auditor')
   @ApiOkResponse({ type: SettingsView })
+  @ApiOperation({ summary: "The tenant's detector settings" })
   async get(@CurrentPrincipal() principal: Principal) {
     return settingsView((await this.repository.load(detectorSettingsDecider, detectorSettingsStream(operatorOf(principal).tenantId))).state);
   }
@@ -24,6 +25,7 @@ export class DetectorSettingsRoute {
   @Put()
   @Allow('admin')
   @ApiOkResponse({ type: SettingsChangedResponse })
+  @ApiOperation({ summary: 'Replace the detector settings (admin); an event' })
   put(@Body() body: SettingsDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new ChangeDetectorSettings(principal, body));
   }

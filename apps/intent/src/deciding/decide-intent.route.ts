@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { APPROVER_ROLES } from '@mandate/intents';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { DecisionDto } from './decide-intent.dto';
@@ -16,6 +16,7 @@ export class DecideIntentRoute {
   @HttpCode(200)
   @Allow(...APPROVER_ROLES)
   @ApiOkResponse({ type: IntentView })
+  @ApiOperation({ summary: 'Approve (approver or admin key; quorum counts distinct approvers)' })
   approve(@Param('intentId') intentId: string, @Body() body: DecisionDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new DecideIntent(principal, intentId, 'approve', body.note ?? ''));
   }
@@ -24,6 +25,7 @@ export class DecideIntentRoute {
   @HttpCode(200)
   @Allow(...APPROVER_ROLES)
   @ApiOkResponse({ type: IntentView })
+  @ApiOperation({ summary: 'Reject; in enforced mode the submitting passport is revoked' })
   reject(@Param('intentId') intentId: string, @Body() body: DecisionDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new DecideIntent(principal, intentId, 'reject', body.note ?? ''));
   }

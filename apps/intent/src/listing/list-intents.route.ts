@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { ListIntentsQuery } from './list-intents.query';
@@ -13,6 +13,7 @@ export class ListIntentsRoute {
   @Get()
   @Allow('admin', 'approver', 'operator', 'auditor')
   @ApiOkResponse({ type: IntentListResponse })
+  @ApiOperation({ summary: 'The approval queue (status=pending by default)' })
   async list(@Query() query: ListIntentsQuery, @CurrentPrincipal() principal: Principal) {
     const limit = query.limit ?? 100;
     const page = await this.readModels.intents(operatorOf(principal).tenantId, query.status ?? 'pending', query.cursor ?? '', limit);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { SubmitIntentDto } from '../submitting/submit-intent.dto';
 import { SimulateIntent } from './simulate-intent.handler';
@@ -15,6 +15,7 @@ export class SimulateIntentRoute {
   @HttpCode(200)
   @Allow('passport')
   @ApiOkResponse({ type: SimulationResponse })
+  @ApiOperation({ summary: 'What policy would decide, with no state change' })
   simulate(@Body() body: SubmitIntentDto, @CurrentPrincipal() principal: Principal) {
     return this.queries.execute(new SimulateIntent(principal, body));
   }

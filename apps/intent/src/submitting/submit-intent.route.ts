@@ -1,6 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { SubmitIntentDto } from './submit-intent.dto';
 import { SubmitIntent } from './submit-intent.handler';
@@ -14,6 +14,7 @@ export class SubmitIntentRoute {
   @Post()
   @Allow('passport')
   @ApiCreatedResponse({ type: IntentView })
+  @ApiOperation({ summary: 'Submit an intent (RFC 9396 authorization_details) before a risky call; policy decides' })
   submit(@Body() body: SubmitIntentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new SubmitIntent(principal, body));
   }

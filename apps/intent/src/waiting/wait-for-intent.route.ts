@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { WaitQuery } from './wait-for-intent.query';
 import { WaitForIntent } from './wait-for-intent.handler';
@@ -13,6 +13,7 @@ export class WaitForIntentRoute {
   @Get(':intentId')
   @Allow('passport', 'admin', 'approver', 'operator', 'auditor')
   @ApiOkResponse({ type: IntentView, description: 'the intent; while pending, with Retry-After' })
+  @ApiOperation({ summary: 'One intent; wait=N long-polls up to N seconds (≤ 60) for a decision' })
   async get(
     @Param('intentId') intentId: string,
     @Query() query: WaitQuery,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository, Allow, CurrentPrincipal, MANDATE_CONFIG, MandateConfig, operatorOf, Principal } from '@mandate/platform';
@@ -21,6 +21,7 @@ export class LimitsRoute {
   @Get()
   @Allow('admin', 'operator', 'approver', 'auditor')
   @ApiOkResponse({ type: LimitsResponse })
+  @ApiOperation({ summary: "The tenant's rate and stream limits: in force, its own, the defaults and the instance maxima" })
   async read(@CurrentPrincipal() principal: Principal) {
     const { state } = await this.repository.load(tenantDecider, tenantStream(operatorOf(principal).tenantId));
     if (state.status !== 'active') throw new DomainError('NOT_FOUND', 'tenant was not found');
@@ -30,6 +31,7 @@ export class LimitsRoute {
   @Put()
   @Allow('admin')
   @ApiOkResponse({ type: ChangedLimitsResponse })
+  @ApiOperation({ summary: "Set the tenant's own rate and stream limits (admin), up to the instance maxima" })
   change(@Body() body: LimitsDto, @CurrentPrincipal() principal: Principal) {
     const limits = {
       operatorKeyRequestsPerMinute: body.operator_key_requests_per_minute,

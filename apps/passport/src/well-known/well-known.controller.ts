@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, MANDATE_CONFIG, MandateConfig, PassportTokens } from '@mandate/platform';
 import { JwksResponse, OpenIdConfigurationResponse } from './well-known.response';
 
@@ -14,6 +14,7 @@ export class WellKnownController {
   @Get('jwks.json')
   @Allow('public')
   @ApiOkResponse({ type: JwksResponse })
+  @ApiOperation({ summary: 'Passport verification keys (RFC 7517)' })
   jwks() {
     return this.tokens.jwks();
   }
@@ -21,6 +22,7 @@ export class WellKnownController {
   @Get('openid-configuration')
   @Allow('public')
   @ApiOkResponse({ type: OpenIdConfigurationResponse })
+  @ApiOperation({ summary: 'Discovery: the issuer, its keys and the introspection endpoint' })
   discovery() {
     const issuer = this.config.issuer;
     return {

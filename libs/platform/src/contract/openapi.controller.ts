@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, OpenAPIObject } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, OpenAPIObject } from '@nestjs/swagger';
 import { Allow } from '../auth';
 
 /** Serves the contract generated when the process started (buildOpenApiDocument), as it is. */
@@ -17,6 +17,7 @@ export class OpenApiController {
     description: 'this document (OpenAPI 3.0), generated from the DTO classes',
     schema: { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } } },
   })
+  @ApiOperation({ summary: 'This document' })
   openapi() {
     return OpenApiController.document;
   }

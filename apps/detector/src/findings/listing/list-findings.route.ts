@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError, ID_PATTERNS } from '@mandate/core';
 import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
@@ -19,6 +19,7 @@ export class ListFindingsRoute {
   @Get()
   @Allow('admin', 'operator', 'auditor')
   @ApiOkResponse({ type: SecurityEventListResponse })
+  @ApiOperation({ summary: 'Findings, with filters (signal, severity, agent_id, jti, status) and cursor' })
   async list(@Query() q: ListFindingsQuery, @CurrentPrincipal() principal: Principal) {
     const tenantId = operatorOf(principal).tenantId;
     if (q.wait_for_position !== undefined) await this.runner.reach(q.wait_for_position);
@@ -33,6 +34,7 @@ export class ListFindingsRoute {
   @Get(':id')
   @Allow('admin', 'operator', 'auditor')
   @ApiOkResponse({ type: SecurityEventView })
+  @ApiOperation({ summary: 'One finding' })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const finding = ID_PATTERNS.finding.test(id) ? await this.readModels.securityEvent(operatorOf(principal).tenantId, id) : null;
     if (!finding) throw new DomainError('NOT_FOUND', `security event ${id} was not found`);

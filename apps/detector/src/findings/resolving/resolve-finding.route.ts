@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { ResolveDto } from './resolve-finding.dto';
 import { ResolveFinding } from './resolve-finding.handler';
@@ -15,6 +15,7 @@ export class ResolveFindingRoute {
   @HttpCode(200)
   @Allow('admin', 'operator')
   @ApiOkResponse({ type: ResolvedResponse })
+  @ApiOperation({ summary: 'Acknowledge a finding with a note (an event)' })
   resolve(@Param('id') id: string, @Body() body: ResolveDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new ResolveFinding(principal, id, body.note));
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
 import { READ_MODELS, ReadModels, SecurityEventSummary } from '@mandate/read-models';
 import { securityEventView } from '../finding-view';
@@ -15,6 +16,7 @@ export class FindingsStreamRoute {
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
   @EventStreamResponse('security_event', SecurityEventView, 'Findings raised to operators: the open ones first, then live')
+  @ApiOperation({ summary: 'Findings raised to operators, as Server-Sent Events, resumable with Last-Event-ID' })
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const operator = operatorOf(principal);
     const tenantId = operator.tenantId;

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { EventStore } from '@mandate/event-store';
 import { AggregateRepository, Allow, catchUp, CurrentPrincipal, EVENT_STORE, operatorOf, Principal } from '@mandate/platform';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
@@ -18,6 +18,7 @@ export class AgentsRoute {
   @Get()
   @Allow('admin', 'operator', 'approver', 'auditor')
   @ApiOkResponse({ type: AgentListResponse })
+  @ApiOperation({ summary: 'List agents (cursor pagination)' })
   async list(@Query() query: ListAgentsQuery, @CurrentPrincipal() principal: Principal) {
     const { tenantId } = operatorOf(principal);
     await catchUp(this.store, this.readModels);
@@ -35,6 +36,7 @@ export class AgentsRoute {
   @Get(':agentId')
   @Allow('admin', 'operator', 'approver', 'auditor')
   @ApiOkResponse({ type: AgentView })
+  @ApiOperation({ summary: 'Get an agent' })
   async get(@Param('agentId') agentId: string, @CurrentPrincipal() principal: Principal) {
     return agentView(await loadAgentOf(this.repository, operatorOf(principal).tenantId, agentId));
   }

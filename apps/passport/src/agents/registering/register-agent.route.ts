@@ -1,6 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { RegisterAgentDto } from './register-agent.dto';
 import { RegisterAgent } from './register-agent.handler';
@@ -13,6 +13,7 @@ export class RegisterAgentRoute {
   @Post()
   @Allow('admin', 'operator')
   @ApiCreatedResponse({ type: AgentWrittenResponse })
+  @ApiOperation({ summary: 'Register an agent' })
   register(@Body() body: RegisterAgentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RegisterAgent(body, principal));
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { UpdateAgentDto } from './update-agent.dto';
 import { UpdateAgent } from './update-agent.handler';
@@ -13,6 +13,7 @@ export class UpdateAgentRoute {
   @Patch(':agentId')
   @Allow('admin', 'operator')
   @ApiOkResponse({ type: AgentWrittenResponse })
+  @ApiOperation({ summary: 'Change accountability mode, suspend (revokes its passports) or reinstate' })
   update(@Param('agentId') agentId: string, @Body() body: UpdateAgentDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new UpdateAgent(agentId, body, principal));
   }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository, Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
@@ -12,6 +12,7 @@ export class ListKeysRoute {
   @Get()
   @Allow('admin')
   @ApiOkResponse({ type: KeyListResponse })
+  @ApiOperation({ summary: 'List operator keys (never the secrets)' })
   async list(@CurrentPrincipal() principal: Principal) {
     const { state } = await this.repository.load(tenantDecider, tenantStream(operatorOf(principal).tenantId));
     if (state.status !== 'active') throw new DomainError('NOT_FOUND', 'tenant was not found');

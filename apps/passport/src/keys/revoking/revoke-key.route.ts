@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { RevokeKeyDto } from './revoke-key.dto';
 import { RevokeOperatorKey } from './revoke-key.handler';
@@ -14,6 +14,7 @@ export class RevokeKeyRoute {
   @HttpCode(200)
   @Allow('admin')
   @ApiOkResponse({ type: RevokedKeyResponse })
+  @ApiOperation({ summary: 'Revoke an operator key' })
   revoke(@Param('keyId') keyId: string, @Body() body: RevokeKeyDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokeOperatorKey(keyId, body.reason ?? 'revoked by an admin', principal));
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { CheckoutDto } from './checkout.dto';
 import { CheckOut } from './check-out.handler';
@@ -14,6 +14,7 @@ export class CheckOutRoute {
   @HttpCode(200)
   @Allow('passport')
   @ApiOkResponse({ type: CheckedOutResponse })
+  @ApiOperation({ summary: 'End the mission' })
   checkout(@Param('jti') jti: string, @Body() body: CheckoutDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new CheckOut(principal, jti, body));
   }

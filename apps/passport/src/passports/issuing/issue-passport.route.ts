@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@mandate/core';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -18,6 +18,7 @@ export class IssuePassportRoute {
   @ApiCreatedResponse({ type: IssuedPassportResponse, description: 'issued' })
   @ApiOkResponse({ type: IssuedPassportResponse, description: 'the same passport, for a retried idempotency key (Idempotent-Replayed: true)' })
   @ApiNotFoundResponse({ description: 'no such agent in this tenant' })
+  @ApiOperation({ summary: 'Issue a passport for a mission: the agent, its intent and the services it may touch' })
   async issue(
     @Body() body: IssuePassportDto,
     @Headers('idempotency-key') header: string | undefined,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Clock } from '@mandate/core';
 import { AggregateRepository, Allow, CLOCK, CurrentPrincipal, operatorOf, Principal } from '@mandate/platform';
 import { passportOfTenant, passportView } from '../passport-view';
@@ -15,6 +15,7 @@ export class ReadPassportRoute {
   @Get(':jti')
   @Allow('admin', 'operator', 'auditor', 'approver')
   @ApiOkResponse({ type: PassportView })
+  @ApiOperation({ summary: 'One passport and its mission' })
   async get(@Param('jti') jti: string, @CurrentPrincipal() principal: Principal) {
     return passportView(await passportOfTenant(this.repository, operatorOf(principal).tenantId, jti), this.clock);
   }

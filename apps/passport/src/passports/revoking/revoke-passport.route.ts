@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { RevokePassportDto } from './revoke-passport.dto';
 import { RevokePassport } from './revoke-passport.handler';
@@ -14,6 +14,7 @@ export class RevokePassportRoute {
   @HttpCode(200)
   @Allow('admin', 'operator')
   @ApiOkResponse({ type: PassportRevokedResponse })
+  @ApiOperation({ summary: 'Kill switch: revoke one passport' })
   revoke(@Param('jti') jti: string, @Body() body: RevokePassportDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokePassport(principal, jti, body.reason ?? 'revoked by an operator'));
   }

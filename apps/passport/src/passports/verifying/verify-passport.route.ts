@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow } from '@mandate/platform';
 import { VerifyDto } from './verify-passport.dto';
 import { VerifyPassport } from './verify-passport.handler';
@@ -15,6 +15,7 @@ export class VerifyPassportRoute {
   @HttpCode(200)
   @Allow('public')
   @ApiOkResponse({ type: VerifyResponse })
+  @ApiOperation({ summary: 'Introspection: is this token active now' })
   verify(@Body() body: VerifyDto) {
     return this.commands.execute(new VerifyPassport(body.token));
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal, RevocationsResponse } from '@mandate/platform';
 import { RevokeAllDto } from './revoke-tenant.dto';
 import { RevokeTenantPassports } from './revoke-tenant.handler';
@@ -14,6 +14,7 @@ export class RevokeTenantRoute {
   @HttpCode(200)
   @Allow('admin')
   @ApiOkResponse({ type: RevocationsResponse })
+  @ApiOperation({ summary: 'Kill switch: revoke every passport of the tenant (admin)' })
   revokeAll(@Body() body: RevokeAllDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RevokeTenantPassports(principal, body.reason));
   }

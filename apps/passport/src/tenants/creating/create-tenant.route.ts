@@ -1,6 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { CreateTenantDto } from './create-tenant.dto';
 import { CreateTenant } from './create-tenant.handler';
@@ -13,6 +13,7 @@ export class CreateTenantRoute {
   @Post()
   @Allow('instance_admin')
   @ApiCreatedResponse({ type: CreatedTenantResponse, description: 'the tenant and its first admin key' })
+  @ApiOperation({ summary: 'Create a tenant and its first admin key (instance admin)' })
   create(@Body() body: CreateTenantDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new CreateTenant(body.name, principal));
   }
