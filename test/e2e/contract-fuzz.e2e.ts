@@ -56,7 +56,16 @@ describe('the contract holds under a schema fuzzer', () => {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
     venv = execFileSync('bash', [path.join(ROOT, 'scripts', 'contract-venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-    server = await MandateProcess.startEmbedded();
+    // The fuzzer tests the contract, not the rate limits (rate-limits.e2e.ts does): with the shipped limits most of its
+    // requests from one address and a few keys were answered 429 (held a second each), leaving the routes untested.
+    const unlimited = '100000000';
+    server = await MandateProcess.startEmbedded({
+      MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE: unlimited,
+      MANDATE_RATE_LIMIT_OPERATOR_KEY_PER_MINUTE_MAX: unlimited,
+      MANDATE_RATE_LIMIT_OPERATOR_KEY_PER_MINUTE: unlimited,
+      MANDATE_RATE_LIMIT_PASSPORT_PER_MINUTE_MAX: unlimited,
+      MANDATE_RATE_LIMIT_PASSPORT_PER_MINUTE: unlimited,
+    });
   }, 300_000);
   afterAll(async () => {
     await server?.stop();
@@ -93,11 +102,16 @@ describe('the contract holds under a schema fuzzer', () => {
     const other = await newTenant(server, 'fuzzed-kill-switch');
     await other.passport(await other.agent('enforced'));
 
-    const defaultIds = { agentId, jti: passport.jti, intentId: intent.body.id, keyId: spareKey };
+    // A third tenant the instance admin's disable and enable act on, and a fourth whose limits the fuzzer sets.
+    const disposable = await newTenant(server, 'fuzzed-disable');
+    const limited = await newTenant(server, 'fuzzed-limits');
+    const defaultIds = { agentId, jti: passport.jti, intentId: intent.body.id, keyId: spareKey, tenantId: disposable.tenantId };
     const overrides = {
       // The instance admin's routes.
       CreateTenantRoute_create: { token: ADMIN_KEY },
       ReplayRoute_replay: { token: ADMIN_KEY },
+      DisableTenantRoute_disable: { token: ADMIN_KEY },
+      DisableTenantRoute_enable: { token: ADMIN_KEY },
       // Reads as the operator role, not only as the admin.
       ListFindingsRoute_list: { token: operatorKey },
       ListIntentsRoute_list: { token: operatorKey },
@@ -111,6 +125,8 @@ describe('the contract holds under a schema fuzzer', () => {
       RevokeTenantRoute_revokeAll: { token: other.adminKey },
       PolicyRoute_put: { token: other.adminKey },
       DetectorSettingsRoute_put: { token: other.adminKey },
+      // Limits the fuzzer sets (one request a minute, say) would throttle everything after them.
+      LimitsRoute_change: { token: limited.adminKey },
     };
     fs.writeFileSync(path.join(work, 'overrides.json'), JSON.stringify({ default_tokens: [tenant.adminKey, passport.token], default_ids: defaultIds, operations: overrides }));
     const config = path.join(work, 'schemathesis.toml');
