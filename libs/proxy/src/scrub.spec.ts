@@ -1,6 +1,6 @@
 import { CARD_NUMBERS, MASK, scrub } from './scrub';
 
-const json = (body: string, headers: Record<string, string | string[]> = {}) => ({
+const json = (body: string, headers: Record<string, string | string[]> = {}): { headers: Record<string, string | string[]>; body: Buffer } => ({
   headers: { 'content-type': 'application/json', ...headers },
   body: Buffer.from(body),
 });

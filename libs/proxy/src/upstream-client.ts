@@ -140,7 +140,10 @@ export class UpstreamClient {
     if (!policy.allowedHosts.some((name) => hostKey(name) === host)) {
       throw new DomainError('PROXY_HOST_NOT_ALLOWED', `${host} is not one of the service's hosts`);
     }
+    // A parameter given in `query` replaces the URL's own of that name: an injected credential is never sent alongside
+    // the agent's value.
     for (const [name, value] of Object.entries(request.query ?? {})) {
+      url.searchParams.delete(name);
       for (const one of [value].flat()) url.searchParams.append(name, one);
     }
     url.hash = '';
@@ -165,12 +168,8 @@ export class UpstreamClient {
         const name = options.hostname;
         addressesOf(name, resolve, policy.connectTimeoutMs).then(
           (addresses) => {
-            if (!internal) {
-              for (const address of addresses) {
-                const verdict = classifyAddress(address);
-                if (!verdict.allowed) return callback(blocked(name, address, verdict.range), null);
-              }
-            }
+            const refused = internal ? null : firstBlocked(addresses);
+            if (refused) return callback(blocked(name, refused.address, refused.range), null);
             // The checked address itself: the name is used for SNI and the certificate, never resolved again.
             connector({ ...options, hostname: addresses[0], servername: isIP(name) ? undefined : name }, callback);
           },
@@ -208,6 +207,15 @@ export class UpstreamClient {
 
 const tooLarge = (host: string, max: number) =>
   new DomainError('UPSTREAM_RESPONSE_TOO_LARGE', `the response of ${host} is larger than ${max} bytes`, { maxResponseBytes: max });
+
+/** The first address of a name that is not public: one is enough to refuse, whichever the socket would have used. */
+export function firstBlocked(addresses: readonly string[]): { address: string; range: string } | null {
+  for (const address of addresses) {
+    const verdict = classifyAddress(address);
+    if (!verdict.allowed) return { address, range: verdict.range };
+  }
+  return null;
+}
 
 async function addressesOf(name: string, resolve: Resolver, timeoutMs: number): Promise<string[]> {
   if (isIP(name)) return [name];
