@@ -192,7 +192,10 @@ describe('the credential arrives upstream, the agent never sees it', () => {
   });
 
   it('given the response, then latency and size are reported and hop-by-hop headers are gone', async () => {
-    const response = await client.forward(get(at('/')), policy());
+    const response = await client.forward(get(at('/'), { expect: '100-continue', host: 'evil.test', 'content-length': '99' }), policy());
+
+    expect(received[0].headers).toMatchObject({ host: `localhost:${upstreamPort}` });
+    expect(received[0].headers.expect).toBeUndefined();
 
     expect(response.bytes).toBe(response.body.length);
     expect(response.latencyMs).toBeGreaterThan(0);

@@ -95,8 +95,8 @@ export class UpstreamClient {
     const method = request.method.toUpperCase();
     if (!METHODS.has(method)) throw new DomainError('VALIDATION_FAILED', `the method ${request.method} cannot be proxied`);
     const headers: Record<string, HeaderValue> = { ...withoutHopByHop(request.headers), 'accept-encoding': 'identity' };
-    delete headers.host;
-    delete headers['content-length'];
+    // The client frames the body and names the host itself; undici refuses `expect` outright.
+    for (const name of ['host', 'content-length', 'expect']) delete headers[name];
     let response;
     try {
       response = await undiciRequest(url, {
