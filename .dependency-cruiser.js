@@ -36,6 +36,20 @@ module.exports = {
       from: { path: PURE_LIBS, pathNot: SPEC },
       to: { path: '^node_modules/(@nestjs/|pg/|pg-[^/]+/|kafkajs/|better-sqlite3/|@eventstore/)' },
     },
+    {
+      name: 'proxy-lib-imports-no-framework-or-driver',
+      comment: 'The credential proxy\'s upstream client is a library the proxy route (and a bench) use as is: no NestJS, no store.',
+      severity: 'error',
+      from: { path: '^libs/proxy/', pathNot: SPEC },
+      to: { path: '(^|/)node_modules/(@nestjs/|pg/|pg-[^/]+/|kafkajs/|better-sqlite3/|@eventstore/)' },
+    },
+    {
+      name: 'upstream-calls-only-through-proxy-lib',
+      comment: 'Calls to services outside go through libs/proxy, where every address is checked at connect time: no second way out.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: ['^libs/proxy/', SPEC] },
+      to: { path: '(^|/)node_modules/undici/' },
+    },
   ],
   options: {
     exclude: { path: '(^|/)dist/' },

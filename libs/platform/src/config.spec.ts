@@ -1,4 +1,7 @@
-import { loadConfig } from './config';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadConfig, loadProxyUpstreamSettings } from './config';
 
 describe('settings of the topology', () => {
   it('given nothing set, then one embedded process with an in-process stream, keys beside the data', () => {
@@ -44,5 +47,28 @@ describe('settings of the topology', () => {
     [{ MANDATE_MAX_CONNECTIONS: 'lots' }, /MANDATE_MAX_CONNECTIONS must be an integer/],
   ])('given %j, then the process refuses to start and says what to set', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+});
+
+describe('settings of the credential proxy\'s upstream client', () => {
+  it('given nothing set, then the system roots only, and timeouts and a size cap in force', () => {
+    expect(loadProxyUpstreamSettings({})).toEqual({
+      caPem: null, connectTimeoutMs: 5_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024,
+    });
+  });
+
+  it('given a CA file, then its PEM is read; a missing or non-PEM file stops the start', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mandate-ca-setting-'));
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    fs.writeFileSync(path.join(dir, 'ca.pem'), pem);
+    fs.writeFileSync(path.join(dir, 'not.pem'), 'hello');
+    try {
+      expect(loadProxyUpstreamSettings({ MANDATE_PROXY_CA_FILE: path.join(dir, 'ca.pem') }).caPem).toBe(pem);
+      expect(() => loadProxyUpstreamSettings({ MANDATE_PROXY_CA_FILE: path.join(dir, 'absent.pem') })).toThrow(/cannot be read/);
+      expect(() => loadProxyUpstreamSettings({ MANDATE_PROXY_CA_FILE: path.join(dir, 'not.pem') })).toThrow(/no PEM certificate/);
+      expect(() => loadProxyUpstreamSettings({ MANDATE_PROXY_MAX_RESPONSE_BYTES: '10' })).toThrow(/MANDATE_PROXY_MAX_RESPONSE_BYTES/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { LogLevel, parseLogLevel } from './logging';
 
@@ -37,6 +38,36 @@ export function loadHttpLimits(env: NodeJS.ProcessEnv = process.env): HttpLimits
     // Above the longest long poll (60 s) and the event streams' 15 s keep-alive, which both count as traffic.
     socketIdleTimeoutMs: integer(env, 'MANDATE_SOCKET_IDLE_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
     maxConnections: integer(env, 'MANDATE_MAX_CONNECTIONS', 4096, 1, 1_000_000),
+  };
+}
+
+/** How the credential proxy reaches services' upstreams (README: settings); read by the proxy route. */
+export interface ProxyUpstreamSettings {
+  /** A CA (PEM) trusted besides the system's roots, for upstreams with a private CA. */
+  caPem: string | null;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export function loadProxyUpstreamSettings(env: NodeJS.ProcessEnv = process.env): ProxyUpstreamSettings {
+  const caFile = env.MANDATE_PROXY_CA_FILE || null;
+  let caPem: string | null = null;
+  if (caFile) {
+    try {
+      caPem = fs.readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new Error(`MANDATE_PROXY_CA_FILE ${caFile} cannot be read: ${(error as Error).message}`);
+    }
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`MANDATE_PROXY_CA_FILE ${caFile} holds no PEM certificate`);
+  }
+  return {
+    caPem,
+    connectTimeoutMs: integer(env, 'MANDATE_PROXY_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
+    headersTimeoutMs: integer(env, 'MANDATE_PROXY_HEADERS_TIMEOUT_MS', 30_000, 100, 600_000),
+    bodyTimeoutMs: integer(env, 'MANDATE_PROXY_BODY_TIMEOUT_MS', 30_000, 100, 600_000),
+    maxResponseBytes: integer(env, 'MANDATE_PROXY_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   };
 }
 

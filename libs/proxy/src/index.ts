@@ -1,0 +1,4 @@
+export * from './address';
+export * from './headers';
+export * from './scrub';
+export * from './upstream-client';
