@@ -84,12 +84,13 @@ describe.each([
   };
   /** What the handlers do: the ciphertext kept first, then the event. */
   const register = async (service: string, secret: string, secretId = `sec_${service}`) => {
-    const fingerprint = await credentials.keep({ tenantId: TENANT, service, secretId, version: 1 }, secret);
+    const { fingerprint } = await credentials.keep({ tenantId: TENANT, service, secretId, version: 1 }, secret);
     await decide({ type: 'RegisterService', service, hosts: [`api.${service}.com`, 'mock'], internalHosts: ['mock'], presentation: { kind: 'header', name: 'X-Api-Key' }, secretId, fingerprint, at: new Date().toISOString() });
   };
-  const rotate = async (service: string, secret: string, version: number, secretId = `sec_${service}`) => {
-    const fingerprint = await credentials.keep({ tenantId: TENANT, service, secretId, version }, secret);
+  const rotate = async (service: string, secret: string, from: number, secretId = `sec_${service}`) => {
+    const { version, fingerprint } = await credentials.keep({ tenantId: TENANT, service, secretId, version: from }, secret);
     await decide({ type: 'AddSecretVersion', service, secretId, version, fingerprint, at: new Date().toISOString() });
+    return version;
   };
 
   beforeEach(async () => {
@@ -120,10 +121,12 @@ describe.each([
     expect((await credentials.forCall(TENANT, 'stripe'))?.secret.value).toBe('sk_two');
   });
 
-  it('given a ciphertext kept whose event never came, then it is never used', async () => {
+  it('given a ciphertext kept whose event never came, then it is never used, and the next rotation takes the number after it', async () => {
     await register('stripe', 'sk_one');
     await credentials.keep({ tenantId: TENANT, service: 'stripe', secretId: 'sec_stripe', version: 2 }, 'sk_orphan');
     expect((await credentials.forCall(TENANT, 'stripe'))?.secret).toEqual({ id: 'sec_stripe', version: 1, value: 'sk_one' });
+    expect(await rotate('stripe', 'sk_two', 2)).toBe(3);
+    expect((await credentials.forCall(TENANT, 'stripe'))?.secret).toEqual({ id: 'sec_stripe', version: 3, value: 'sk_two' });
   });
 
   it('given a removed service, then the next call gets null at once, its ciphertext still stored or not', async () => {

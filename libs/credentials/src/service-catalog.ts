@@ -41,7 +41,7 @@ export interface ServiceCatalogState {
 export type ServiceCatalogCommand =
   | { type: 'RegisterService'; service: string; hosts: string[]; internalHosts: string[]; presentation: PresentationRequest; secretId: string; fingerprint: string; at: string }
   | { type: 'ChangeService'; service: string; hosts?: string[]; internalHosts?: string[]; presentation?: PresentationRequest }
-  /** Rotation: `version` is the next one after `lastVersion`, chosen (and its ciphertext kept) before deciding. */
+  /** Rotation: `version` is above `lastVersion`, chosen (and its ciphertext kept) before deciding; a gap is a row that never got its event. */
   | { type: 'AddSecretVersion'; service: string; secretId: string; version: number; fingerprint: string; at: string }
   | { type: 'RemoveSecretVersion'; service: string; version: number }
   | { type: 'RemoveService'; service: string };
@@ -121,7 +121,7 @@ export const serviceCatalogDecider: Decider<ServiceCatalogCommand, ServiceCatalo
         const service = serviceOf(state, command.service);
         if (!service) throw notFound(command.service);
         // Another rotation (or a removal and new registration) came first: its ciphertext is not this one.
-        if (service.secretId !== command.secretId || command.version !== service.lastVersion + 1) {
+        if (service.secretId !== command.secretId || command.version <= service.lastVersion) {
           throw new DomainError('WRONG_EXPECTED_VERSION', `service ${command.service} changed while its secret was being added: send it again`);
         }
         const { secretId, version, fingerprint, at } = command;

@@ -23,6 +23,8 @@ import { createOnce } from './passport-tokens';
 import { AggregateRepository } from './repository';
 
 const MASTER_KEY_FILE = 'master-key';
+/** How many taken version numbers a rotation skips before it gives up (each is a concurrent or failed rotation). */
+const MAX_TAKEN_VERSIONS = 16;
 
 /**
  * The master key of the local key provider: MANDATE_MASTER_KEY, or generated once into a 0600 file in the keys
@@ -56,6 +58,7 @@ export class Credentials {
     private readonly secrets: SecretStore,
     private readonly repository: AggregateRepository,
     private readonly fingerprintKey: Buffer,
+    private readonly logger = new Logger('credentials'),
   ) {}
 
   /**
@@ -81,17 +84,30 @@ export class Credentials {
     return secretFingerprint(this.fingerprintKey, secret);
   }
 
-  /** Seals a secret version and keeps it (call before appending its event); returns its fingerprint. */
-  async keep(address: SecretAddress, secret: string): Promise<string> {
-    const envelope = await sealSecret(this.provider, address, secret);
-    const kept = await this.secrets.keep(address.tenantId, address.secretId, address.version, envelope);
-    if (kept !== envelope) throw new DomainError('WRONG_EXPECTED_VERSION', `service ${address.service} changed while its secret was being added: send it again`);
-    return this.fingerprint(secret);
+  /**
+   * Seals a secret and keeps it as the first free version from `address.version` on (call before appending its
+   * event); returns the version and the fingerprint. A version whose row is taken belongs to a rotation running
+   * alongside, or to one whose event never came (inert): either way the next number is taken, so a failed append
+   * never blocks later rotations.
+   */
+  async keep(address: SecretAddress, secret: string): Promise<{ version: number; fingerprint: string }> {
+    for (let version = address.version; version < address.version + MAX_TAKEN_VERSIONS; version++) {
+      const envelope = await sealSecret(this.provider, { ...address, version }, secret);
+      if ((await this.secrets.keep(address.tenantId, address.secretId, version, envelope)) === envelope) return { version, fingerprint: this.fingerprint(secret) };
+    }
+    throw new DomainError('WRONG_EXPECTED_VERSION', `service ${address.service} is being changed by many requests at once: send it again`);
   }
 
-  /** Deletes the rows of versions the events no longer name (after their event): inert already, gone now. */
-  forget(tenantId: string, secretId: string, version?: number): Promise<void> {
-    return this.secrets.forget(tenantId, secretId, version);
+  /**
+   * Deletes the rows of versions the events no longer name (after their event): inert already, gone now. A failure
+   * leaves an inert row and is logged, not answered: the removal itself is done.
+   */
+  async forget(tenantId: string, secretId: string, version?: number): Promise<void> {
+    try {
+      await this.secrets.forget(tenantId, secretId, version);
+    } catch (error) {
+      this.logger.warn(`secret ${secretId}${version === undefined ? '' : ` v${version}`} of tenant ${tenantId} is removed but its ciphertext row was not deleted (${String(error)}); it is never used`);
+    }
   }
 
   /** The credential for a call to `service`, or null when the tenant has no such service (never registered, or removed). */

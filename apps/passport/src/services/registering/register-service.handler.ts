@@ -27,7 +27,8 @@ export class RegisterServiceHandler implements ICommandHandler<RegisterService> 
     const { state } = await this.decisions.repository.load(serviceCatalogDecider, stream);
     if (serviceOf(state, body.name)) throw new DomainError('SERVICE_EXISTS', `service ${body.name} is already registered: change it, or remove it first`);
     const secretId = newId('sec', 12);
-    const fingerprint = await this.credentials.keep({ tenantId: decision.tenantId, service: body.name, secretId, version: 1 }, body.secret);
+    // A new secret id has no row yet: its first version is 1.
+    const { fingerprint } = await this.credentials.keep({ tenantId: decision.tenantId, service: body.name, secretId, version: 1 }, body.secret);
     const at = decision.context.now;
     const executed = await decision.execute(serviceCatalogDecider, stream, {
       type: 'RegisterService', service: body.name, hosts: body.hosts, internalHosts, presentation, secretId, fingerprint, at,

@@ -24,8 +24,7 @@ export class AddSecretVersionHandler implements ICommandHandler<AddSecretVersion
     const stream = serviceCatalogStream(decision.tenantId);
     const { state } = await this.decisions.repository.load(serviceCatalogDecider, stream, { fresh: true });
     const current = registered(state, service);
-    const version = current.lastVersion + 1;
-    const fingerprint = await this.credentials.keep({ tenantId: decision.tenantId, service, secretId: current.secretId, version }, secret);
+    const { version, fingerprint } = await this.credentials.keep({ tenantId: decision.tenantId, service, secretId: current.secretId, version: current.lastVersion + 1 }, secret);
     const executed = await decision.execute(serviceCatalogDecider, stream, {
       type: 'AddSecretVersion', service, secretId: current.secretId, version, fingerprint, at: decision.context.now,
     });
