@@ -2,7 +2,7 @@
 // other, libs do not reach into services, and the domain libs stay pure.
 // Specs may look anywhere (a topology spec reads every service's routes); the rules are about what ships.
 const SPEC = '\\.spec\\.ts$';
-const PURE_LIBS = '^libs/(core|agents|missions|intents|tenancy|audit|detectors|events)/';
+const PURE_LIBS = '^libs/(core|agents|missions|intents|tenancy|credentials|audit|detectors|events)/';
 const SERVICES = '(passport|intent|detector|audit)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

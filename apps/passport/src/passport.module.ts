@@ -35,10 +35,11 @@ import { DisableTenantHandler, EnableTenantHandler } from './tenants/disabling/d
 import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
 import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
 import { LimitsRoute } from './limits/limits.route';
+import { ServicesModule } from './services/services.module';
 
 /** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, ServicesModule],
   controllers: [
     CreateTenantRoute,
     DisableTenantRoute,

@@ -159,6 +159,12 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'SecurityEventResolved':
     // The first refusal of its window already raised what it shows; the count adds no new kind of use.
     case 'PassportUseRefusalsCounted':
+    // An admin's changes to services; the proxy's calls through them are what the detectors weigh.
+    case 'ServiceRegistered':
+    case 'ServiceChanged':
+    case 'ServiceSecretAdded':
+    case 'ServiceSecretRemoved':
+    case 'ServiceRemoved':
       return [];
   }
 }

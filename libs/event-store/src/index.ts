@@ -2,6 +2,7 @@ export * from './event-store';
 export * from './event-stream';
 export * from './follow';
 export * from './key-verifiers';
+export * from './secret-store';
 export { malformedAppend } from './group-commit';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres';

@@ -1,13 +1,14 @@
 import { DomainEvent, RecordedEvent, Upcaster } from '@mandate/core';
 // Types only: the detectors read this union too, so a value import would have the two libs load each other.
 import type { AgentEvent } from '@mandate/agents';
+import type { ServiceCatalogEvent } from '@mandate/credentials';
 import type { DetectorEvent } from '@mandate/detectors';
 import type { IntentEvent, PolicyEvent } from '@mandate/intents';
 import type { MissionEvent } from '@mandate/missions';
 import type { TenantEvent } from '@mandate/tenancy';
 
 /** Every event the store holds. Each module owns its part; consumers switch on `type` and get typed `data`. */
-export type MandateEvent = TenantEvent | AgentEvent | MissionEvent | IntentEvent | PolicyEvent | DetectorEvent;
+export type MandateEvent = TenantEvent | AgentEvent | MissionEvent | IntentEvent | PolicyEvent | DetectorEvent | ServiceCatalogEvent;
 export type MandateEventType = MandateEvent['type'];
 export type MandateEventData<T extends MandateEventType> = Extract<MandateEvent, { type: T }>['data'];
 
@@ -50,6 +51,11 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   SecurityEventRaised: true,
   SecurityEventResolved: true,
   ClockTicked: true,
+  ServiceRegistered: true,
+  ServiceChanged: true,
+  ServiceSecretAdded: true,
+  ServiceSecretRemoved: true,
+  ServiceRemoved: true,
 };
 
 /**

@@ -98,6 +98,8 @@ export interface MandateConfig {
   adminKey: string | null;
   /** Server secret operator key verifiers are keyed with; generated into the keys dir on first start when unset. */
   keyPepper: string | null;
+  /** The master key the credential proxy's secrets are wrapped with (32 bytes, hex or base64); generated into the keys dir on first start when unset. */
+  masterKey: string | null;
   /** `iss` of passports and the base of the OIDC discovery document. */
   issuer: string;
   bodyLimitBytes: number;
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
     dataDir,
     adminKey: env.MANDATE_ADMIN_KEY || null,
     keyPepper: env.MANDATE_KEY_PEPPER || null,
+    masterKey: env.MANDATE_MASTER_KEY || null,
     issuer: (env.MANDATE_ISSUER || `http://localhost:${port}`).replace(/\/$/, ''),
     bodyLimitBytes: integer(env, 'MANDATE_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,

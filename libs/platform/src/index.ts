@@ -7,6 +7,7 @@ export * from './repository';
 export * from './passport-tokens';
 export * from './auth';
 export * from './operator-keys';
+export * from './credentials';
 export * from './metrics';
 export * from './platform.module';
 export * from './bootstrap';

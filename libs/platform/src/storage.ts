@@ -1,5 +1,5 @@
 import { Actor } from '@mandate/core';
-import { EventStore, EventStream, KeyVerifierStore } from '@mandate/event-store';
+import { EventStore, EventStream, KeyVerifierStore, SecretStore } from '@mandate/event-store';
 import { ReadModelDifference, ReadModels } from '@mandate/read-models';
 
 /** A detector's order to end a passport, applied by the passport service through the mission decider (idempotent). */
@@ -25,6 +25,8 @@ export interface MandateStorage {
   readonly readModels: ReadModels;
   /** Operator key verifiers, beside the store and never in it: every process that authenticates reads the same ones. */
   readonly keyVerifiers: KeyVerifierStore;
+  /** The credential proxy's encrypted secrets, beside the store the same way (one table, never in an event). */
+  readonly secretStore: SecretStore;
   /** Last position this process knows to be committed (for metrics and logs; the store has the exact head). */
   headPosition(): number;
   /** Rebuilds the read models from the events and lists the tables where they differ from the live ones. */

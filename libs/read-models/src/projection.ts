@@ -150,6 +150,11 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'IntentPolicyChanged':
     case 'DetectorSettingsChanged':
     case 'ClockTicked':
+    case 'ServiceRegistered':
+    case 'ServiceChanged':
+    case 'ServiceSecretAdded':
+    case 'ServiceSecretRemoved':
+    case 'ServiceRemoved':
       return [];
   }
 }

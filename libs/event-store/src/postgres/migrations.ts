@@ -53,6 +53,21 @@ CREATE TABLE key_pepper_check (
   check_value text NOT NULL
 );`,
   },
+  {
+    version: 4,
+    sql: `
+CREATE TABLE service_secrets (
+  tenant_id text NOT NULL,
+  secret_id text NOT NULL,
+  version   int NOT NULL,
+  envelope  text NOT NULL,
+  PRIMARY KEY (tenant_id, secret_id, version)
+);
+CREATE TABLE secret_fingerprint_key (
+  id      int PRIMARY KEY CHECK (id = 1),
+  wrapped text NOT NULL
+);`,
+  },
 ];
 
 /** The versions a migrated database holds, in order. */

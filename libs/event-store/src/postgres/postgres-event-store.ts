@@ -17,6 +17,7 @@ import {
   Subscription,
 } from '../event-store';
 import { KeyVerifierStore } from '../key-verifiers';
+import { SecretStore } from '../secret-store';
 import { migrate, schemaIdentifier } from './migrations';
 import { PostgresRelayCheckpoint } from './relay-checkpoint';
 
@@ -141,6 +142,38 @@ export class PostgresEventStore implements EventStore {
           [check],
         );
         return rows[0]?.check_value ?? (await query<{ check_value: string }>('SELECT check_value FROM key_pepper_check WHERE id = 1', []))[0].check_value;
+      },
+    };
+  }
+
+  /** The credential proxy's encrypted secrets, kept in this database beside the events (see SecretStore). */
+  secretStore(): SecretStore {
+    const query = <R extends object>(text: string, values: unknown[]) => this.query<R>(text, values);
+    return {
+      async keep(tenantId, secretId, version, envelope) {
+        const rows = await query<{ envelope: string }>(
+          `WITH kept AS (INSERT INTO service_secrets (tenant_id, secret_id, version, envelope) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING envelope)
+           SELECT envelope FROM kept UNION ALL SELECT envelope FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3`,
+          [tenantId, secretId, version, envelope],
+        );
+        // Empty only when another process kept this version in the same instant: read what it kept.
+        return rows[0]?.envelope ?? (await this.envelopeOf(tenantId, secretId, version))!;
+      },
+      async envelopeOf(tenantId, secretId, version) {
+        const rows = await query<{ envelope: string }>('SELECT envelope FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
+        return rows[0]?.envelope ?? null;
+      },
+      async forget(tenantId, secretId, version) {
+        if (version === undefined) await query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2', [tenantId, secretId]);
+        else await query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
+      },
+      async fingerprintKey(wrapped) {
+        const rows = await query<{ wrapped: string }>(
+          `WITH kept AS (INSERT INTO secret_fingerprint_key (id, wrapped) VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING wrapped)
+           SELECT wrapped FROM kept UNION ALL SELECT wrapped FROM secret_fingerprint_key WHERE id = 1`,
+          [wrapped],
+        );
+        return rows[0]?.wrapped ?? (await query<{ wrapped: string }>('SELECT wrapped FROM secret_fingerprint_key WHERE id = 1', []))[0].wrapped;
       },
     };
   }

@@ -18,7 +18,9 @@ import {
   KeyVerifierStore,
   PostgresEventStore,
   RelayCheckpoint,
+  SecretStore,
   SqliteKeyVerifiers,
+  SqliteSecretStore,
 } from '@mandate/event-store';
 import { ReadModelDifference, revocationView, toRevocation } from '@mandate/read-models';
 import { MandateConfig } from '../config';
@@ -55,6 +57,7 @@ export class DistributedStorage implements MandateStorage {
     readonly readModels: ProjectedReadModels,
     private readonly kafkaParts: KafkaParts | null,
     readonly keyVerifiers: KeyVerifierStore,
+    readonly secretStore: SecretStore,
   ) {}
 
   static async open(config: MandateConfig): Promise<DistributedStorage> {
@@ -79,7 +82,7 @@ export class DistributedStorage implements MandateStorage {
     const auditTrail = config.service === 'audit' || config.service === 'mandate';
     const readModels = ProjectedReadModels.open(path.join(config.dataDir, `read-models-${config.service}.db`), store, { auditTrail });
     readModels.follow(stream);
-    const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts, keyVerifiersOf(config, store));
+    const storage = new DistributedStorage(config, store, stream, readModels, kafkaParts, keyVerifiersOf(config, store), secretStoreOf(config, store));
     storage.head = await store.headPosition();
     kafkaParts?.relay?.onPublished((position) => (storage.head = Math.max(storage.head, position)));
     return storage;
@@ -177,6 +180,12 @@ async function openStore(config: MandateConfig): Promise<EventStore> {
 function keyVerifiersOf(config: MandateConfig, store: EventStore): KeyVerifierStore {
   if (store instanceof PostgresEventStore) return store.keyVerifiers();
   return SqliteKeyVerifiers.openFile(path.join(config.keysDir, 'key-verifiers.db'));
+}
+
+/** The encrypted secrets go where the verifiers go, for the same reasons: PostgreSQL's table, or a file in the keys directory. */
+function secretStoreOf(config: MandateConfig, store: EventStore): SecretStore {
+  if (store instanceof PostgresEventStore) return store.secretStore();
+  return SqliteSecretStore.openFile(path.join(config.keysDir, 'secrets.db'));
 }
 
 function relayCheckpoint(config: MandateConfig, store: EventStore): RelayCheckpoint {

@@ -29,7 +29,11 @@ export type QueryMethod =
   | 'compareReadModels'
   | 'keepKeyVerifier'
   | 'keyVerifierOf'
-  | 'keyPepperCheck';
+  | 'keyPepperCheck'
+  | 'keepSecret'
+  | 'secretEnvelopeOf'
+  | 'forgetSecret'
+  | 'secretFingerprintKey';
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
-import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, KeyVerifierStore, malformedAppend, StreamAppend, Subscription } from '@mandate/event-store';
+import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, KeyVerifierStore, malformedAppend, SecretStore, StreamAppend, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
 import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary, TenantChange } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
@@ -59,6 +59,12 @@ export class EmbeddedStorage implements MandateStorage {
     keep: (tenantId, keyId, verifier) => this.query('keepKeyVerifier', tenantId, keyId, verifier),
     verifierOf: (tenantId, keyId) => this.query('keyVerifierOf', tenantId, keyId),
     pepperCheck: (check) => this.query('keyPepperCheck', check),
+  };
+  readonly secretStore: SecretStore = {
+    keep: (tenantId, secretId, version, envelope) => this.query('keepSecret', tenantId, secretId, version, envelope),
+    envelopeOf: (tenantId, secretId, version) => this.query('secretEnvelopeOf', tenantId, secretId, version),
+    forget: (tenantId, secretId, version) => this.query('forgetSecret', tenantId, secretId, version),
+    fingerprintKey: (wrapped) => this.query('secretFingerprintKey', wrapped),
   };
 
   private constructor(private readonly worker: Worker, private readonly dataDir: string) {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
-import { SqliteEventStore, SqliteKeyVerifiers } from '@mandate/event-store';
+import { SqliteEventStore, SqliteKeyVerifiers, SqliteSecretStore } from '@mandate/event-store';
 import { compareReadModelsWithRebuild, liveFeedsOf, SqliteReadModels } from '@mandate/read-models';
 import { AppendItem, AppendOutcome, Message, Request, toWire } from './protocol';
 
@@ -13,6 +13,7 @@ const store = new SqliteEventStore({ file: path.join(workerData.dataDir as strin
 const readModels = new SqliteReadModels(store.db);
 // In the events file, written by this thread between group commits: durable (synchronous=FULL) before its reply.
 const keyVerifiers = new SqliteKeyVerifiers(store.db);
+const secrets = new SqliteSecretStore(store.db);
 const caughtUp = readModels.catchUp((after, limit) => store.readAllSync(after, limit));
 store.addInlineProjection((events) => readModels.apply(events));
 const post = (message: Message) => port.postMessage(message);
@@ -37,6 +38,10 @@ const queries = {
   keepKeyVerifier: (tenantId: string, keyId: string, verifier: string) => keyVerifiers.keepSync(tenantId, keyId, verifier),
   keyVerifierOf: (tenantId: string, keyId: string) => keyVerifiers.verifierOfSync(tenantId, keyId),
   keyPepperCheck: (check: string) => keyVerifiers.pepperCheckSync(check),
+  keepSecret: (tenantId: string, secretId: string, version: number, envelope: string) => secrets.keepSync(tenantId, secretId, version, envelope),
+  secretEnvelopeOf: (tenantId: string, secretId: string, version: number) => secrets.envelopeOfSync(tenantId, secretId, version),
+  forgetSecret: (tenantId: string, secretId: string, version?: number) => secrets.forgetSync(tenantId, secretId, version),
+  secretFingerprintKey: (wrapped: string) => secrets.fingerprintKeySync(wrapped),
   // Runs between appends (this thread does both), so the live tables hold exactly the history it rebuilds from.
   compareReadModels: () =>
     compareReadModelsWithRebuild(store.db, (after, limit) => store.readAllSync(after, limit), path.join(workerData.dataDir as string, `read-models-rebuild-${process.pid}.db`)),

@@ -1,0 +1,4 @@
+export * from './hosts';
+export * from './presentation';
+export * from './service-catalog';
+export * from './envelope';
