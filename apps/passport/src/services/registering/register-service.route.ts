@@ -1,6 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
 import { ServiceWriteResponse } from '../service.response';
 import { RegisterServiceDto } from './register-service.dto';
@@ -13,6 +13,7 @@ export class RegisterServiceRoute {
   @Post()
   @Allow('admin')
   @ApiCreatedResponse({ type: ServiceWriteResponse, description: 'the service and its first secret version; never the secret' })
+  @ApiOperation({ summary: 'Register a service (admin): the hosts its credential may go to, how it is presented, and the secret (write-only)' })
   register(@Body() body: RegisterServiceDto, @CurrentPrincipal() principal: Principal) {
     return this.commands.execute(new RegisterService(body, principal));
   }
