@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSharedSqliteFile } from './sqlite/shared-file';
 
 /**
  * Where operator key verifiers are kept: beside the event store, never in an event. A verifier is
@@ -44,11 +45,7 @@ export class SqliteKeyVerifiers implements KeyVerifierStore {
 
   /** A file of its own, shared by the processes of one installation. */
   static openFile(file: string): SqliteKeyVerifiers {
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    return new SqliteKeyVerifiers(db);
+    return new SqliteKeyVerifiers(openSharedSqliteFile(file));
   }
 
   keepSync(tenantId: string, keyId: string, verifier: string): string {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSharedSqliteFile } from './sqlite/shared-file';
 
 /**
  * Where the credential proxy's encrypted secrets are kept: beside the event store, never in an event. A row is one
@@ -50,11 +51,7 @@ export class SqliteSecretStore implements SecretStore {
 
   /** A file of its own, shared by the processes of one installation. */
   static openFile(file: string): SqliteSecretStore {
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    return new SqliteSecretStore(db);
+    return new SqliteSecretStore(openSharedSqliteFile(file));
   }
 
   keepSync(tenantId: string, secretId: string, version: number, envelope: string): string {

@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { Actor, DomainError } from '@mandate/core';
 import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
@@ -26,7 +25,7 @@ const AUDIENCE = 'mandate:audience';
 /** Who may call a route handler, as its @Allow says (the contract derives its security from it). */
 export const audienceOf = (handler: Function): Audience[] | undefined => Reflect.getMetadata(AUDIENCE, handler);
 /** Who may call a route. Every controller method says it; a route without it is refused, not opened. */
-export const Allow = (...audience: Audience[]) => SetMetadata(AUDIENCE, audience);
+export const Allow = (...audience: Audience[]): MethodDecorator => SetMetadata(AUDIENCE, audience);
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   return ctx.switchToHttp().getRequest().principal;
@@ -122,24 +121,12 @@ export function bearerOf(header: string | undefined): string | null {
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
     private readonly tenants: TenantStates,
   ) {}
 
-  /** A route's audience is fixed when its decorators run: read once per handler, not on every request. */
-  private readonly audiences = new WeakMap<Function, Map<Function, Audience[] | undefined>>();
-
-  private audienceOf(context: ExecutionContext): Audience[] | undefined {
-    const [controller, handler] = [context.getClass(), context.getHandler()];
-    let byHandler = this.audiences.get(controller);
-    if (!byHandler) this.audiences.set(controller, (byHandler = new Map()));
-    if (!byHandler.has(handler)) byHandler.set(handler, this.reflector.getAllAndOverride<Audience[] | undefined>(AUDIENCE, [handler, controller]));
-    return byHandler.get(handler);
-  }
-
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const audience = this.audienceOf(context);
+    const audience = audienceOf(context.getHandler());
     if (!audience) throw new DomainError('FORBIDDEN', 'this route declares no audience');
     if (audience.includes('public')) return true;
     const request = context.switchToHttp().getRequest();

@@ -14,16 +14,14 @@ import { schemaOf } from './contract/openapi';
  * emoji presentation selectors U+FE0E/U+FE0F.
  */
 
-const COMPILED = Symbol('mandate:compiled-validation');
 const marked = new Set<Function>();
 
 /** Marks a request-body DTO whose rules are compiled: its routes are hot enough for class-validator to show. */
 export const CompiledValidation = (): ClassDecorator => (target) => {
-  Reflect.defineProperty(target, COMPILED, { value: true });
   marked.add(target);
 };
 
-export const hasCompiledValidation = (dto: Function): boolean => (dto as unknown as Record<symbol, unknown>)[COMPILED] === true;
+export const hasCompiledValidation = (dto: Function): boolean => marked.has(dto);
 
 /**
  * What Ajv is told: class-validator's RegExp.test runs without the `u` flag, and so does Ajv here; no coercion, no

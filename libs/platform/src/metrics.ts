@@ -5,7 +5,6 @@ const DURATION_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.
 const REQUEST_LABELS = ['method', 'route', 'status_code'] as const;
 /** The route label of a request no route matched: a raw URL would give every probe and typo its own series. */
 export const UNMATCHED_ROUTE = 'unmatched';
-const MAX_CACHED_SERIES = 2_000;
 
 /** This process's Prometheus registry: Node's default process metrics, per-route request figures and Mandate's gauges. */
 export class Metrics {
@@ -50,27 +49,9 @@ export class Metrics {
 
   /** `route` is the pattern the router matched (/v1/passports/:jti/actions), never the URL, so series stay bounded. */
   observeRequest(method: string, route: string | undefined, statusCode: number, milliseconds: number): void {
-    const series = this.seriesOf(method, route ?? UNMATCHED_ROUTE, statusCode);
-    series.count.inc();
-    series.duration.observe(milliseconds / 1000);
-  }
-
-  /**
-   * prom-client hashes a label object on every observation; a request's series are looked up once by a plain key
-   * instead (a tenth of a no-op request's own time went to the two hashes). Methods, route patterns and statuses are
-   * few, so the map stays small; past the cap an unusual combination just takes the slow way.
-   */
-  private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
-
-  private seriesOf(method: string, route: string, statusCode: number) {
-    const key = `${method} ${statusCode} ${route}`;
-    let series = this.series.get(key);
-    if (!series) {
-      const labels = { method, route, status_code: statusCode };
-      series = { count: this.requests.labels(labels), duration: this.durations.labels(labels) };
-      if (this.series.size < MAX_CACHED_SERIES) this.series.set(key, series);
-    }
-    return series;
+    const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode };
+    this.requests.inc(labels);
+    this.durations.observe(labels, milliseconds / 1000);
   }
 
   /** A figure read when Prometheus scrapes, such as the store's head position. */

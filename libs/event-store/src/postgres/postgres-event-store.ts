@@ -118,63 +118,50 @@ export class PostgresEventStore implements EventStore {
     return new PostgresRelayCheckpoint(this.clientConfig, name);
   }
 
+  /**
+   * Inserts a row unless its key has one, and returns the kept value of `column`: this one, or the one another writer
+   * put first (when that happened in the same instant, the insert returns nothing and the read runs again). Table and
+   * column names are this file's constants, never input.
+   */
+  private async keepOnce(table: string, key: Record<string, unknown>, column: string, value: string): Promise<string> {
+    const keys = Object.keys(key);
+    const values = [...Object.values(key), value];
+    const where = keys.map((name, i) => `${name} = $${i + 1}`).join(' AND ');
+    const read = `SELECT ${column} FROM ${table} WHERE ${where}`;
+    const rows = await this.query<Record<string, string>>(
+      `WITH kept AS (INSERT INTO ${table} (${[...keys, column].join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT DO NOTHING RETURNING ${column})
+       SELECT ${column} FROM kept UNION ALL ${read}`,
+      values,
+    );
+    return (rows[0] ?? (await this.query<Record<string, string>>(read, values.slice(0, -1)))[0])[column];
+  }
+
   /** The operator key verifiers, kept in this database beside the events (see KeyVerifierStore). */
   keyVerifiers(): KeyVerifierStore {
-    const query = <R extends object>(text: string, values: unknown[]) => this.query<R>(text, values);
     return {
-      async keep(tenantId, keyId, verifier) {
-        const rows = await query<{ verifier: string }>(
-          `WITH kept AS (INSERT INTO operator_key_verifiers (tenant_id, key_id, verifier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING verifier)
-           SELECT verifier FROM kept UNION ALL SELECT verifier FROM operator_key_verifiers WHERE tenant_id = $1 AND key_id = $2`,
-          [tenantId, keyId, verifier],
-        );
-        // Empty only when another process kept this key's verifier in the same instant: read what it kept.
-        return rows[0]?.verifier ?? (await this.verifierOf(tenantId, keyId))!;
-      },
-      async verifierOf(tenantId, keyId) {
-        const rows = await query<{ verifier: string }>('SELECT verifier FROM operator_key_verifiers WHERE tenant_id = $1 AND key_id = $2', [tenantId, keyId]);
+      keep: (tenantId, keyId, verifier) => this.keepOnce('operator_key_verifiers', { tenant_id: tenantId, key_id: keyId }, 'verifier', verifier),
+      verifierOf: async (tenantId, keyId) => {
+        const rows = await this.query<{ verifier: string }>('SELECT verifier FROM operator_key_verifiers WHERE tenant_id = $1 AND key_id = $2', [tenantId, keyId]);
         return rows[0]?.verifier ?? null;
       },
-      async pepperCheck(check) {
-        const rows = await query<{ check_value: string }>(
-          `WITH kept AS (INSERT INTO key_pepper_check (id, check_value) VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING check_value)
-           SELECT check_value FROM kept UNION ALL SELECT check_value FROM key_pepper_check WHERE id = 1`,
-          [check],
-        );
-        return rows[0]?.check_value ?? (await query<{ check_value: string }>('SELECT check_value FROM key_pepper_check WHERE id = 1', []))[0].check_value;
-      },
+      pepperCheck: (check) => this.keepOnce('key_pepper_check', { id: 1 }, 'check_value', check),
     };
   }
 
   /** The credential proxy's encrypted secrets, kept in this database beside the events (see SecretStore). */
   secretStore(): SecretStore {
-    const query = <R extends object>(text: string, values: unknown[]) => this.query<R>(text, values);
     return {
-      async keep(tenantId, secretId, version, envelope) {
-        const rows = await query<{ envelope: string }>(
-          `WITH kept AS (INSERT INTO service_secrets (tenant_id, secret_id, version, envelope) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING envelope)
-           SELECT envelope FROM kept UNION ALL SELECT envelope FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3`,
-          [tenantId, secretId, version, envelope],
-        );
-        // Empty only when another process kept this version in the same instant: read what it kept.
-        return rows[0]?.envelope ?? (await this.envelopeOf(tenantId, secretId, version))!;
-      },
-      async envelopeOf(tenantId, secretId, version) {
-        const rows = await query<{ envelope: string }>('SELECT envelope FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
+      keep: (tenantId, secretId, version, envelope) =>
+        this.keepOnce('service_secrets', { tenant_id: tenantId, secret_id: secretId, version }, 'envelope', envelope),
+      envelopeOf: async (tenantId, secretId, version) => {
+        const rows = await this.query<{ envelope: string }>('SELECT envelope FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
         return rows[0]?.envelope ?? null;
       },
-      async forget(tenantId, secretId, version) {
-        if (version === undefined) await query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2', [tenantId, secretId]);
-        else await query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
+      forget: async (tenantId, secretId, version) => {
+        if (version === undefined) await this.query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2', [tenantId, secretId]);
+        else await this.query('DELETE FROM service_secrets WHERE tenant_id = $1 AND secret_id = $2 AND version = $3', [tenantId, secretId, version]);
       },
-      async fingerprintKey(wrapped) {
-        const rows = await query<{ wrapped: string }>(
-          `WITH kept AS (INSERT INTO secret_fingerprint_key (id, wrapped) VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING wrapped)
-           SELECT wrapped FROM kept UNION ALL SELECT wrapped FROM secret_fingerprint_key WHERE id = 1`,
-          [wrapped],
-        );
-        return rows[0]?.wrapped ?? (await query<{ wrapped: string }>('SELECT wrapped FROM secret_fingerprint_key WHERE id = 1', []))[0].wrapped;
-      },
+      fingerprintKey: (wrapped) => this.keepOnce('secret_fingerprint_key', { id: 1 }, 'wrapped', wrapped),
     };
   }
 
