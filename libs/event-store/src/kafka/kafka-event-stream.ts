@@ -144,7 +144,12 @@ class OrderedSubscription {
     // History comes from the store, page by page, before the topic is joined.
     while (!this.stopped && (await this.fillFromStore()) > 0) await this.chain;
     if (this.stopped) return;
-    const groupId = `${this.options.groupPrefix}${this.name}`;
+    this.probe = setInterval(() => void this.check(), Math.min(this.gapFillAfterMs, this.headProbeMs) / 2);
+    this.probe.unref();
+    await this.connect();
+  }
+
+  private newConsumer(groupId: string): Consumer {
     const consumer = this.options.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -153,14 +158,23 @@ class OrderedSubscription {
       heartbeatInterval: 500,
       maxWaitTimeInMs: 500,
     });
-    this.consumer = consumer;
-    this.probe = setInterval(() => void this.check(), Math.min(this.gapFillAfterMs, this.headProbeMs) / 2);
-    this.probe.unref();
-    await this.connect(consumer, groupId);
+    consumer.on(consumer.events.GROUP_JOIN, () => this.markJoined());
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopped || consumer !== this.consumer) return;
+      // kafkajs restarts its consumer after a transient failure on its own. After any other it stops for good, and
+      // the store alone would bring events from then on: this subscriber joins again with a fresh consumer instead.
+      const restart = payload.restart;
+      this.options.log.warn(`subscriber ${this.name}: the Kafka consumer failed (${payload.error.name}: ${payload.error.message}); ${restart ? 'kafkajs restarts it' : 'joining again'}`);
+      if (!restart) this.running = this.running.then(() => this.connect()).catch((error) => this.options.log.error(`subscriber ${this.name} stopped: ${(error as Error).stack ?? error}`));
+    });
+    return consumer;
   }
 
-  private async connect(consumer: Consumer, groupId: string): Promise<void> {
-    consumer.on(consumer.events.GROUP_JOIN, () => this.markJoined());
+  private async connect(): Promise<void> {
+    const groupId = `${this.options.groupPrefix}${this.name}`;
+    await this.consumer?.disconnect().catch(() => undefined);
+    const consumer = this.newConsumer(groupId);
+    this.consumer = consumer;
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const start = await this.newGroupStart(groupId);
