@@ -18,10 +18,14 @@ describe('the front door routes each path to its service', () => {
     ['PUT', '/v1/detectors/settings', 'detector'],
     ['POST', '/v1/admin/replay', 'detector'],
     ['GET', '/v1/audit/export', 'audit'],
+    ['POST', '/v1/proxy', 'passport'],
+    ['PUT', '/v1/proxy/settings', 'passport'],
+    ['GET', '/v1/services/slack', 'passport'],
   ])('%s %s → %s', (method, path, service) => expect(serviceFor(method, path)).toBe(service));
 
   it('given a path no service owns, or one that only shares a prefix, then nobody', () => {
     expect(serviceFor('GET', '/v1/agentsX')).toBeNull();
+    expect(serviceFor('POST', '/v1/proxyX')).toBeNull();
     expect(serviceFor('GET', '/v2/agents')).toBeNull();
     expect(serviceFor('GET', '/')).toBeNull();
   });

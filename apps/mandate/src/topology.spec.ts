@@ -13,11 +13,13 @@ import { MandateModule } from './mandate.module';
 
 const SERVICES: Record<ServiceName, Type<unknown>> = { passport: PassportModule, intent: IntentModule, detector: DetectorModule, audit: AuditModule };
 
-/** A module with everything it imports: what one process built from it contains. */
-function closure(module: Type<unknown>, key: 'controllers' | 'providers'): Type<unknown>[] {
+/** A module with everything it imports: what one process built from it contains (Nest builds a module once, however often it is imported). */
+function closure(module: Type<unknown>, key: 'controllers' | 'providers', seen = new Set<Type<unknown>>()): Type<unknown>[] {
+  if (seen.has(module)) return [];
+  seen.add(module);
   const own: Type<unknown>[] = Reflect.getMetadata(key, module) ?? [];
   const imported: Type<unknown>[] = Reflect.getMetadata('imports', module) ?? [];
-  return [...own, ...imported.filter((m) => typeof m === 'function').flatMap((m) => closure(m, key))];
+  return [...own, ...imported.filter((m) => typeof m === 'function').flatMap((m) => closure(m, key, seen))];
 }
 
 /** "POST /v1/intents/:intentId/consume": each route a module's controllers map. */

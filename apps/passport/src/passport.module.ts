@@ -35,11 +35,12 @@ import { DisableTenantHandler, EnableTenantHandler } from './tenants/disabling/d
 import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
 import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
 import { LimitsRoute } from './limits/limits.route';
+import { ProxyModule } from './proxy/proxy.module';
 import { ServicesModule } from './services/services.module';
 
 /** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
 @Module({
-  imports: [CqrsModule, ServicesModule],
+  imports: [CqrsModule, ServicesModule, ProxyModule],
   controllers: [
     CreateTenantRoute,
     DisableTenantRoute,

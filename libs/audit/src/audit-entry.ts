@@ -19,7 +19,7 @@ export interface AuditEntry {
   what: WhatHappened | null;
 }
 
-const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused']);
+const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused', 'ProxiedCallRefused']);
 
 export function toAuditEntry(event: RecordedEvent): AuditEntry {
   const data = (event.data ?? {}) as Record<string, unknown>;

@@ -29,10 +29,10 @@ function describe(event: RecordedMandateEvent): WhatHappened | null {
       return { services_used: event.data.servicesUsed, actions_count: event.data.actionsCount, summary: event.data.summary };
     case 'ToolCallLogged': {
       const { service, action, target, outcome, approvalId } = event.data;
-      return { service, action, ...(target !== undefined ? { target } : {}), outcome, ...(approvalId !== undefined ? { approval_id: approvalId } : {}) };
+      return { call: 'reported', service, action, ...(target !== undefined ? { target } : {}), outcome, ...(approvalId !== undefined ? { approval_id: approvalId } : {}) };
     }
     case 'ToolCallsLogged':
-      return { calls: event.data.calls.length, services: [...new Set(event.data.calls.map((c) => c.service))] };
+      return { call: 'reported', calls: event.data.calls.length, services: [...new Set(event.data.calls.map((c) => c.service))] };
     case 'MissionCheckedOut':
       return { outcome: event.data.outcome, summary: event.data.summary };
     case 'PassportRevoked':
@@ -41,6 +41,15 @@ function describe(event: RecordedMandateEvent): WhatHappened | null {
       return { operation: event.data.operation, code: event.data.code, services: event.data.services };
     case 'PassportUseRefusalsCounted':
       return { refusals: event.data.refusals, from: event.data.from, to: event.data.to };
+    // `call` tells the two kinds apart: what Mandate observed itself (the proxy), and what an agent reported.
+    case 'ProxiedCallStarted':
+      return { call: 'observed', ...observedCall(event.data), request_bytes: event.data.requestBytes };
+    case 'ProxiedCallEnded': {
+      const d = event.data;
+      return { call: 'observed', ...observedCall(d), outcome: d.outcome, status: d.status, ...(d.code ? { code: d.code } : {}), latency_ms: d.latencyMs, response_bytes: d.responseBytes, masked: d.masked };
+    }
+    case 'ProxiedCallRefused':
+      return { call: 'observed', ...observedCall(event.data), code: event.data.code };
     case 'IntentSubmitted':
       return { named_intent: event.data.namedIntent, service: event.data.service, method: event.data.call.method, host: event.data.call.host, path: event.data.call.path, amount: event.data.amount };
     case 'IntentRefused':
@@ -65,4 +74,8 @@ function describe(event: RecordedMandateEvent): WhatHappened | null {
     default:
       return null;
   }
+}
+
+function observedCall(call: { callId: string; service: string; method: string; host: string; path: string; approvalId?: string }) {
+  return { call_id: call.callId, service: call.service, method: call.method, host: call.host, path: call.path, ...(call.approvalId ? { approval_id: call.approvalId } : {}) };
 }

@@ -165,6 +165,9 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'ServiceSecretAdded':
     case 'ServiceSecretRemoved':
     case 'ServiceRemoved':
+    case 'ProxiedCallStarted':
+    case 'ProxiedCallEnded':
+    case 'ProxiedCallRefused':
       return [];
   }
 }

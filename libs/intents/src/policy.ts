@@ -58,16 +58,18 @@ function matches(rule: PolicyRule, subject: PolicySubject): boolean {
   return true;
 }
 
+const ruleVerdict = (rule: PolicyRule): PolicyVerdict => ({
+  decision: rule.decision,
+  approvalsRequired: rule.decision === 'require_approval' ? (rule.approvals ?? 1) : 0,
+  rule: rule.name,
+  reason: `rule "${rule.name}" matched`,
+});
+
 /** The first rule that matches decides; otherwise the default. Pure, so simulate and submit always agree. */
 export function evaluatePolicy(policy: IntentPolicy, subject: PolicySubject): PolicyVerdict {
   for (const rule of policy.rules) {
     if (!matches(rule, subject)) continue;
-    return {
-      decision: rule.decision,
-      approvalsRequired: rule.decision === 'require_approval' ? (rule.approvals ?? 1) : 0,
-      rule: rule.name,
-      reason: `rule "${rule.name}" matched`,
-    };
+    return ruleVerdict(rule);
   }
   return {
     decision: policy.default,
@@ -75,4 +77,19 @@ export function evaluatePolicy(policy: IntentPolicy, subject: PolicySubject): Po
     rule: null,
     reason: 'no rule matched: the default applies',
   };
+}
+
+/**
+ * The policy's word on a call made through the proxy, which has no named intent and no stated amount: the first rule
+ * that names neither and matches the service and method decides. The default does not apply here: it is about
+ * intents an agent chooses to submit, and would otherwise put every proxied call of a new tenant behind a person.
+ * Null: no rule speaks of this call.
+ */
+export function evaluateCallPolicy(policy: IntentPolicy, call: { service: string; method: string }): PolicyVerdict | null {
+  const subject: PolicySubject = { namedIntent: '', service: call.service, method: call.method, amount: null };
+  for (const rule of policy.rules) {
+    if (rule.match.named_intent !== undefined || !matches(rule, subject)) continue;
+    return ruleVerdict(rule);
+  }
+  return null;
 }

@@ -6,6 +6,8 @@ import {
   MissionFacts,
   missionInitialState,
   MissionState,
+  ObservedCall,
+  ObservedOutcome,
   PassportOperation,
   REFUSAL_WINDOW_SECONDS,
   RefusalCode,
@@ -14,6 +16,7 @@ import {
   refusalOf,
   RevocationScope,
   ToolCall,
+  withinMission,
 } from './mission';
 
 /**
@@ -56,6 +59,13 @@ export type MissionCommand =
   | ({ type: 'VerifyPassport' } & PassportUse)
   /** Another service uses the passport (an intent, an approval): refused and recorded like any other use. */
   | ({ type: 'UsePassport'; operation: PassportOperation; services: string[] } & PassportUse)
+  /**
+   * The proxy about to forward a call: started, unless the passport, the mission's scope or the shell's own checks
+   * (`refusal`: hosts, deny rules, policy) refuse it.
+   */
+  | ({ type: 'StartProxiedCall'; call: ObservedCall & { requestBytes: number; requestDigest: string }; refusal: { code: string; detail: string } | null } & PassportUse)
+  /** Not a use of the passport: a call that was started ends, whatever happened to the passport meanwhile. */
+  | { type: 'EndProxiedCall'; call: ObservedCall; outcome: ObservedOutcome; now: string }
   | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string }
   | { type: 'CountRefusals'; refusals: RefusalCount[]; from: string; to: string };
 
@@ -72,6 +82,7 @@ function servicesOf(command: MissionCommand): string[] {
   if (command.type === 'LogToolCalls') return [...new Set(command.calls.map((c) => c.service))];
   if (command.type === 'RecordCheckpoint') return command.servicesUsed;
   if (command.type === 'UsePassport') return command.services;
+  if (command.type === 'StartProxiedCall') return [command.call.service];
   return [];
 }
 
@@ -80,6 +91,7 @@ const operationOf: Record<string, PassportOperation> = {
   LogToolCalls: 'tool_call',
   CheckOut: 'checkout',
   VerifyPassport: 'verify',
+  StartProxiedCall: 'proxy',
 };
 
 function decideMission(command: MissionCommand, state: MissionState): MissionEvent[] {
@@ -99,6 +111,10 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
   if (command.type === 'CountRefusals') {
     const refusals = command.refusals.filter((r) => r.count > 0);
     return refusals.length === 0 ? [] : [{ type: 'PassportUseRefusalsCounted', data: { ...ref(state), refusals, from: command.from, to: command.to } }];
+  }
+
+  if (command.type === 'EndProxiedCall') {
+    return [{ type: 'ProxiedCallEnded', data: { ...ref(state), ...command.call, ...command.outcome, at: command.now } }];
   }
 
   // Every other command uses the passport: a refusal is itself a fact the detectors must see.
@@ -151,6 +167,14 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
       return [{ type: 'ToolCallsLogged', data: { ...ref(state), calls: command.calls, at: command.now } }];
     case 'CheckOut':
       return [{ type: 'MissionCheckedOut', data: { ...ref(state), summary: command.summary, outcome: command.outcome, at: command.now } }];
+    case 'StartProxiedCall': {
+      const { requestBytes, requestDigest, ...call } = command.call;
+      const refused = !withinMission(state.services, call.service)
+        ? { code: 'PROXY_SERVICE_NOT_IN_MISSION', detail: `this mission did not name the service "${call.service}"` }
+        : command.refusal;
+      if (refused) return [{ type: 'ProxiedCallRefused', data: { ...ref(state), ...call, ...refused, at: command.now } }];
+      return [{ type: 'ProxiedCallStarted', data: { ...ref(state), ...call, requestBytes, requestDigest, at: command.now } }];
+    }
   }
 }
 

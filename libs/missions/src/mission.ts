@@ -15,7 +15,7 @@ interface MissionRef {
   agentId: string;
 }
 
-export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify' | 'intent' | 'approval';
+export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify' | 'intent' | 'approval' | 'proxy';
 export type RefusalCode = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
 export type RevocationScope = 'passport' | 'agent' | 'tenant';
 
@@ -41,6 +41,36 @@ export interface ToolCall {
   target?: string;
   outcome: 'success' | 'failure' | 'unknown';
   approvalId?: string;
+}
+
+/**
+ * A call the proxy made for the agent, as Mandate saw it: where it went, never the credential, the query or the body.
+ * `path` is the URL's path alone (a query string may hold what the agent must not be shown again).
+ */
+export interface ObservedCall {
+  callId: string;
+  service: string;
+  method: string;
+  host: string;
+  path: string;
+  /** The approval the call spent, when it was gated. */
+  approvalId?: string;
+}
+
+/** What the proxy saw of one forwarded call: digests and sizes, never the bodies unless the tenant captures them. */
+export interface ObservedOutcome {
+  /** `success` for a 2xx or 3xx answer, `failure` for 4xx and 5xx, `error` when no answer came (then `code` says why). */
+  outcome: 'success' | 'failure' | 'error';
+  status: number | null;
+  code: string | null;
+  latencyMs: number;
+  responseBytes: number;
+  /** sha256 of the response body the agent got (masked). */
+  responseDigest: string | null;
+  /** Values replaced by the mask in the answer: the secret echoed back, card numbers, … */
+  masked: number;
+  /** Only with the tenant's body capture on, masked first, cut at the capture limit. */
+  captured?: { request?: string; response?: string };
 }
 
 export type MissionEvent =
@@ -85,7 +115,12 @@ export type MissionEvent =
       services: string[];
     }>
   /** The refusals answered between `from` and `to` that their window's first refusal already stood for. */
-  | DomainEvent<'PassportUseRefusalsCounted', MissionRef & { refusals: RefusalCount[]; from: string; to: string }>;
+  | DomainEvent<'PassportUseRefusalsCounted', MissionRef & { refusals: RefusalCount[]; from: string; to: string }>
+  /** Recorded before the call is forwarded: a start with no end is a call whose outcome is unknown. */
+  | DomainEvent<'ProxiedCallStarted', MissionRef & ObservedCall & { requestBytes: number; requestDigest: string; at: string }>
+  | DomainEvent<'ProxiedCallEnded', MissionRef & ObservedCall & ObservedOutcome & { at: string }>
+  /** A call the proxy would not make for a live passport, with the stable code the agent was answered with. */
+  | DomainEvent<'ProxiedCallRefused', MissionRef & ObservedCall & { code: string; detail: string; at: string }>;
 
 export interface MissionFacts extends MissionRef {
   tenantId: string;
@@ -100,6 +135,8 @@ export interface MissionFacts extends MissionRef {
   idempotencyKey: string | null;
   requestFingerprint: string;
   actionsLogged: number;
+  /** Calls the proxy started for this mission: what Mandate saw, beside what the agent said (actionsLogged). */
+  callsObserved: number;
   checkpoints: number;
   checkedOut: { at: string; outcome: 'success' | 'failure'; summary: string } | null;
   revoked: { at: string; reason: string; scope: RevocationScope } | null;
@@ -133,6 +170,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       idempotencyKey: d.idempotencyKey,
       requestFingerprint: d.requestFingerprint,
       actionsLogged: 0,
+      callsObserved: 0,
       checkpoints: 0,
       checkedOut: null,
       revoked: null,
@@ -161,7 +199,11 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       const refusalsRecordedAt = { ...state.refusalsRecordedAt, [refusalKind(event.data.operation, event.data.code)]: event.data.at };
       return event.data.operation === 'verify' ? { ...state, verifyRefusalRecorded: event.data.code, refusalsRecordedAt } : { ...state, refusalsRecordedAt };
     }
+    case 'ProxiedCallStarted':
+      return { ...state, callsObserved: state.callsObserved + 1 };
     case 'PassportUseRefusalsCounted':
+    case 'ProxiedCallEnded':
+    case 'ProxiedCallRefused':
       return state;
   }
 }

@@ -69,7 +69,8 @@ export class ApprovalGate {
       ],
       context,
       ([gateDecided, missionDecided]) => {
-        if (refused(missionDecided, 'PassportUseRefused')) return [[], missionDecided.events];
+        // A use the mission refuses (a dead passport, a proxied call it will not make) leaves the approval unspent.
+        if (refused(missionDecided, 'PassportUseRefused') || refused(missionDecided, 'ProxiedCallRefused')) return [[], missionDecided.events];
         if (refused(gateDecided, 'ApprovalRefused')) return [gateDecided.events, []];
         return [gateDecided.events, missionDecided.events];
       },

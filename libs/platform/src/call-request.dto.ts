@@ -1,4 +1,4 @@
-import { Allow, IsIn, IsNumber, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { SERVICE_NAME } from '@mandate/core';
 import { HTTP_METHODS } from '@mandate/intents';
 
@@ -32,3 +32,24 @@ export class CallRequestDto {
   /** Any JSON: the approval binds its canonical digest. */
   @FreeFormJson() body?: unknown;
 }
+
+export const STRING_MAP = 'isStringMap';
+
+/**
+ * An object of names to a string or a list of strings: headers and query parameters as an agent sends them. At most
+ * `maxEntries` names, each value at most `maxLength` characters.
+ */
+export const IsStringMap = (maxEntries: number, maxLength: number): PropertyDecorator =>
+  ValidateBy({
+    name: STRING_MAP,
+    constraints: [maxEntries, maxLength],
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        const entries = Object.entries(value);
+        const one = (v: unknown) => typeof v === 'string' && [...v].length <= maxLength;
+        return entries.length <= maxEntries && entries.every(([, v]) => one(v) || (Array.isArray(v) && v.length <= maxEntries && v.every(one)));
+      },
+      defaultMessage: (args) => `${args?.property} maps names to a string or a list of strings (at most ${maxEntries} names, values of at most ${maxLength} characters)`,
+    },
+  });

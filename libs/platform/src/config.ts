@@ -121,6 +121,8 @@ export interface MandateConfig {
   relay: boolean;
   http: HttpLimits;
   limits: RateLimits;
+  /** How the credential proxy reaches upstreams: an extra CA, timeouts, the response cap. */
+  proxy: ProxyUpstreamSettings;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -181,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
     logLevel,
     http: loadHttpLimits(env),
     limits: loadRateLimits(env),
+    proxy: loadProxyUpstreamSettings(env),
   };
 }
 

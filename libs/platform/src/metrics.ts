@@ -68,6 +68,17 @@ export class Metrics {
     });
   }
 
+  /** A counter of one module's own (the proxy's calls, …), registered here so /metrics shows it. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    this.registry.removeSingleMetric(name);
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+    this.registry.removeSingleMetric(name);
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }

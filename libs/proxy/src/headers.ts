@@ -61,16 +61,18 @@ export function forwardableHeaders(headers: Headers | undefined): Record<string,
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Basic's `user:password`: the secret as the password of a named user, or (Stripe's form) as the user name alone. */
+const basicPair = (presentation: { username?: string }, secret: string) =>
+  presentation.username !== undefined ? `${presentation.username}:${secret}` : `${secret}:`;
+
 /** The request with the caller's credentials removed and the service's credential put where the service expects it. */
 export function injectCredential(request: UpstreamRequest, presentation: CredentialPresentation, secret: string): UpstreamRequest {
   const headers = forwardableHeaders(request.headers);
   switch (presentation.kind) {
     case 'bearer':
       return { ...request, headers: { ...headers, authorization: `Bearer ${secret}` } };
-    case 'basic': {
-      const pair = `${presentation.username ?? ''}:${secret}`;
-      return { ...request, headers: { ...headers, authorization: `Basic ${Buffer.from(pair).toString('base64')}` } };
-    }
+    case 'basic':
+      return { ...request, headers: { ...headers, authorization: `Basic ${Buffer.from(basicPair(presentation, secret)).toString('base64')}` } };
     case 'header': {
       const name = presentation.name.toLowerCase();
       if (!TOKEN.test(name) || HOP_BY_HOP.has(name) || FRAMING.has(name)) {
@@ -97,6 +99,6 @@ export function secretForms(presentation: CredentialPresentation, secret: string
     JSON.stringify(secret).slice(1, -1),
     Buffer.from(secret).toString('base64'),
   ];
-  if (presentation.kind === 'basic') forms.push(Buffer.from(`${presentation.username ?? ''}:${secret}`).toString('base64'));
+  if (presentation.kind === 'basic') forms.push(Buffer.from(basicPair(presentation, secret)).toString('base64'));
   return [...new Set(forms.filter((form) => form.length > 0))].sort((a, b) => b.length - a.length);
 }

@@ -40,7 +40,7 @@ const systemResolver: Resolver = async (hostname) =>
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** A host as the URL parser writes it, brackets and one trailing dot dropped, lower-cased. */
-function hostKey(host: string): string {
+export function hostKey(host: string): string {
   let parsed: string;
   try {
     parsed = new URL(`http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}/`).hostname;
@@ -70,6 +70,48 @@ function upstreamFailure(error: unknown, host: string): DomainError {
 const timeout = (host: string, phase: 'connect' | 'headers' | 'body') =>
   new DomainError('UPSTREAM_TIMEOUT', `${host} did not answer in time (${phase})`, { phase });
 
+/** Where a call goes, once its URL has passed the checks that need no connection. */
+export interface Target {
+  url: URL;
+  /** The host as compared with the service's hosts: lower-case, no brackets, no trailing dot. */
+  host: string;
+  internal: boolean;
+}
+
+/**
+ * The checks of a call's URL that need no connection: an absolute URL without credentials; `https:` (plain `http:`
+ * only to an internal host); the host one of the service's. The `query` parameters replace the URL's own of the same
+ * name, so an injected credential is never sent beside the agent's value. Throws the refusal's stable code.
+ */
+export function checkTarget(request: Pick<UpstreamRequest, 'url' | 'query'>, policy: Pick<UpstreamPolicy, 'allowedHosts' | 'internalHosts'>): Target {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'url must be an absolute URL (https://host/path)', { errors: [{ field: 'url', problems: ['must be an absolute URL'] }] });
+  }
+  if (url.username || url.password) throw new DomainError('VALIDATION_FAILED', 'url must not carry credentials', { errors: [{ field: 'url', problems: ['must not carry credentials'] }] });
+  const host = hostKey(url.hostname);
+  const internal = (policy.internalHosts ?? []).some((name) => hostKey(name) === host);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && internal)) {
+    throw new DomainError('PROXY_SCHEME_NOT_ALLOWED', `${url.protocol.replace(/:$/, '')} is not allowed for ${host}: use https`);
+  }
+  if (!policy.allowedHosts.some((name) => hostKey(name) === host)) {
+    throw new DomainError('PROXY_HOST_NOT_ALLOWED', `${host} is not one of the service's hosts`);
+  }
+  // A literal address is judged now; a name is judged when it is resolved, at connect time.
+  if (isIP(host) && !internal) {
+    const verdict = classifyAddress(host);
+    if (!verdict.allowed) throw blocked(host, host, verdict.range);
+  }
+  for (const [name, value] of Object.entries(request.query ?? {})) {
+    url.searchParams.delete(name);
+    for (const one of [value].flat()) url.searchParams.append(name, one);
+  }
+  url.hash = '';
+  return { url, host, internal };
+}
+
 /**
  * Forwards one request to a service's upstream, or refuses it with a stable code. Checks, in order: an absolute URL;
  * `https:` (plain `http:` only to an internal host); the host in the policy's allowed list; then, when the connection
@@ -85,13 +127,7 @@ export class UpstreamClient {
 
   async forward(request: UpstreamRequest, policy: UpstreamPolicy): Promise<UpstreamResponse> {
     const started = performance.now();
-    const url = this.checkedUrl(request, policy);
-    const host = hostKey(url.hostname);
-    const internal = (policy.internalHosts ?? []).some((name) => hostKey(name) === host);
-    if (isIP(host) && !internal) {
-      const verdict = classifyAddress(host);
-      if (!verdict.allowed) throw blocked(host, host, verdict.range);
-    }
+    const { url, host, internal } = checkTarget(request, policy);
     const method = request.method.toUpperCase();
     if (!METHODS.has(method)) throw new DomainError('VALIDATION_FAILED', `the method ${request.method} cannot be proxied`);
     const headers: Record<string, HeaderValue> = { ...withoutHopByHop(request.headers), 'accept-encoding': 'identity' };
@@ -122,32 +158,6 @@ export class UpstreamClient {
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map((agent) => agent.destroy()));
-  }
-
-  private checkedUrl(request: UpstreamRequest, policy: UpstreamPolicy): URL {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      throw new DomainError('VALIDATION_FAILED', 'url must be an absolute URL (https://host/path)');
-    }
-    if (url.username || url.password) throw new DomainError('VALIDATION_FAILED', 'url must not carry credentials');
-    const host = hostKey(url.hostname);
-    const internal = (policy.internalHosts ?? []).some((name) => hostKey(name) === host);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && internal)) {
-      throw new DomainError('PROXY_SCHEME_NOT_ALLOWED', `${url.protocol.replace(/:$/, '')} is not allowed for ${host}: use https`);
-    }
-    if (!policy.allowedHosts.some((name) => hostKey(name) === host)) {
-      throw new DomainError('PROXY_HOST_NOT_ALLOWED', `${host} is not one of the service's hosts`);
-    }
-    // A parameter given in `query` replaces the URL's own of that name: an injected credential is never sent alongside
-    // the agent's value.
-    for (const [name, value] of Object.entries(request.query ?? {})) {
-      url.searchParams.delete(name);
-      for (const one of [value].flat()) url.searchParams.append(name, one);
-    }
-    url.hash = '';
-    return url;
   }
 
   private agentFor(policy: UpstreamPolicy, internal: boolean): Agent {

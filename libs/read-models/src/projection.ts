@@ -144,6 +144,9 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'ToolCallsLogged':
     case 'PassportUseRefused':
     case 'PassportUseRefusalsCounted':
+    case 'ProxiedCallStarted':
+    case 'ProxiedCallEnded':
+    case 'ProxiedCallRefused':
     case 'IntentRefused':
     case 'ApprovalConsumed':
     case 'ApprovalRefused':

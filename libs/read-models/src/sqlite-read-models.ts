@@ -11,7 +11,7 @@ import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery
  * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened. 3: what
  * they say is canonical JSON, whatever the key order of the event object it was projected from.
  */
-const READ_MODEL_VERSION = 3;
+const READ_MODEL_VERSION = 4;
 const READ_MODEL_TABLES = ['read_model_checkpoint', 'audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
 
 const SCHEMA = `

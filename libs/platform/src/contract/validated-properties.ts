@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptions, ApiSchema } from '@nestjs/swagger';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
-import { isFreeFormJson } from '../call-request.dto';
+import { isFreeFormJson, STRING_MAP } from '../call-request.dto';
 // The types live under types/, the code under cjs/: the metadata store of the @Type decorators, read to follow nesting.
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as typeof import('class-transformer/types/storage');
 
@@ -32,6 +32,13 @@ function propertyOf(dto: Function, key: string, rules: ValidationMetadata[]): Ap
   if (isFreeFormJson(dto, key)) {
     const kind = named(own, 'isObject') ? { type: 'object', additionalProperties: true } : { type: ANY_JSON };
     return { ...base, ...kind, description: 'any JSON, kept exactly as sent' } as ApiPropertyOptions;
+  }
+  const stringMap = named(own, STRING_MAP)?.constraints as [number, number] | undefined;
+  if (stringMap) {
+    const [maxEntries, maxLength] = stringMap;
+    const value = { type: 'string', maxLength };
+    const values = { anyOf: [value, { type: 'array', items: value, maxItems: maxEntries }] };
+    return { ...base, type: 'object', maxProperties: maxEntries, additionalProperties: values } as ApiPropertyOptions;
   }
   const nested = rules.some((r) => r.type === ValidationTypes.NESTED_VALIDATION) ? defaultMetadataStorage.findTypeMetadata(dto, key)?.typeFunction?.() : undefined;
   const scalar = (list: ValidationMetadata[]): Items => {
