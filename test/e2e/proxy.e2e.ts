@@ -109,6 +109,9 @@ it('given a registered service, when the agent calls it through the proxy, then 
   expect(trail.map((e) => e.type)).toEqual(['ProxiedCallStarted', 'ProxiedCallEnded']);
   expect(trail[0].what).toMatchObject({ call: 'observed', service: 'echo', method: 'POST', host: 'localhost', path: '/echo', outcome: 'success' });
   expect(trail[1].what).toMatchObject({ call: 'observed', outcome: 'success', status: 200, masked: 3, response_bytes: expect.any(Number) });
+  // The passport's view counts what Mandate observed beside what the agent reported (nothing, here).
+  const view = await send('GET', `/v1/passports/${passport.jti}`, { token: tenant.adminKey });
+  expect([view.body.calls_observed, view.body.actions_logged]).toEqual([1, 0]);
 });
 
 it("given the agent's own authorization, cookie and proxy headers, when it calls through the proxy, then none of them reaches the upstream; its other headers do", async () => {
@@ -133,6 +136,29 @@ it('given a basic-auth service, when the agent calls it, then the credential goe
   const arrived = await upstream.arrival((r) => r.path === '/echo?basic=1');
   expect(arrived.headers.authorization).toBe(`Basic ${Buffer.from(`${OTHER_SECRET}:`).toString('base64')}`);
   expect(reply.body.body.authorization).toBe('Basic [masked]');
+});
+
+it('given body capture turned on, when a call is made, then its ended event keeps both bodies masked and cut at the limit; turned off again, none', async () => {
+  const settings = await send('PUT', '/v1/proxy/settings', { token: tenant.adminKey, body: { capture_bodies: true, capture_limit_bytes: 120 } });
+  expect(settings.body).toMatchObject({ capture_bodies: true, capture_limit_bytes: 120, masking: ['card_numbers'], deny_rules: [] });
+  const passport = await agentWithMission(['echo']);
+  const captured = await proxy(passport, { service: 'echo', method: 'POST', url: `${upstream.origin}/echo?capture=1`, body: `card ${CARD}, echo` });
+  await send('PUT', '/v1/proxy/settings', { token: tenant.adminKey, body: {} });
+  const plain = await proxy(passport, { service: 'echo', method: 'POST', url: `${upstream.origin}/echo?capture=2`, body: 'no capture' });
+  const exported = await send('GET', '/v1/audit/export', { token: tenant.adminKey });
+  const ended = String(exported.body)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.type === 'ProxiedCallEnded' && e.data.jti === passport.jti);
+  const byCall = new Map(ended.map((e) => [e.data.callId, e.data]));
+  const kept = byCall.get(captured.body.call_id);
+  expect(kept.captured.request).toBe('card [masked], echo');
+  // The answer echoed the credential and the card: both masked before the cut at 120 bytes.
+  expect(kept.captured.response).toMatch(/^\{"method":"POST","path":"\/echo\?capture=1","authorization":"Bearer \[masked\]"/);
+  expect(kept.captured.response.endsWith('…')).toBe(true);
+  expect(Buffer.byteLength(kept.captured.response)).toBeLessThanOrEqual(120 + Buffer.byteLength('…'));
+  expect(byCall.get(plain.body.call_id).captured).toBeUndefined();
 });
 
 describe('refusals: each answered with its code, recorded, and nothing sent upstream', () => {

@@ -96,6 +96,11 @@ function objectFor(rnd: Random, schema: JsonSchema, depth: number): Record<strin
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
   const value: Record<string, unknown> = {};
+  // A map (headers, query): a few names, values near its rules and not.
+  if (typeof schema.additionalProperties === 'object' && rnd.chance(0.9)) {
+    const count = rnd.chance(0.1) ? ((schema.maxProperties as number | undefined) ?? 3) + 1 : rnd.int(4);
+    for (let i = 0; i < count; i++) value[`x-${i}`] = valueFor(rnd, schema.additionalProperties as JsonSchema, depth + 1);
+  }
   for (const [name, property] of Object.entries(properties)) {
     if (rnd.chance(required.has(name) ? 0.97 : 0.4)) value[name] = valueFor(rnd, property, depth + 1);
   }
@@ -114,13 +119,13 @@ const classValidatorAccepts = (dto: Function, value: unknown) =>
 const compiledRoutes = bodyRoutes().filter(({ dto }) => hasCompiledValidation(dto));
 
 describe('compiled validation of the hot routes', () => {
-  it('covers the hot routes: logging, verify, intents (and simulate) and consume', () => {
+  it('covers the hot routes: logging, verify, intents (and simulate), consume and the proxy', () => {
     // given the routes of the all-in-one process
     // when the ones whose body DTO is compiled are listed
     const routes = compiledRoutes.map((r) => r.route).sort();
     // then the hot routes are among them
     expect(routes).toEqual(
-      expect.arrayContaining(['POST /v1/passports/:jti/actions', 'POST /v1/passports/verify', 'POST /v1/intents', 'POST /v1/intents/:intentId/consume']),
+      expect.arrayContaining(['POST /v1/passports/:jti/actions', 'POST /v1/passports/verify', 'POST /v1/intents', 'POST /v1/intents/:intentId/consume', 'POST /v1/proxy']),
     );
   });
 

@@ -35,21 +35,27 @@ export class CallRequestDto {
 
 export const STRING_MAP = 'isStringMap';
 
+/** What is wrong with a map of names to a string or a list of strings, or null. */
+export function stringMapProblem(value: unknown, maxEntries: number, maxLength: number): string | null {
+  const one = (v: unknown) => typeof v === 'string' && [...v].length <= maxLength;
+  const fits =
+    typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.keys(value).length <= maxEntries &&
+    Object.values(value).every((v) => one(v) || (Array.isArray(v) && v.length <= maxEntries && v.every(one)));
+  return fits ? null : `maps names to a string or a list of strings (at most ${maxEntries} names, values of at most ${maxLength} characters)`;
+}
+
 /**
  * An object of names to a string or a list of strings: headers and query parameters as an agent sends them. At most
- * `maxEntries` names, each value at most `maxLength` characters.
+ * `maxEntries` names, each value at most `maxLength` characters. The validation pipe judges it as sent and hands it
+ * on as sent: class-transformer would rebuild it and drop names such as `constructor`.
  */
 export const IsStringMap = (maxEntries: number, maxLength: number): PropertyDecorator =>
   ValidateBy({
     name: STRING_MAP,
     constraints: [maxEntries, maxLength],
     validator: {
-      validate: (value: unknown) => {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-        const entries = Object.entries(value);
-        const one = (v: unknown) => typeof v === 'string' && [...v].length <= maxLength;
-        return entries.length <= maxEntries && entries.every(([, v]) => one(v) || (Array.isArray(v) && v.length <= maxEntries && v.every(one)));
-      },
-      defaultMessage: (args) => `${args?.property} maps names to a string or a list of strings (at most ${maxEntries} names, values of at most ${maxLength} characters)`,
+      validate: (value: unknown) => stringMapProblem(value, maxEntries, maxLength) === null,
+      defaultMessage: (args) => `${args?.property} ${stringMapProblem(args?.value, maxEntries, maxLength)}`,
     },
   });

@@ -25,6 +25,9 @@ import { AggregateRepository } from './repository';
 const MASTER_KEY_FILE = 'master-key';
 /** How many taken version numbers a rotation skips before it gives up (each is a concurrent or failed rotation). */
 const MAX_TAKEN_VERSIONS = 16;
+/** Opened secret values kept in memory, and for how long: a hot service's calls skip the store read and the unwrap. */
+const OPENED_SECRETS_KEPT = 1000;
+const OPENED_SECRET_SECONDS = 60;
 
 /**
  * The master key of the local key provider: MANDATE_MASTER_KEY, or generated once into a 0600 file in the keys
@@ -53,6 +56,8 @@ export interface CallCredential {
  * included), so a removal or a rotation applies to the very next call.
  */
 export class Credentials {
+  private readonly openedSecrets = new Map<string, { value: string; until: number }>();
+
   private constructor(
     private readonly provider: KeyProvider,
     private readonly secrets: SecretStore,
@@ -103,6 +108,10 @@ export class Credentials {
    * leaves an inert row and is logged, not answered: the removal itself is done.
    */
   async forget(tenantId: string, secretId: string, version?: number): Promise<void> {
+    const prefix = `${tenantId}\u0000${secretId}\u0000`;
+    for (const key of this.openedSecrets.keys()) {
+      if (key.startsWith(prefix) && (version === undefined || key === `${prefix}${version}`)) this.openedSecrets.delete(key);
+    }
     try {
       await this.secrets.forget(tenantId, secretId, version);
     } catch (error) {
@@ -117,9 +126,27 @@ export class Credentials {
     const version = registered && currentVersion(registered);
     if (!registered || !version) return null;
     const address = { tenantId, service, secretId: registered.secretId, version: version.version };
-    const envelope = await this.secrets.envelopeOf(tenantId, registered.secretId, version.version);
-    if (envelope === null) throw new Error(`secret ${registered.secretId} v${version.version} of service ${service} (tenant ${tenantId}) is active but has no stored envelope: the secret table was lost or restored from an older backup`);
-    const value = await openSecret(this.provider, address, envelope);
+    const value = await this.opened(address);
     return { hosts: registered.hosts, internalHosts: registered.internalHosts, presentation: registered.presentation, secret: { id: registered.secretId, version: version.version, value } };
+  }
+
+  /**
+   * A secret version's value, opened once and kept for a short while: a version never changes once kept (numbers are
+   * never reused), and which version is current, or whether the service still exists, is read from the events on
+   * every call, so a rotation or a removal still applies to the very next call. Bounded in number and in time, so a
+   * value does not outlive its use in this process's memory by much.
+   */
+  private async opened(address: SecretAddress): Promise<string> {
+    const key = `${address.tenantId}\u0000${address.secretId}\u0000${address.version}`;
+    const now = Date.now();
+    const kept = this.openedSecrets.get(key);
+    if (kept && kept.until > now) return kept.value;
+    const envelope = await this.secrets.envelopeOf(address.tenantId, address.secretId, address.version);
+    if (envelope === null) throw new Error(`secret ${address.secretId} v${address.version} of service ${address.service} (tenant ${address.tenantId}) is active but has no stored envelope: the secret table was lost or restored from an older backup`);
+    const value = await openSecret(this.provider, address, envelope);
+    this.openedSecrets.delete(key);
+    if (this.openedSecrets.size >= OPENED_SECRETS_KEPT) this.openedSecrets.delete(this.openedSecrets.keys().next().value!);
+    this.openedSecrets.set(key, { value, until: now + OPENED_SECRET_SECONDS * 1000 });
+    return value;
   }
 }

@@ -3,7 +3,7 @@ import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/commo
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as typeof import('class-transformer/types/storage');
 import { getMetadataStorage } from 'class-validator';
 import { DomainError } from '@mandate/core';
-import { isFreeFormJson } from './call-request.dto';
+import { isFreeFormJson, STRING_MAP, stringMapProblem } from './call-request.dto';
 import { compiledValidatorOf } from './compiled-validation';
 import type { ErrorObject } from 'ajv';
 
@@ -48,6 +48,8 @@ interface DtoShape {
   /** Free-form fields that take any JSON, null included (a call's body); the others are objects when present. */
   anyJson: ReadonlySet<string>;
   nested: ReadonlyMap<string, Function>;
+  /** Maps of names to strings (headers, query), judged and handed on as sent: [max entries, max value length]. */
+  maps: ReadonlyMap<string, [number, number]>;
 }
 
 const shapes = new WeakMap<Function, DtoShape>();
@@ -64,7 +66,8 @@ function shapeOf(dto: Function): DtoShape {
     const type = freeForm.has(key) ? undefined : defaultMetadataStorage.findTypeMetadata(dto, key)?.typeFunction?.();
     if (typeof type === 'function') nested.set(key, type);
   }
-  shapes.set(dto, (shape = { declared, freeForm, anyJson, nested }));
+  const maps = new Map(rules.filter((m) => m.name === STRING_MAP).map((m) => [m.propertyName, m.constraints as [number, number]]));
+  shapes.set(dto, (shape = { declared, freeForm, anyJson, nested, maps }));
   return shape;
 }
 
@@ -85,6 +88,8 @@ interface Prepared {
    * null (a policy rule's `amount_max: null` compared as 0): the contract says an optional field is left out, not null.
    */
   nulls: string[];
+  /** Maps (headers, query) that are not maps of names to strings within their bounds, judged as sent. */
+  invalid: Array<{ field: string; problems: string[] }>;
 }
 
 /** One walk of the request along the DTO's nested types; free-form JSON (a call's body) is never judged or rebuilt. */
@@ -96,14 +101,16 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
       restore: (instance) => Array.isArray(instance) && parts.forEach((p, i) => p.restore(instance[i])),
       inherited: parts.flatMap((p) => p.inherited),
       nulls: parts.flatMap((p) => p.nulls),
+      invalid: parts.flatMap((p) => p.invalid),
     };
   }
-  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined, inherited: [], nulls: [] };
+  if (value === null || typeof value !== 'object') return { stripped: value, restore: () => undefined, inherited: [], nulls: [], invalid: [] };
   const shape = shapeOf(dto);
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   const restores: Restore[] = [];
   const inherited: string[] = [];
   const nulls: string[] = [];
+  const invalid: Prepared['invalid'] = [];
   for (const key of Object.keys(copy)) {
     if (!shape.declared.has(key)) {
       if (INHERITED_NAMES.has(key)) inherited.push(`${path}${key}`);
@@ -112,6 +119,17 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
     const original = copy[key];
     if (original === null && !shape.anyJson.has(key)) nulls.push(`${path}${key}`);
     const into = (instance: unknown) => (instance && typeof instance === 'object' ? (instance as Record<string, unknown>) : null);
+    const map = shape.maps.get(key);
+    if (map && original !== null && original !== undefined) {
+      const problem = stringMapProblem(original, ...map);
+      if (problem) invalid.push({ field: `${path}${key}`, problems: [`${key} ${problem}`] });
+      copy[key] = {};
+      restores.push((instance) => {
+        const target = into(instance);
+        if (target) target[key] = original;
+      });
+      continue;
+    }
     if (shape.freeForm.has(key)) {
       if (original !== null && typeof original === 'object') copy[key] = Array.isArray(original) ? [] : {};
       restores.push((instance) => {
@@ -126,9 +144,10 @@ function prepare(value: unknown, dto: Function, path = ''): Prepared {
     copy[key] = part.stripped;
     inherited.push(...part.inherited);
     nulls.push(...part.nulls);
+    invalid.push(...part.invalid);
     restores.push((instance) => into(instance) && part.restore(into(instance)![key]));
   }
-  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)), inherited, nulls };
+  return { stripped: copy, restore: (instance) => restores.forEach((restore) => restore(instance)), inherited, nulls, invalid };
 }
 
 const refusal = (fields: Array<{ field: string; problems: string[] }>) =>
@@ -162,9 +181,10 @@ class MandateValidationPipe extends ValidationPipe {
   /** The reference judge: class-validator itself, which the compiled rules must agree with (see the equivalence spec). */
   async transformWithClassValidator(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'body' || metadata.type === 'query') && metadata.metatype && metadata.metatype !== Object) {
-      const { stripped, restore, inherited, nulls } = prepare(value, metadata.metatype);
+      const { stripped, restore, inherited, nulls, invalid } = prepare(value, metadata.metatype);
       if (inherited.length > 0) throw refusal(inherited.map((field) => ({ field, problems: [`property ${field.split('.').pop()} should not exist`] })));
       if (nulls.length > 0) throw refusal(nulls.map((field) => ({ field, problems: [`${field.split('.').pop()} must not be null: leave it out instead`] })));
+      if (invalid.length > 0) throw refusal(invalid);
       const instance = await super.transform(stripped, metadata);
       restore(instance);
       return instance;

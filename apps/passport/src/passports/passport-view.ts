@@ -50,6 +50,7 @@ export function passportView(m: MissionFacts, clock: Clock) {
     checkpoint_interval_seconds: m.checkpointIntervalSeconds,
     checkpoint_due_at: m.checkpointDueAt,
     actions_logged: m.actionsLogged,
+    calls_observed: m.callsObserved,
     checkpoints: m.checkpoints,
     checked_out: m.checkedOut,
     revoked: m.revoked,

@@ -32,7 +32,8 @@ export class PassportView {
   @ApiProperty({ format: 'date-time' }) mission_expires_at: string;
   @ApiProperty({ type: 'integer' }) checkpoint_interval_seconds: number;
   @ApiProperty({ format: 'date-time' }) checkpoint_due_at: string;
-  @ApiProperty({ type: 'integer', minimum: 0 }) actions_logged: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'tool calls the agent reported' }) actions_logged: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'calls the credential proxy started for this mission (observed by Mandate)' }) calls_observed: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) checkpoints: number;
   @ApiProperty({ type: CheckedOutView, nullable: true }) checked_out: CheckedOutView | null;
   @ApiProperty({ type: RevokedView, nullable: true }) revoked: RevokedView | null;

@@ -1,10 +1,11 @@
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { FreeFormJson, IsHttpMethod, IsServiceName, IsStringMap } from '@mandate/platform';
+import { CompiledValidation, FreeFormJson, IsHttpMethod, IsServiceName, IsStringMap } from '@mandate/platform';
 
 /** Headers and query parameters an agent may send through the proxy: plenty for an API call, bounded for the store. */
 export const PROXY_CALL_LIMITS = { entries: 64, valueLength: 8192 } as const;
 
 /** One call for the proxy to make with the service's credential (the shape the SDKs' `mission.proxy()` sends). */
+@CompiledValidation()
 export class ProxyCallDto {
   @IsString() @IsServiceName() service: string;
   @IsHttpMethod() method: string;
