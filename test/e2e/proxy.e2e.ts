@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { call, newTenant, Reply, Tenant } from './support/client';
-import { MandateProcess, MandateServer } from './support/server';
+import { DistributedMandate, MandateProcess, MandateServer } from './support/server';
 import { json, TestUpstream } from './support/upstream';
 import { makeTestCertificates, TestCertificates } from '../int/support/test-ca';
 
@@ -23,6 +23,8 @@ let server: MandateServer;
 let tenant: Tenant;
 /** Every answer of the run, searched for the secrets at the end. */
 const answers: string[] = [];
+/** Secrets added during the run by rotation: searched for too. */
+const rotatedSecrets: string[] = [];
 
 async function send(method: string, url: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
   const reply = await call(server, method, url, options);
@@ -296,6 +298,33 @@ describe('approval-gated calls', () => {
   });
 });
 
+it('given a service whose secret is rotated and then removed, then the next call carries the new version, and after removal is refused 404 SERVICE_NOT_FOUND', async () => {
+  const rotated = `rk_${randomBytes(24).toString('base64url')}`;
+  await send('POST', '/v1/services', { token: tenant.adminKey, body: { name: 'rotating', hosts: ['localhost'], internal_hosts: ['localhost'], presentation: { kind: 'bearer' }, secret: OTHER_SECRET } });
+  const passport = await agentWithMission(['rotating']);
+  await proxy(passport, { service: 'rotating', method: 'GET', url: `${upstream.origin}/echo?rotation=1` });
+  expect((await upstream.arrival((r) => r.path === '/echo?rotation=1')).headers.authorization).toBe(`Bearer ${OTHER_SECRET}`);
+  expect((await send('POST', '/v1/services/rotating/secrets', { token: tenant.adminKey, body: { secret: rotated } })).status).toBe(201);
+  const after = await proxy(passport, { service: 'rotating', method: 'GET', url: `${upstream.origin}/echo?rotation=2` });
+  expect((await upstream.arrival((r) => r.path === '/echo?rotation=2')).headers.authorization).toBe(`Bearer ${rotated}`);
+  expect(after.body.body.authorization).toBe('Bearer [masked]');
+  expect((await send('DELETE', '/v1/services/rotating', { token: tenant.adminKey })).status).toBe(200);
+  const before = upstream.seen.length;
+  const removed = await proxy(passport, { service: 'rotating', method: 'GET', url: `${upstream.origin}/echo?rotation=3` });
+  expect([removed.status, removed.body.code]).toEqual([404, 'SERVICE_NOT_FOUND']);
+  expect(upstream.seen.length).toBe(before);
+  rotatedSecrets.push(rotated);
+});
+
+it('given proxied calls, then /metrics counts them by outcome and refusal code', async () => {
+  const metricsUrl = server instanceof DistributedMandate ? `${server.services.passport.url}/metrics` : `${server.url}/metrics`;
+  const text = await (await fetch(metricsUrl)).text();
+  const count = (labels: string) => Number(new RegExp(`^mandate_proxied_calls_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  expect(count('outcome="success",code=""')).toBeGreaterThan(0);
+  expect(count('outcome="refused",code="PROXY_SERVICE_NOT_IN_MISSION"')).toBeGreaterThan(0);
+  expect(text).toMatch(/^mandate_proxied_call_upstream_seconds_count\{outcome="success"\} \d+$/m);
+});
+
 it('given a passport revoked mid-mission, when the agent calls through the proxy again, then 401 PASSPORT_REVOKED and nothing reaches the upstream', async () => {
   const passport = await agentWithMission(['echo']);
   expect((await proxy(passport, { service: 'echo', method: 'GET', url: `${upstream.origin}/echo?before-revoke=1` })).body.status).toBe(200);
@@ -339,5 +368,6 @@ it('given the whole run, then the secrets appear in no answer, log line or expor
   expect(upstream.seen.some((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
   expect(everything.includes(SECRET)).toBe(false);
   expect(everything.includes(OTHER_SECRET)).toBe(false);
+  expect(rotatedSecrets.filter((secret) => everything.includes(secret))).toEqual([]);
   expect(everything.includes(Buffer.from(`${OTHER_SECRET}:`).toString('base64'))).toBe(false);
 });
