@@ -36,6 +36,8 @@ import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
 import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
 import { LimitsRoute } from './limits/limits.route';
 import { ProxyModule } from './proxy/proxy.module';
+import { EnrollmentRoutes } from './agents/enrolling/enrollment.routes';
+import { AgentKeysRoutes } from './agents/keys/agent-keys.routes';
 import { ServicesModule } from './services/services.module';
 
 /** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
@@ -52,6 +54,8 @@ import { ServicesModule } from './services/services.module';
     AgentsRoute,
     UpdateAgentRoute,
     RevokeAgentRoute,
+    EnrollmentRoutes,
+    AgentKeysRoutes,
     IssuePassportRoute,
     VerifyPassportRoute,
     ReadPassportRoute,

@@ -19,7 +19,7 @@ export interface AuditEntry {
   what: WhatHappened | null;
 }
 
-const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused', 'ProxiedCallRefused']);
+const REFUSALS = new Set(['PassportUseRefused', 'IntentRefused', 'ApprovalRefused', 'ProxiedCallRefused', 'AgentMissionRefused']);
 
 export function toAuditEntry(event: RecordedEvent): AuditEntry {
   const data = (event.data ?? {}) as Record<string, unknown>;
@@ -36,7 +36,7 @@ export function toAuditEntry(event: RecordedEvent): AuditEntry {
     jti: text('jti'),
     missionId: text('missionId'),
     outcome: REFUSALS.has(event.type) ? 'refused' : 'ok',
-    code: text('code') ?? (event.type === 'ApprovalRefused' || event.type === 'IntentRefused' ? text('reason') : null),
+    code: text('code') ?? (event.type === 'ApprovalRefused' || event.type === 'IntentRefused' ? text('reason') : event.type === 'AgentMissionRefused' ? 'AGENT_CEILING_EXCEEDED' : null),
     what: whatHappened(event),
   };
 }

@@ -71,6 +71,18 @@ function describe(event: RecordedMandateEvent): WhatHappened | null {
       return { from: event.data.from, to: event.data.to };
     case 'AgentSuspended':
       return { reason: event.data.reason };
+    case 'AgentCeilingSet': {
+      const c = event.data.ceiling;
+      return c ? { allowed_services: c.allowedServices, max_ttl_seconds: c.maxTtlSeconds, max_concurrent_missions: c.maxConcurrentMissions } : { ceiling: null };
+    }
+    case 'EnrollmentTokenCreated':
+      return { enrollment_id: event.data.enrollmentId, expires_at: event.data.expiresAt };
+    case 'AgentKeyEnrolled':
+      return { key_id: event.data.keyId, enrollment_id: event.data.enrollmentId };
+    case 'AgentKeyRevoked':
+      return { key_id: event.data.keyId, reason: event.data.reason };
+    case 'AgentMissionRefused':
+      return { key_id: event.data.keyId, exceeded: event.data.exceeded, services: event.data.requested.services, ttl_seconds: event.data.requested.ttlSeconds };
     default:
       return null;
   }

@@ -168,6 +168,12 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'ProxiedCallStarted':
     case 'ProxiedCallEnded':
     case 'ProxiedCallRefused':
+    case 'ProxySettingsChanged':
+    case 'AgentCeilingSet':
+    case 'EnrollmentTokenCreated':
+    case 'AgentKeyEnrolled':
+    case 'AgentKeyRevoked':
+    case 'AgentMissionRefused':
       return [];
   }
 }

@@ -5,10 +5,11 @@ import type { ServiceCatalogEvent } from '@mandate/credentials';
 import type { DetectorEvent } from '@mandate/detectors';
 import type { IntentEvent, PolicyEvent } from '@mandate/intents';
 import type { MissionEvent } from '@mandate/missions';
+import type { ProxySettingsEvent } from '@mandate/proxy';
 import type { TenantEvent } from '@mandate/tenancy';
 
 /** Every event the store holds. Each module owns its part; consumers switch on `type` and get typed `data`. */
-export type MandateEvent = TenantEvent | AgentEvent | MissionEvent | IntentEvent | PolicyEvent | DetectorEvent | ServiceCatalogEvent;
+export type MandateEvent = TenantEvent | AgentEvent | MissionEvent | IntentEvent | PolicyEvent | DetectorEvent | ServiceCatalogEvent | ProxySettingsEvent;
 export type MandateEventType = MandateEvent['type'];
 export type MandateEventData<T extends MandateEventType> = Extract<MandateEvent, { type: T }>['data'];
 
@@ -29,6 +30,11 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   AccountabilityModeChanged: true,
   AgentSuspended: true,
   AgentReinstated: true,
+  AgentCeilingSet: true,
+  EnrollmentTokenCreated: true,
+  AgentKeyEnrolled: true,
+  AgentKeyRevoked: true,
+  AgentMissionRefused: true,
   PassportIssued: true,
   CheckpointRecorded: true,
   ToolCallLogged: true,
@@ -59,6 +65,7 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   ServiceSecretAdded: true,
   ServiceSecretRemoved: true,
   ServiceRemoved: true,
+  ProxySettingsChanged: true,
 };
 
 /**

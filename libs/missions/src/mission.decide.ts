@@ -51,6 +51,8 @@ export type MissionCommand =
       checkpointIntervalSeconds: number;
       idempotencyKey: string | null;
       requestFingerprint: string;
+      boundKey?: string;
+      openedBy?: 'operator' | 'agent';
       now: string;
     }
   | ({ type: 'RecordCheckpoint'; servicesUsed: string[]; actionsCount: number; summary: string } & PassportUse)
@@ -66,6 +68,8 @@ export type MissionCommand =
   | ({ type: 'StartProxiedCall'; call: ObservedCall & { requestBytes: number; requestDigest: string }; refusal: { code: string; detail: string } | null } & PassportUse)
   /** Not a use of the passport: a call that was started ends, whatever happened to the passport meanwhile. */
   | { type: 'EndProxiedCall'; call: ObservedCall; outcome: ObservedOutcome; now: string }
+  /** A use the shell refused before the mission could judge it (a bound passport without a valid proof of its key). */
+  | { type: 'RefuseUse'; operation: PassportOperation; code: RefusalCode; services: string[]; now: string }
   | { type: 'RevokePassport'; reason: string; scope: RevocationScope; now: string }
   | { type: 'CountRefusals'; refusals: RefusalCount[]; from: string; to: string };
 
@@ -117,28 +121,15 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
     return [{ type: 'ProxiedCallEnded', data: { ...ref(state), ...command.call, ...command.outcome, at: command.now } }];
   }
 
+  if (command.type === 'RefuseUse') return refuse(state, command.operation, command.code, command.services, command.now);
+
   // Every other command uses the passport: a refusal is itself a fact the detectors must see.
   const refusal = refusalOf(state, command.now, command.tokenExpiresAt);
   // A verify is unauthenticated: the first refused one is the fact detectors need, repeats would only be noise.
   if (refusal && command.type === 'VerifyPassport' && state.verifyRefusalRecorded === refusal) return [];
   if (refusal) {
     const operation = command.type === 'UsePassport' ? command.operation : operationOf[command.type];
-    const recordedAt = state.refusalsRecordedAt[refusalKind(operation, refusal)];
-    if (recordedAt !== undefined && command.now < addSeconds(recordedAt, REFUSAL_WINDOW_SECONDS)) {
-      throw new RefusalAlreadyRecorded(refusal, operation, { ...ref(state), tenantId: state.tenantId });
-    }
-    return [
-      {
-        type: 'PassportUseRefused',
-        data: {
-          ...ref(state),
-          operation,
-          code: refusal,
-          at: command.now,
-          services: servicesOf(command),
-        },
-      },
-    ];
+    return refuse(state, operation, refusal, servicesOf(command), command.now);
   }
 
   switch (command.type) {
@@ -178,6 +169,15 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
   }
 }
 
+/** A refused use, stored once per kind (operation and code) and window; the repeats are counted, not stored. */
+function refuse(state: MissionFacts, operation: PassportOperation, code: RefusalCode, services: string[], now: string): MissionEvent[] {
+  const recordedAt = state.refusalsRecordedAt[refusalKind(operation, code)];
+  if (recordedAt !== undefined && now < addSeconds(recordedAt, REFUSAL_WINDOW_SECONDS)) {
+    throw new RefusalAlreadyRecorded(code, operation, { ...ref(state), tenantId: state.tenantId });
+  }
+  return [{ type: 'PassportUseRefused', data: { ...ref(state), operation, code, at: now, services } }];
+}
+
 function issue(command: Extract<MissionCommand, { type: 'IssuePassport' }>, state: MissionState): MissionEvent[] {
   if (state.status === 'issued') {
     // Same idempotency key and same request: the retry gets the mission it already opened.
@@ -211,6 +211,8 @@ function issue(command: Extract<MissionCommand, { type: 'IssuePassport' }>, stat
         checkpointDueAt: addSeconds(command.now, command.checkpointIntervalSeconds),
         idempotencyKey: command.idempotencyKey,
         requestFingerprint: command.requestFingerprint,
+        ...(command.boundKey ? { boundKey: command.boundKey } : {}),
+        ...(command.openedBy === 'agent' ? { openedBy: 'agent' as const } : {}),
       },
     },
   ];

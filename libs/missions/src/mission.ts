@@ -16,8 +16,13 @@ interface MissionRef {
 }
 
 export type PassportOperation = 'checkpoint' | 'tool_call' | 'checkout' | 'verify' | 'intent' | 'approval' | 'proxy';
-export type RefusalCode = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
-export type RevocationScope = 'passport' | 'agent' | 'tenant';
+/** Why the passport itself can no longer be used. */
+export type PassportStateRefusal = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' | 'PASSPORT_EXPIRED';
+export type RefusalCode =
+  | PassportStateRefusal
+  /** A bound passport presented without a valid proof of its key (RFC 9449): a stolen token, a replay, a wrong key. */
+  | 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED';
+export type RevocationScope = 'passport' | 'agent' | 'tenant' | 'key';
 
 /**
  * A refused use of each kind (operation and code) is stored once per this many seconds of event time; the refusals
@@ -87,6 +92,10 @@ export type MissionEvent =
       checkpointDueAt: string;
       idempotencyKey: string | null;
       requestFingerprint: string;
+      /** The thumbprint of the agent key the passport is bound to (DPoP, RFC 9449); absent: a bearer passport. */
+      boundKey?: string;
+      /** Who opened the mission: an operator, or the agent itself with its own key (within its ceiling). */
+      openedBy?: 'operator' | 'agent';
     }>
   | DomainEvent<'CheckpointRecorded', MissionRef & {
       servicesUsed: string[];
@@ -134,6 +143,8 @@ export interface MissionFacts extends MissionRef {
   checkpointDueAt: string;
   idempotencyKey: string | null;
   requestFingerprint: string;
+  /** The agent key every use must prove possession of, or null for a bearer passport. */
+  boundKey: string | null;
   actionsLogged: number;
   /** Calls the proxy started for this mission: what Mandate saw, beside what the agent said (actionsLogged). */
   callsObserved: number;
@@ -169,6 +180,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       checkpointDueAt: d.checkpointDueAt,
       idempotencyKey: d.idempotencyKey,
       requestFingerprint: d.requestFingerprint,
+      boundKey: d.boundKey ?? null,
       actionsLogged: 0,
       callsObserved: 0,
       checkpoints: 0,
@@ -209,7 +221,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
 }
 
 /** Why a passport may not be used at `now` with a token that expires at `tokenExpiresAt`, or null if it may. */
-export function refusalOf(state: MissionFacts, now: string, tokenExpiresAt: string): RefusalCode | null {
+export function refusalOf(state: MissionFacts, now: string, tokenExpiresAt: string): PassportStateRefusal | null {
   if (state.revoked) return 'PASSPORT_REVOKED';
   if (state.checkedOut) return 'PASSPORT_CHECKED_OUT';
   if (now >= tokenExpiresAt || now >= state.expiresAt) return 'PASSPORT_EXPIRED';

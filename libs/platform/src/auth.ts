@@ -2,12 +2,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
-import { Actor, DomainError } from '@mandate/core';
+import { Actor, Clock, DomainError, ID_PATTERNS, systemClock } from '@mandate/core';
+import { activeKeyOf, agentDecider, agentStream } from '@mandate/agents';
 import { keyOf, Role, tenantDecider, tenantStream } from '@mandate/tenancy';
 import { AggregateRepository } from './repository';
 import { createOnce, PassportTokens, VerifiedPassport } from './passport-tokens';
 import { OperatorKeys } from './operator-keys';
 import { TenantStates } from './tenant-states';
+import { assertionClaims, ReplayCache, verifyAgentAssertion } from './agent-proofs';
+import { ProofOfPossession } from './proof-of-possession';
+
 
 /** Who presented a credential that this process has already verified once: what rate limits count by. */
 export type KnownCaller = { scope: 'operator_key'; tenantId: string | null; id: string } | { scope: 'passport'; tenantId: string; id: string };
@@ -17,9 +21,11 @@ const MAX_KNOWN_KEYS = 100_000;
 export type Principal =
   | { kind: 'admin'; actor: Actor }
   | { kind: 'operator'; tenantId: string; keyId: string; role: Role; actor: Actor }
-  | ({ kind: 'passport'; tenantId: string; token: string; actor: Actor } & VerifiedPassport);
+  | ({ kind: 'passport'; tenantId: string; token: string; actor: Actor } & VerifiedPassport)
+  /** An enrolled agent, by an assertion it signed with one of its keys: it may open its own missions, nothing else. */
+  | { kind: 'agent'; tenantId: string; agentId: string; keyId: string; actor: Actor };
 
-export type Audience = Role | 'instance_admin' | 'passport' | 'public';
+export type Audience = Role | 'instance_admin' | 'passport' | 'agent' | 'public';
 
 const AUDIENCE = 'mandate:audience';
 /** Who may call a route handler, as its @Allow says (the contract derives its security from it). */
@@ -60,11 +66,15 @@ export class Authenticator {
   /** sha256 of each operator key presented and accepted here (never the key itself) → its tenant and key id. */
   private readonly knownKeys = new Map<string, KnownCaller>();
 
+  /** Assertions seen, so each is accepted once. */
+  private readonly replays = new ReplayCache();
+
   constructor(
     private readonly repository: AggregateRepository,
     private readonly tokens: PassportTokens,
     private readonly adminKeyHash: string,
     private readonly operatorKeys: OperatorKeys,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Operator keys read `mdt.<tenant>.<key id>.<secret>`: the prefix names where to look (see OperatorKeys). */
@@ -104,6 +114,22 @@ export class Authenticator {
     this.knownKeys.set(hashSecret(presented), caller);
   }
 
+  /**
+   * An agent's own assertion, checked with the public key it enrolled under the assertion's `kid`: a suspended agent,
+   * a revoked key, a replayed or stale assertion are all just "not valid".
+   */
+  async agent(token: string, claimed: { iss: string; kid: string }): Promise<Principal | null> {
+    if (!ID_PATTERNS.agent.test(claimed.iss)) return null;
+    const { state } = await this.repository.load(agentDecider, agentStream(claimed.iss));
+    if (state.status !== 'registered' || state.suspended) return null;
+    const key = activeKeyOf(state, claimed.kid);
+    if (!key) return null;
+    const now = this.clock.now().getTime();
+    const verified = await verifyAgentAssertion(token, { agentId: state.agentId, jwk: key.jwk, issuer: this.tokens.issuer, nowMs: now }, this.replays);
+    if (!verified) return null;
+    return { kind: 'agent', tenantId: state.tenantId, agentId: state.agentId, keyId: key.keyId, actor: { kind: 'agent', id: state.agentId } };
+  }
+
   async passport(token: string): Promise<Principal | null> {
     const verified = await this.tokens.verify(token);
     if (!verified) return null;
@@ -113,9 +139,9 @@ export class Authenticator {
 
 export const looksLikeJwt = (presented: string) => presented.split('.').length === 3 && presented.startsWith('eyJ');
 
-/** The credential of an `Authorization: Bearer` header, or null. */
+/** The credential of an `Authorization: Bearer` (or, for a bound passport, `DPoP`) header, or null. */
 export function bearerOf(header: string | undefined): string | null {
-  return /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header ?? '')?.[1] ?? null;
+  return /^(?:Bearer|DPoP) ([\x21-\x7e]{1,4096})$/.exec(header ?? '')?.[1] ?? null;
 }
 
 @Injectable()
@@ -123,6 +149,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly authenticator: Authenticator,
     private readonly tenants: TenantStates,
+    private readonly proofs: ProofOfPossession,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -133,15 +160,26 @@ export class AuthGuard implements CanActivate {
     const presented = bearerOf(request.headers.authorization);
     if (!presented) throw unauthenticated('send an operator key or a passport as "Authorization: Bearer <token>"');
     const jwt = looksLikeJwt(presented);
-    const principal = jwt ? await this.authenticator.passport(presented) : await this.authenticator.operator(presented);
-    if (!principal) throw unauthenticated(jwt ? 'the passport is not valid: forged, malformed or not issued here' : 'the key is not valid');
-    if (principal.kind === 'passport' && (await this.tenants.facts(principal.tenantId)).disabled) {
+    const assertion = jwt ? assertionClaims(presented) : null;
+    const principal = assertion
+      ? await this.authenticator.agent(presented, assertion)
+      : jwt
+        ? await this.authenticator.passport(presented)
+        : await this.authenticator.operator(presented);
+    if (!principal) {
+      throw unauthenticated(assertion ? "the agent's assertion is not valid: unknown or revoked key, bad signature, expired, replayed or too long-lived" : jwt ? 'the passport is not valid: forged, malformed or not issued here' : 'the key is not valid');
+    }
+    if ((principal.kind === 'passport' || principal.kind === 'agent') && (await this.tenants.facts(principal.tenantId)).disabled) {
       throw new DomainError('TENANT_DISABLED', 'this tenant is disabled: its keys and passports are refused');
     }
     request.principal = principal;
     if (principal.kind === 'admin' && audience.includes('instance_admin')) return true;
-    if (principal.kind === 'passport' && audience.includes('passport')) return true;
+    if (principal.kind === 'agent' && audience.includes('agent')) return true;
+    if (principal.kind === 'passport' && audience.includes('passport')) {
+      if (principal.claims.cnf) await this.proofs.check(request, principal);
+      return true;
+    }
     if (principal.kind === 'operator' && audience.includes(principal.role)) return true;
-    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : principal.kind === 'admin' ? 'the instance admin' : 'a passport'}`);
+    throw new DomainError('FORBIDDEN', `this route is not open to ${principal.kind === 'operator' ? `the ${principal.role} role` : principal.kind === 'admin' ? 'the instance admin' : principal.kind === 'agent' ? "an agent's own key (it may open missions only)" : 'a passport'}`);
   }
 }

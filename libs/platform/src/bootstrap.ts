@@ -9,6 +9,8 @@ import { problem, sendProblem } from './problem';
 import { answerClientError } from './problem-document';
 
 /** No Mandate body needs more than a few levels; deeper ones only exist to exhaust the validator's stack. */
+/** The introspection endpoint (RFC 7662), the only one that takes a form. */
+export const INTROSPECTION_PATH = '/v1/passports/introspect';
 const MAX_JSON_DEPTH = 32;
 
 /** Only a huge exponent or a run of 309+ digits can overflow a double: the text is screened before any walk. */
@@ -111,6 +113,11 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
       }
       done(null, value);
     });
+  });
+  // RFC 7662 introspection is asked with a form, by gateways that speak it: the one route that reads one.
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (request.url.split('?')[0] !== INTROSPECTION_PATH) return done(Object.assign(new Error('send request bodies as application/json'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     // NestJS's Logger, used across the services, writes through pino from the first line of start-up on.

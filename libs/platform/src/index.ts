@@ -6,6 +6,8 @@ export * from './command-context';
 export * from './repository';
 export * from './passport-tokens';
 export * from './auth';
+export * from './agent-proofs';
+export * from './proof-of-possession';
 export * from './operator-keys';
 export * from './credentials';
 export * from './metrics';

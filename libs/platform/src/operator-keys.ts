@@ -80,6 +80,23 @@ export class OperatorKeys {
     return `mdt.${tenantId}.${keyId}.${secret}`;
   }
 
+  /**
+   * A one-time secret of another kind (an agent's enrollment token) under its own id: 256 random bits, its verifier
+   * kept like a key's (call before appending its event). The caller builds the token around it.
+   */
+  async issueSecret(tenantId: string, id: string): Promise<string> {
+    const secret = randomBytes(32).toString('base64url');
+    const verifier = operatorKeyVerifier(this.pepper, sha256Hex(secret));
+    if ((await this.verifiers.keep(tenantId, id, verifier)) !== verifier) throw new Error(`${id} of ${tenantId} already has a verifier`);
+    return secret;
+  }
+
+  /** Whether `secret` is the one kept under `id` (by issueSecret). */
+  async secretMatches(tenantId: string, id: string, secret: string): Promise<boolean> {
+    const kept = await this.verifiers.verifierOf(tenantId, id);
+    return kept !== null && sameHex(operatorKeyVerifier(this.pepper, sha256Hex(secret)), kept);
+  }
+
   /** Whether `secret` is the one of this key (a key the tenant's events name; revocation is the caller's to check). */
   async matches(tenantId: string, key: OperatorKey, secret: string): Promise<boolean> {
     const kept = await this.verifierOf(tenantId, key);

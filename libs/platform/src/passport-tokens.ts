@@ -15,6 +15,8 @@ export interface PassportClaims {
   services: string[];
   accountability_mode: string;
   mission_exp: number;
+  /** Sender constraint (RFC 9449): every use needs a DPoP proof signed by the key with this thumbprint. */
+  cnf?: { jkt: string };
 }
 
 export interface VerifiedPassport {

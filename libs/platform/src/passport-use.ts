@@ -1,5 +1,6 @@
 import { DomainError, RecordedEvent } from '@mandate/core';
 import { MissionCommand, missionDecider, MissionFacts, MissionState, missionStream, RefusalCode } from '@mandate/missions';
+import { PROOF_DETAIL } from './agent-proofs';
 import { Principal } from './auth';
 import { CommandContext } from './command-context';
 import { AggregateRepository, Executed } from './repository';
@@ -8,6 +9,7 @@ export const REFUSAL_DETAIL: Record<RefusalCode, string> = {
   PASSPORT_REVOKED: 'this passport was revoked',
   PASSPORT_CHECKED_OUT: 'this mission has checked out; its passport can no longer be used',
   PASSPORT_EXPIRED: 'this passport token has expired',
+  ...PROOF_DETAIL,
 };
 
 type Use = Extract<MissionCommand, { tokenExpiresAt: string }>;

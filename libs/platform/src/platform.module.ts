@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { systemClock } from '@mandate/core';
+import { Clock, systemClock } from '@mandate/core';
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { loadConfig, MANDATE_CONFIG, MandateConfig } from './config';
 import { AggregateRepository } from './repository';
 import { PassportTokens } from './passport-tokens';
 import { Authenticator, AuthGuard, instanceAdminKeyHash } from './auth';
+import { ProofOfPossession } from './proof-of-possession';
 import { keyPepper, OperatorKeys } from './operator-keys';
 import { ProblemDetailsFilter } from './problem';
 import { mandateValidationPipe } from './validation';
@@ -61,10 +62,11 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     },
     {
       provide: Authenticator,
-      inject: [MANDATE_CONFIG, AggregateRepository, PassportTokens, OperatorKeys],
-      useFactory: (config: MandateConfig, repository: AggregateRepository, tokens: PassportTokens, operatorKeys: OperatorKeys) =>
-        new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey), operatorKeys),
+      inject: [MANDATE_CONFIG, AggregateRepository, PassportTokens, OperatorKeys, CLOCK],
+      useFactory: (config: MandateConfig, repository: AggregateRepository, tokens: PassportTokens, operatorKeys: OperatorKeys, clock: Clock) =>
+        new Authenticator(repository, tokens, instanceAdminKeyHash(config.keysDir, config.adminKey), operatorKeys, clock),
     },
+    ProofOfPossession,
     Metrics,
     Revocations,
     ApprovalGate,
@@ -77,7 +79,7 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useValue: mandateValidationPipe },
   ],
-  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, OperatorKeys, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands, TenantStates, OpenStreams],
+  exports: [MANDATE_STORAGE, MANDATE_CONFIG, EVENT_STORE, EVENT_STREAM, READ_MODELS, AggregateRepository, CLOCK, PassportTokens, Authenticator, OperatorKeys, Metrics, Revocations, ApprovalGate, Decisions, RefusalTally, RevokeCommands, TenantStates, OpenStreams, ProofOfPossession],
 })
 export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('platform');

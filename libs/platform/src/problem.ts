@@ -34,6 +34,9 @@ function fromFastify(error: { code?: string; statusCode?: number; message?: stri
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   MALFORMED_JSON: 400, BODY_TOO_DEEP: 400,
   UNAUTHENTICATED: 401, PASSPORT_REVOKED: 401, PASSPORT_CHECKED_OUT: 401, PASSPORT_EXPIRED: 401,
+  DPOP_PROOF_MISSING: 401, DPOP_PROOF_INVALID: 401, DPOP_PROOF_STALE: 401, DPOP_PROOF_REPLAYED: 401, DPOP_KEY_MISMATCH: 401, DPOP_KEY_REVOKED: 401,
+  ENROLLMENT_TOKEN_INVALID: 401, ENROLLMENT_TOKEN_EXPIRED: 401, ENROLLMENT_TOKEN_USED: 409,
+  AGENT_KEY_EXISTS: 409, AGENT_KEY_LIMIT: 409, AGENT_KEY_NOT_FOUND: 404, AGENT_CEILING_EXCEEDED: 403,
   FORBIDDEN: 403, TENANT_DISABLED: 403, PASSPORT_MISMATCH: 403, SELF_APPROVAL_FORBIDDEN: 403, AGENT_SUSPENDED: 403, INTENT_OUT_OF_SCOPE: 403,
   APPROVAL_REJECTED: 403, APPROVAL_EXPIRED: 403, APPROVAL_NOT_YOURS: 403, call_mismatch: 403,
   NOT_FOUND: 404, PASSPORT_UNKNOWN: 404, NOT_SERVED_HERE: 404, SERVICE_NOT_FOUND: 404, SECRET_VERSION_NOT_FOUND: 404,
@@ -64,7 +67,12 @@ export function toProblem(error: unknown): Problem {
   return problem(500, 'INTERNAL', 'an unexpected error occurred; it has been logged');
 }
 
+/** A refused proof of possession names the scheme the client must answer with (RFC 9449 §7.1). */
+const challengeOf = (code: string) => (code.startsWith('DPOP_') ? 'DPoP algs="EdDSA", error="invalid_dpop_proof"' : null);
+
 export function sendProblem(reply: any, p: Problem): void {
+  const challenge = challengeOf(p.code);
+  if (challenge) reply.header('www-authenticate', challenge);
   reply.status(p.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(p));
 }
 

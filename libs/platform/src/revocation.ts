@@ -79,7 +79,7 @@ export class Revocations {
   }
 
   /** Every passport of an agent, or of the whole tenant, that could still be used. */
-  async revokeAll(order: Omit<RevocationOrder, 'missionId' | 'scope'> & { scope: 'agent' | 'tenant'; agentId?: string }) {
+  async revokeAll(order: Omit<RevocationOrder, 'missionId' | 'scope'> & { scope: 'agent' | 'tenant' | 'key'; agentId?: string; boundKey?: string }) {
     await catchUp(this.store, this.readModels);
     // One kill switch, one correlation: every revocation it causes reads as part of the same request.
     const correlationId = order.correlationId ?? randomUUID();
@@ -87,6 +87,11 @@ export class Revocations {
     let position = await this.store.headPosition();
     const revoked: string[] = [];
     for (const target of targets) {
+      // A revoked agent key ends the passports bound to it, and only those.
+      if (order.boundKey !== undefined) {
+        const mission = (await this.repository.load(missionDecider, missionStream(target.missionId))).state;
+        if (mission.status !== 'issued' || mission.boundKey !== order.boundKey) continue;
+      }
       const result = await this.revoke({ ...order, correlationId, missionId: target.missionId });
       if (result.events.length > 0) revoked.push(target.jti);
       position = Math.max(position, result.position);

@@ -158,6 +158,12 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'ServiceSecretAdded':
     case 'ServiceSecretRemoved':
     case 'ServiceRemoved':
+    case 'ProxySettingsChanged':
+    case 'AgentCeilingSet':
+    case 'EnrollmentTokenCreated':
+    case 'AgentKeyEnrolled':
+    case 'AgentKeyRevoked':
+    case 'AgentMissionRefused':
       return [];
   }
 }

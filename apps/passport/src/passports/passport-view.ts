@@ -31,6 +31,7 @@ export function signPassport(tokens: PassportTokens, mission: MissionFacts, at: 
     services: mission.services,
     accountability_mode: mission.accountabilityMode,
     mission_exp: Math.floor(Date.parse(mission.expiresAt) / 1000),
+    ...(mission.boundKey ? { cnf: { jkt: mission.boundKey } } : {}),
   });
 }
 
@@ -51,6 +52,7 @@ export function passportView(m: MissionFacts, clock: Clock) {
     checkpoint_due_at: m.checkpointDueAt,
     actions_logged: m.actionsLogged,
     calls_observed: m.callsObserved,
+    bound_key: m.boundKey,
     checkpoints: m.checkpoints,
     checked_out: m.checkedOut,
     revoked: m.revoked,

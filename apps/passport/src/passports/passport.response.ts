@@ -35,6 +35,7 @@ export class PassportView {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'tool calls the agent reported' }) actions_logged: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'calls the credential proxy started for this mission (observed by Mandate)' }) calls_observed: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) checkpoints: number;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the thumbprint (RFC 7638) of the agent key every use must prove possession of (DPoP); null: a bearer passport' }) bound_key: string | null;
   @ApiProperty({ type: CheckedOutView, nullable: true }) checked_out: CheckedOutView | null;
   @ApiProperty({ type: RevokedView, nullable: true }) revoked: RevokedView | null;
 }
@@ -72,6 +73,10 @@ export class PassportRevokedResponse {
   @ApiProperty(POSITION) position: number;
 }
 
+export class ConfirmationView {
+  @ApiProperty({ description: "the RFC 7638 thumbprint of the key a DPoP proof must be signed with" }) jkt: string;
+}
+
 export class PassportClaimsView {
   @ApiProperty() iss: string;
   @ApiProperty({ description: 'the agent id' }) sub: string;
@@ -84,6 +89,7 @@ export class PassportClaimsView {
   @ApiProperty({ type: [String] }) services: string[];
   @ApiProperty({ enum: ACCOUNTABILITY_MODES }) accountability_mode: string;
   @ApiProperty({ type: 'integer' }) mission_exp: number;
+  @ApiProperty({ required: false, type: ConfirmationView, description: 'present when the passport is bound to an agent key (RFC 9449 §6)' }) cnf?: ConfirmationView;
 }
 
 /** Introspection (RFC 7662 semantics): `active`, and why not when it is not. */
@@ -93,4 +99,22 @@ export class VerifyResponse {
   @ApiProperty({ required: false, description: 'when not active but issued here' }) jti?: string;
   @ApiProperty({ required: false, type: PassportClaimsView, description: 'when active' }) claims?: PassportClaimsView;
   @ApiProperty({ required: false, format: 'date-time', description: 'when active' }) expires_at?: string;
+  @ApiProperty({ required: false, type: ConfirmationView, description: 'when active and bound to an agent key: a downstream service checks the DPoP proof against it' }) cnf?: ConfirmationView;
+}
+
+/** RFC 7662 §2.2, the standard field names; an inactive token is `{active: false}` and nothing else. */
+export class IntrospectionResponse {
+  @ApiProperty() active: boolean;
+  @ApiProperty({ required: false, enum: ['Bearer', 'DPoP'] }) token_type?: string;
+  @ApiProperty({ required: false, description: 'the services of the mission, space-separated' }) scope?: string;
+  @ApiProperty({ required: false, description: 'the agent' }) client_id?: string;
+  @ApiProperty({ required: false }) sub?: string;
+  @ApiProperty({ required: false }) aud?: string;
+  @ApiProperty({ required: false }) iss?: string;
+  @ApiProperty({ required: false }) jti?: string;
+  @ApiProperty({ required: false, type: 'integer' }) exp?: number;
+  @ApiProperty({ required: false, type: 'integer' }) iat?: number;
+  @ApiProperty({ required: false, type: ConfirmationView }) cnf?: ConfirmationView;
+  @ApiProperty({ required: false, description: 'the tenant' }) tid?: string;
+  @ApiProperty({ required: false }) mission_id?: string;
 }

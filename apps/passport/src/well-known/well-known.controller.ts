@@ -28,12 +28,13 @@ export class WellKnownController {
     return {
       issuer,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      introspection_endpoint: `${issuer}/v1/passports/verify`,
+      introspection_endpoint: `${issuer}/v1/passports/introspect`,
+      dpop_signing_alg_values_supported: ['EdDSA'],
       id_token_signing_alg_values_supported: ['EdDSA'],
       token_endpoint_auth_methods_supported: ['none'],
       response_types_supported: ['token'],
       subject_types_supported: ['public'],
-      claims_supported: ['iss', 'sub', 'aud', 'jti', 'iat', 'exp', 'tid', 'mission_id', 'services', 'accountability_mode', 'mission_exp'],
+      claims_supported: ['iss', 'sub', 'aud', 'jti', 'iat', 'exp', 'tid', 'mission_id', 'services', 'accountability_mode', 'mission_exp', 'cnf'],
     };
   }
 }

@@ -19,6 +19,7 @@ export class OpenIdConfigurationResponse {
   @ApiProperty() jwks_uri: string;
   @ApiProperty() introspection_endpoint: string;
   @ApiProperty({ type: [String] }) id_token_signing_alg_values_supported: string[];
+  @ApiProperty({ type: [String], description: 'algorithms accepted for DPoP proofs (RFC 9449)' }) dpop_signing_alg_values_supported: string[];
   @ApiProperty({ type: [String] }) token_endpoint_auth_methods_supported: string[];
   @ApiProperty({ type: [String] }) response_types_supported: string[];
   @ApiProperty({ type: [String] }) subject_types_supported: string[];

@@ -71,7 +71,8 @@ function completeOperation(operation: OperationObject, httpMethod: string, path:
   if (!open) {
     const schemes: Array<Record<string, string[]>> = [];
     if (audience.includes('passport')) schemes.push({ passport: [] });
-    if (audience.some((a) => a !== 'passport')) schemes.push({ operatorKey: [] });
+    if (audience.includes('agent')) schemes.push({ agentAssertion: [] });
+    if (audience.some((a) => a !== 'passport' && a !== 'agent')) schemes.push({ operatorKey: [] });
     operation.security = schemes;
   }
   const parameters = (operation.parameters ?? []) as Array<{ in?: string }>;
@@ -108,7 +109,8 @@ export function buildOpenApiDocument(app: INestApplicationContext & Parameters<t
     .setVersion(version)
     .setDescription('Missions, passports, revocation and audit for AI agents. Every error is RFC 9457 problem details with a stable `code`.')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an operator key (mdt.…) or the instance admin key' }, 'operatorKey')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "a mission's passport (EdDSA JWT)" }, 'passport')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "a mission's passport (EdDSA JWT); a passport bound to an agent key (cnf.jkt) also needs a DPoP proof (RFC 9449) in the DPoP header" }, 'passport')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "an enrolled agent's own assertion: an EdDSA JWT it signs with its key (kid = the key id; iss = sub = the agent id; aud = the issuer; exp at most 60 s after iat; a jti used once)" }, 'agentAssertion')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemResponse],

@@ -5,7 +5,7 @@ import { AggregateRepository, Allow, catchUp, CurrentPrincipal, EVENT_STORE, ope
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { agentView, loadAgentOf } from '../agent-access';
 import { ListAgentsQuery } from './list-agents.query';
-import { AgentListResponse, AgentView } from '../agent.response';
+import { AgentListResponse, AgentDetailView } from '../agent.response';
 
 @Controller('v1/agents')
 export class AgentsRoute {
@@ -35,7 +35,7 @@ export class AgentsRoute {
 
   @Get(':agentId')
   @Allow('admin', 'operator', 'approver', 'auditor')
-  @ApiOkResponse({ type: AgentView })
+  @ApiOkResponse({ type: AgentDetailView })
   @ApiOperation({ summary: 'Get an agent' })
   async get(@Param('agentId') agentId: string, @CurrentPrincipal() principal: Principal) {
     return agentView(await loadAgentOf(this.repository, operatorOf(principal).tenantId, agentId));

@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { newId } from '@mandate/core';
 import { agentDecider, agentStream } from '@mandate/agents';
 import { Decisions, Principal } from '@mandate/platform';
-import { agentView } from '../agent-access';
+import { agentView, ceilingOf } from '../agent-access';
 import { RegisterAgentDto } from './register-agent.dto';
 
 export class RegisterAgent {
@@ -26,6 +26,8 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgent> {
       accountabilityMode: body.accountability_mode ?? 'enforced',
       now: decision.context.now,
     });
-    return { ...agentView(state), position };
+    if (!body.ceiling) return { ...agentView(state), position };
+    const withCeiling = await decision.execute(agentDecider, agentStream(agentId), { type: 'SetCeiling', ceiling: ceilingOf(body.ceiling) });
+    return { ...agentView(withCeiling.state), position: withCeiling.position };
   }
 }

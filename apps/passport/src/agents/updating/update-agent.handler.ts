@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { agentDecider, agentStream } from '@mandate/agents';
 import { Decisions, Principal, Revocations } from '@mandate/platform';
-import { agentView, loadAgentOf } from '../agent-access';
+import { agentView, ceilingOf, loadAgentOf } from '../agent-access';
 import { UpdateAgentDto } from './update-agent.dto';
 
 export class UpdateAgent {
@@ -24,6 +24,9 @@ export class UpdateAgentHandler implements ICommandHandler<UpdateAgent> {
     let position = 0;
     if (body.accountability_mode) {
       ({ position } = await decision.execute(agentDecider, stream, { type: 'ChangeAccountabilityMode', to: body.accountability_mode }));
+    }
+    if (body.ceiling) {
+      ({ position } = await decision.execute(agentDecider, stream, { type: 'SetCeiling', ceiling: ceilingOf(body.ceiling) }));
     }
     if (body.status === 'suspended') {
       const reason = body.reason ?? 'agent suspended';

@@ -16,4 +16,6 @@ export class IssuePassportDto {
   checkpoint_interval_seconds?: number;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => IntentDto) intent?: IntentDto;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) idempotency_key?: string;
+  /** An operator's issue: bind the passport to this enrolled key of the agent (its thumbprint); every use then needs a DPoP proof by it. */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'bind_to_key is a key id (an RFC 7638 thumbprint, 43 characters)' }) bind_to_key?: string;
 }

@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { canonicalJson } from '@mandate/core';
+import { Inject } from '@nestjs/common';
+import { canonicalJson, DomainError } from '@mandate/core';
+import { activeKeyOf, agentDecider, agentStream, ceilingExceeded, RegisteredAgent } from '@mandate/agents';
+import { EventStore } from '@mandate/event-store';
+import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { MISSION_LIMITS, missionDecider, missionStream } from '@mandate/missions';
-import { Decisions, PassportTokens, Principal } from '@mandate/platform';
+import { catchUp, Decisions, EVENT_STORE, PassportTokens, Principal } from '@mandate/platform';
 import { loadAgentOf } from '../../agents/agent-access';
 import { issued, passportView, signPassport } from '../passport-view';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -17,12 +21,15 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
   constructor(
     private readonly decisions: Decisions,
     private readonly tokens: PassportTokens,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
   ) {}
 
   async execute({ principal, body, idempotencyKey }: IssuePassport) {
-    const decision = this.decisions.byOperator(principal);
+    const decision = principal.kind === 'agent' ? this.decisions.by(principal, principal.tenantId) : this.decisions.byOperator(principal);
     const { tenantId, context } = decision;
     const agent = await loadAgentOf(this.decisions.repository, tenantId, body.agent_id);
+    const boundKey = principal.kind === 'agent' ? await this.withinCeiling(principal, agent, body) : this.operatorBinding(agent, body);
     const request = {
       agent_id: body.agent_id,
       intent: { summary: body.intent?.summary ?? '', services: body.intent?.services ?? [] },
@@ -47,6 +54,8 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
         checkpointIntervalSeconds: request.checkpoint_interval_seconds,
         idempotencyKey,
         requestFingerprint: createHash('sha256').update(canonicalJson(request)).digest('hex'),
+        ...(boundKey ? { boundKey } : {}),
+        ...(principal.kind === 'agent' ? { openedBy: 'agent' as const } : {}),
         now: context.now,
       },
     );
@@ -55,5 +64,34 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
       replayed: executed.events.length === 0,
       body: { ...passportView(mission, this.decisions.clock), token: await signPassport(this.tokens, mission, mission.issuedAt), position: executed.position },
     };
+  }
+
+  /**
+   * A mission the agent opens itself: for itself only, within the ceiling an operator set (services, TTL, missions at
+   * once), bound to the key it authenticated with. Asking for more is refused 403 AGENT_CEILING_EXCEEDED and recorded.
+   */
+  private async withinCeiling(principal: Extract<Principal, { kind: 'agent' }>, agent: RegisteredAgent, body: IssuePassportDto): Promise<string> {
+    if (agent.agentId !== principal.agentId) throw new DomainError('FORBIDDEN', 'an agent opens missions for itself only');
+    const services = [...new Set(body.intent?.services ?? [])];
+    const ttlSeconds = body.ttl_seconds ?? MISSION_LIMITS.ttlSeconds.default;
+    const openMissions = await this.openMissions(principal.tenantId, agent.agentId);
+    const exceeded = ceilingExceeded(agent, { services, ttlSeconds, openMissions });
+    if (exceeded.length === 0) return principal.keyId;
+    const decision = this.decisions.by(principal, principal.tenantId);
+    const refused = await decision.execute(agentDecider, agentStream(agent.agentId), { type: 'RefuseMission', keyId: principal.keyId, exceeded, requested: { services, ttlSeconds }, now: decision.context.now });
+    throw new DomainError('AGENT_CEILING_EXCEEDED', `this mission is above the agent's ceiling (${exceeded.join(', ')})`, { exceeded, position: refused.position });
+  }
+
+  /** The agent's missions that could still be used, from the read models once they hold every write so far. */
+  private async openMissions(tenantId: string, agentId: string): Promise<number> {
+    await catchUp(this.store, this.readModels);
+    return (await this.readModels.revocablePassports(tenantId, this.decisions.clock.now().toISOString(), agentId)).length;
+  }
+
+  /** An operator may bind the passport to one of the agent's active keys; a tenant that requires it must. */
+  private operatorBinding(agent: RegisteredAgent, body: IssuePassportDto): string | null {
+    if (body.bind_to_key === undefined) return null;
+    if (!activeKeyOf(agent, body.bind_to_key)) throw new DomainError('AGENT_KEY_NOT_FOUND', `agent ${agent.agentId} has no active key ${body.bind_to_key}`);
+    return body.bind_to_key;
   }
 }

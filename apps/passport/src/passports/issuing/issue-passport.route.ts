@@ -13,12 +13,12 @@ export class IssuePassportRoute {
 
   /** Opens a mission and issues its passport. `Idempotency-Key` (header or body) makes a retry return the same one. */
   @Post()
-  @Allow('admin', 'operator')
+  @Allow('admin', 'operator', 'agent')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retry with the same key and body returns the same passport', schema: { type: 'string', minLength: 1, maxLength: 200 } })
   @ApiCreatedResponse({ type: IssuedPassportResponse, description: 'issued' })
   @ApiOkResponse({ type: IssuedPassportResponse, description: 'the same passport, for a retried idempotency key (Idempotent-Replayed: true)' })
   @ApiNotFoundResponse({ description: 'no such agent in this tenant' })
-  @ApiOperation({ summary: 'Issue a passport for a mission: the agent, its intent and the services it may touch' })
+  @ApiOperation({ summary: "Issue a passport for a mission (an operator; or an enrolled agent for itself, within its ceiling, bound to its key)" })
   async issue(
     @Body() body: IssuePassportDto,
     @Headers('idempotency-key') header: string | undefined,

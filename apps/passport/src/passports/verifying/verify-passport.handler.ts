@@ -1,10 +1,10 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@mandate/core';
-import { missionDecider, MissionState, missionStream, RefusalCode, refusalOf } from '@mandate/missions';
+import { missionDecider, MissionState, missionStream, PassportStateRefusal, refusalOf } from '@mandate/missions';
 import { Decisions, PassportTokens, TenantStates } from '@mandate/platform';
 import { issued } from '../passport-view';
 
-const VERIFY_REASON: Record<RefusalCode, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
+const VERIFY_REASON: Record<PassportStateRefusal, string> = { PASSPORT_REVOKED: 'revoked', PASSPORT_CHECKED_OUT: 'checked_out', PASSPORT_EXPIRED: 'expired' };
 
 export class VerifyPassport {
   constructor(readonly token: string) {}
@@ -45,6 +45,6 @@ export class VerifyPassportHandler implements ICommandHandler<VerifyPassport> {
     if (!executed) return { active: false, reason: 'unknown' };
     const refusal = refusalOf(issued(executed.state), context.now, tokenExpiresAt);
     if (refusal) return { active: false, reason: VERIFY_REASON[refusal], jti: claims.jti };
-    return { active: true, claims, expires_at: tokenExpiresAt };
+    return { active: true, claims, expires_at: tokenExpiresAt, ...(claims.cnf ? { cnf: claims.cnf } : {}) };
   }
 }
