@@ -36,6 +36,7 @@ import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
 import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
 import { LimitsRoute } from './limits/limits.route';
 import { ProxyModule } from './proxy/proxy.module';
+import { TenantSettingsRoute } from './tenants/settings/tenant-settings.route';
 import { EnrollmentRoutes } from './agents/enrolling/enrollment.routes';
 import { AgentKeysRoutes } from './agents/keys/agent-keys.routes';
 import { ServicesModule } from './services/services.module';
@@ -47,6 +48,7 @@ import { ServicesModule } from './services/services.module';
     CreateTenantRoute,
     DisableTenantRoute,
     LimitsRoute,
+    TenantSettingsRoute,
     CreateKeyRoute,
     ListKeysRoute,
     RevokeKeyRoute,

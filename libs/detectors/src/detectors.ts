@@ -147,6 +147,7 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'TenantDisabled':
     case 'TenantEnabled':
     case 'TenantLimitsChanged':
+    case 'BoundPassportsRequired':
     case 'AgentSuspended':
     case 'AgentReinstated':
     case 'IntentAutoApproved':

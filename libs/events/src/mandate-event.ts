@@ -26,6 +26,7 @@ const MANDATE_EVENT_TYPES: { readonly [T in MandateEventType]: true } = {
   TenantDisabled: true,
   TenantEnabled: true,
   TenantLimitsChanged: true,
+  BoundPassportsRequired: true,
   AgentRegistered: true,
   AccountabilityModeChanged: true,
   AgentSuspended: true,

@@ -21,7 +21,9 @@ export type PassportStateRefusal = 'PASSPORT_REVOKED' | 'PASSPORT_CHECKED_OUT' |
 export type RefusalCode =
   | PassportStateRefusal
   /** A bound passport presented without a valid proof of its key (RFC 9449): a stolen token, a replay, a wrong key. */
-  | 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED';
+  | 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED'
+  /** A bearer passport of a tenant that requires every passport to be bound to an agent key. */
+  | 'BOUND_PASSPORT_REQUIRED';
 export type RevocationScope = 'passport' | 'agent' | 'tenant' | 'key';
 
 /**

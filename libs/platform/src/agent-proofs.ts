@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, JWK, KeyLike } from 'jose';
 
 /** Why a DPoP proof (RFC 9449) was refused: each is answered 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
-export type ProofRefusal = 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED';
+export type ProofRefusal = 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED' | 'BOUND_PASSPORT_REQUIRED';
 
 export const PROOF_DETAIL: Record<ProofRefusal, string> = {
   DPOP_PROOF_MISSING: 'this passport is bound to an agent key: send a DPoP proof signed by it in the "DPoP" header',
@@ -11,6 +11,7 @@ export const PROOF_DETAIL: Record<ProofRefusal, string> = {
   DPOP_PROOF_REPLAYED: 'this DPoP proof was already used: make a new one for each request',
   DPOP_KEY_MISMATCH: 'the DPoP proof is signed by a key this passport is not bound to',
   DPOP_KEY_REVOKED: 'the agent key this passport is bound to was revoked',
+  BOUND_PASSPORT_REQUIRED: 'this tenant requires passports bound to an agent key (DPoP): this bearer passport is refused',
 };
 
 /** How far a proof's or an assertion's `iat` may be from the server's clock (documented in the README). */

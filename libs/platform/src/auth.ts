@@ -169,14 +169,14 @@ export class AuthGuard implements CanActivate {
     if (!principal) {
       throw unauthenticated(assertion ? "the agent's assertion is not valid: unknown or revoked key, bad signature, expired, replayed or too long-lived" : jwt ? 'the passport is not valid: forged, malformed or not issued here' : 'the key is not valid');
     }
-    if ((principal.kind === 'passport' || principal.kind === 'agent') && (await this.tenants.facts(principal.tenantId)).disabled) {
-      throw new DomainError('TENANT_DISABLED', 'this tenant is disabled: its keys and passports are refused');
-    }
+    const facts = principal.kind === 'passport' || principal.kind === 'agent' ? await this.tenants.facts(principal.tenantId) : null;
+    if (facts?.disabled) throw new DomainError('TENANT_DISABLED', 'this tenant is disabled: its keys and passports are refused');
     request.principal = principal;
     if (principal.kind === 'admin' && audience.includes('instance_admin')) return true;
     if (principal.kind === 'agent' && audience.includes('agent')) return true;
     if (principal.kind === 'passport' && audience.includes('passport')) {
       if (principal.claims.cnf) await this.proofs.check(request, principal);
+      else if (facts?.boundPassportsRequired) await this.proofs.refuseUnbound(request, principal);
       return true;
     }
     if (principal.kind === 'operator' && audience.includes(principal.role)) return true;

@@ -45,6 +45,13 @@ export class ProofOfPossession {
     private readonly refusals: RefusalTally,
   ) {}
 
+  /** A bearer passport where the tenant requires bound ones: refused and recorded like a missing proof. */
+  async refuseUnbound(request: ProofRequest, passport: PassportPrincipal): Promise<never> {
+    const path = request.url.split('?')[0];
+    const position = await this.record(passport, operationOf(request.routeOptions?.url ?? path), 'BOUND_PASSPORT_REQUIRED');
+    throw new DomainError('BOUND_PASSPORT_REQUIRED', PROOF_DETAIL.BOUND_PASSPORT_REQUIRED, { jti: passport.claims.jti, position });
+  }
+
   async check(request: ProofRequest, passport: PassportPrincipal): Promise<void> {
     const jkt = passport.claims.cnf!.jkt;
     const path = request.url.split('?')[0];

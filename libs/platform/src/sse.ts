@@ -82,7 +82,7 @@ interface OpenStream {
 /** How long a client refused for too many streams is told to wait: a stream of its own may close meanwhile. */
 export const STREAMS_RETRY_AFTER_SECONDS = 10;
 
-const ENDED_BECAUSE: Record<TenantChange['kind'], string | null> = { key_revoked: 'KEY_REVOKED', disabled: 'TENANT_DISABLED', enabled: null, limits_changed: null };
+const ENDED_BECAUSE: Record<TenantChange['kind'], string | null> = { key_revoked: 'KEY_REVOKED', disabled: 'TENANT_DISABLED', enabled: null, limits_changed: null, binding_changed: null };
 
 /**
  * Every event stream this process serves: at most N per operator key and per tenant (the tenant's limits), ended when

@@ -7,6 +7,8 @@ import { AggregateRepository } from './repository';
 /** What the hot path needs of a tenant: whether it is disabled, and the limits in force for it. */
 export interface TenantFacts {
   disabled: boolean;
+  /** Every passport must be bound to an agent key: bearer ones are refused. */
+  boundPassportsRequired: boolean;
   limits: Required<TenantLimits>;
 }
 
@@ -51,7 +53,7 @@ export class TenantStates {
 
   private async load(tenantId: string): Promise<TenantFacts> {
     const { state } = await this.repository.load(tenantDecider, tenantStream(tenantId));
-    if (state.status !== 'active') return { disabled: false, limits: limitsInForce({}, this.config.limits) };
-    return { disabled: state.disabled, limits: limitsInForce(state.limits, this.config.limits) };
+    if (state.status !== 'active') return { disabled: false, boundPassportsRequired: false, limits: limitsInForce({}, this.config.limits) };
+    return { disabled: state.disabled, boundPassportsRequired: state.boundPassportsRequired, limits: limitsInForce(state.limits, this.config.limits) };
   }
 }

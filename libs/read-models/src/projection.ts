@@ -68,6 +68,8 @@ export function toTenantChange(event: RecordedMandateEvent): TenantChange | null
       return { tenantId: event.tenantId, kind: 'enabled' };
     case 'TenantLimitsChanged':
       return { tenantId: event.tenantId, kind: 'limits_changed' };
+    case 'BoundPassportsRequired':
+      return { tenantId: event.tenantId, kind: 'binding_changed' };
     default:
       return null;
   }
@@ -140,6 +142,7 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'TenantDisabled':
     case 'TenantEnabled':
     case 'TenantLimitsChanged':
+    case 'BoundPassportsRequired':
     case 'ToolCallLogged':
     case 'ToolCallsLogged':
     case 'PassportUseRefused':

@@ -84,7 +84,7 @@ export interface AuditQuery {
 /** A tenant event that ends open streams (a key revoked, the tenant disabled) or changes the limits in force. */
 export type TenantChange =
   | { tenantId: string; kind: 'key_revoked'; keyId: string }
-  | { tenantId: string; kind: 'disabled' | 'enabled' | 'limits_changed' };
+  | { tenantId: string; kind: 'disabled' | 'enabled' | 'limits_changed' | 'binding_changed' };
 
 /** What the services read: the audit trail, revocations, passports that a kill switch must reach, agents. */
 export interface ReadModels {

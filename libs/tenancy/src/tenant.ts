@@ -20,7 +20,9 @@ export type TenantEvent =
   | DomainEvent<'OperatorKeyRevoked', { keyId: string; reason: string }>
   | DomainEvent<'TenantDisabled', { tenantId: string; reason: string }>
   | DomainEvent<'TenantEnabled', { tenantId: string }>
-  | DomainEvent<'TenantLimitsChanged', { limits: TenantLimits }>;
+  | DomainEvent<'TenantLimitsChanged', { limits: TenantLimits }>
+  /** With it on, every passport must be bound to an agent key (DPoP): bearer passports are refused, even live ones. */
+  | DomainEvent<'BoundPassportsRequired', { required: boolean }>;
 
 export interface OperatorKey {
   keyId: string;
@@ -33,7 +35,7 @@ export interface OperatorKey {
 
 export type TenantState =
   | { status: 'none' }
-  | { status: 'active'; tenantId: string; name: string; keys: Record<string, OperatorKey>; disabled: boolean; limits: TenantLimits };
+  | { status: 'active'; tenantId: string; name: string; keys: Record<string, OperatorKey>; disabled: boolean; limits: TenantLimits; boundPassportsRequired: boolean };
 
 export type TenantCommand =
   | { type: 'CreateTenant'; tenantId: string; name: string; firstKey: { keyId: string; name: string } }
@@ -42,7 +44,8 @@ export type TenantCommand =
   | { type: 'DisableTenant'; reason: string }
   | { type: 'EnableTenant' }
   /** `maxima` are the instance's ceilings (settings): data of the command, so the decider stays pure. */
-  | { type: 'ChangeTenantLimits'; limits: TenantLimits; maxima: Required<TenantLimits> };
+  | { type: 'ChangeTenantLimits'; limits: TenantLimits; maxima: Required<TenantLimits> }
+  | { type: 'RequireBoundPassports'; required: boolean };
 
 /** Key ids come from requests: look them up as own entries only, never as `constructor` or `toString`. */
 export function keyOf(state: TenantState, keyId: string): OperatorKey | undefined {
@@ -55,7 +58,7 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'TenantCreated':
-        return { status: 'active', tenantId: event.data.tenantId, name: event.data.name, keys: {}, disabled: false, limits: {} };
+        return { status: 'active', tenantId: event.data.tenantId, name: event.data.name, keys: {}, disabled: false, limits: {}, boundPassportsRequired: false };
       case 'OperatorKeyCreated':
         if (state.status !== 'active') return state;
         const { keyId, name, role } = event.data;
@@ -72,6 +75,8 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         return state.status === 'active' ? { ...state, disabled: false } : state;
       case 'TenantLimitsChanged':
         return state.status === 'active' ? { ...state, limits: event.data.limits } : state;
+      case 'BoundPassportsRequired':
+        return state.status === 'active' ? { ...state, boundPassportsRequired: event.data.required } : state;
     }
   },
 
@@ -113,6 +118,9 @@ export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState> = {
         if (LIMIT_NAMES.every((name) => limits[name] === state.limits[name])) return [];
         return [{ type: 'TenantLimitsChanged', data: { limits } }];
       }
+      case 'RequireBoundPassports':
+        if (state.status !== 'active') throw notFound('tenant', '');
+        return state.boundPassportsRequired === command.required ? [] : [{ type: 'BoundPassportsRequired', data: { required: command.required } }];
     }
   },
 };

@@ -6,7 +6,7 @@ import { activeKeyOf, agentDecider, agentStream, ceilingExceeded, RegisteredAgen
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { MISSION_LIMITS, missionDecider, missionStream } from '@mandate/missions';
-import { catchUp, Decisions, EVENT_STORE, PassportTokens, Principal } from '@mandate/platform';
+import { catchUp, Decisions, EVENT_STORE, PassportTokens, Principal, TenantStates } from '@mandate/platform';
 import { loadAgentOf } from '../../agents/agent-access';
 import { issued, passportView, signPassport } from '../passport-view';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -23,6 +23,7 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
     private readonly tokens: PassportTokens,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    private readonly tenants: TenantStates,
   ) {}
 
   async execute({ principal, body, idempotencyKey }: IssuePassport) {
@@ -30,6 +31,11 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
     const { tenantId, context } = decision;
     const agent = await loadAgentOf(this.decisions.repository, tenantId, body.agent_id);
     const boundKey = principal.kind === 'agent' ? await this.withinCeiling(principal, agent, body) : this.operatorBinding(agent, body);
+    if (!boundKey && (await this.tenants.facts(tenantId)).boundPassportsRequired) {
+      throw new DomainError('VALIDATION_FAILED', "this tenant requires passports bound to an agent key: name one of the agent's keys in bind_to_key", {
+        errors: [{ field: 'bind_to_key', problems: ['is required: this tenant requires bound passports'] }],
+      });
+    }
     const request = {
       agent_id: body.agent_id,
       intent: { summary: body.intent?.summary ?? '', services: body.intent?.services ?? [] },
