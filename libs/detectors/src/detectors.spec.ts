@@ -22,6 +22,17 @@ const call = (service: string, s: number) => event('ToolCallLogged', { ...ref, s
 const checkedOut = (s: number) => event('MissionCheckedOut', { ...ref, summary: '', outcome: 'success', at: at(s) }, s);
 const refused = (code: string, operation: string, s: number) => event('PassportUseRefused', { ...ref, operation, code, at: at(s), services: ['slack'] }, s);
 const tick = (s: number) => event('ClockTicked', { at: at(s) }, s);
+let callIds = 0;
+/** A call the proxy made for the agent: its start, and (with `ended`) its end `latency` seconds later. */
+function proxied(service: string, s: number, options: { ended?: boolean; latency?: number; approvalId?: string } = {}): RecordedEvent[] {
+  const call = { ...ref, callId: `pc_${++callIds}`, service, method: 'POST', host: `${service}.example`, path: '/x', ...(options.approvalId ? { approvalId: options.approvalId } : {}) };
+  const started = event('ProxiedCallStarted', { ...call, requestBytes: 2, requestDigest: 'd', at: at(s) }, s);
+  if (options.ended === false) return [started];
+  const end = s + (options.latency ?? 0);
+  return [started, event('ProxiedCallEnded', { ...call, outcome: 'success', status: 200, code: null, latencyMs: 5, responseBytes: 2, responseDigest: 'd', masked: 0, at: at(end) }, end)];
+}
+const proxyRefused = (code: string, service: string, s: number) =>
+  event('ProxiedCallRefused', { ...ref, callId: `pc_${++callIds}`, service, method: 'GET', host: `${service}.example`, path: '/x', code, detail: code, at: at(s) }, s);
 
 /** given these events, then these findings (from the last event only unless `all`). */
 function given(events: RecordedEvent[], settings?: DetectorSettings): Finding[][] {
@@ -61,6 +72,20 @@ describe('scope_drift', () => {
     const settings = { ...DEFAULT_DETECTOR_SETTINGS, actions: { ...DEFAULT_DETECTOR_SETTINGS.actions, scope_drift: 'flag' as const } };
     expect(last(given([registered('enforced'), issued(), call('github', 10)], settings))[0]).toMatchObject({ revoke: false, action: 'flag' });
   });
+
+  it('given a mission for slack, when the proxy refuses a call to github as not in the mission, then a critical scope_drift that revokes an enforced agent', () => {
+    const [f] = last(given([registered('enforced'), issued(), proxyRefused('PROXY_SERVICE_NOT_IN_MISSION', 'github', 10)]));
+    expect(f).toMatchObject({ signal: 'scope_drift', severity: 'critical', revoke: true, evidence: [`e${position}`] });
+    expect(f.detail).toContain('"github"');
+  });
+
+  it.each(['PROXY_HOST_NOT_ALLOWED', 'PROXY_SSRF_BLOCKED', 'PROXY_DENIED_BY_RULE', 'PROXY_DENIED_BY_POLICY', 'APPROVAL_REQUIRED', 'SERVICE_NOT_FOUND'])(
+    'given a call to a service of the mission that the proxy refused with %s, then no scope_drift (the tenant\'s rules, not the mission\'s scope)',
+    (code) => expect(last(given([registered('enforced'), issued(), proxyRefused(code, 'slack', 10)]))).toEqual([]),
+  );
+
+  it('given calls the proxy made to a service of the mission, then nothing', () =>
+    expect(all(given([registered('enforced'), issued(), ...proxied('slack', 1), ...proxied('slack', 2)]))).toEqual([]));
 });
 
 describe('post_checkout_access', () => {
@@ -73,6 +98,17 @@ describe('post_checkout_access', () => {
     const revoked = event('PassportRevoked', { ...ref, reason: 'x', scope: 'passport', at: at(60), tokenExpiresAt: at(300) }, 60);
     const [f] = last(given([registered('enforced'), issued(), revoked, refused('PASSPORT_REVOKED', 'verify', 61)]));
     expect(f).toMatchObject({ signal: 'post_checkout_access', revoke: false });
+  });
+
+  it('given a checked-out mission, when the agent calls through the proxy, then the refused proxy attempt is post_checkout_access like any other use', () => {
+    const [f] = last(given([registered('enforced'), issued(), ...proxied('slack', 10), checkedOut(60), refused('PASSPORT_CHECKED_OUT', 'proxy', 61)]));
+    expect(f).toMatchObject({ signal: 'post_checkout_access', severity: 'critical', revoke: true, evidence: [`e${position}`] });
+    expect(f.detail).toBe('the passport was used (proxy) after it was checked out');
+  });
+
+  it('given a revoked passport, when the agent calls through the proxy, then post_checkout_access, with no second revocation', () => {
+    const revoked = event('PassportRevoked', { ...ref, reason: 'x', scope: 'passport', at: at(60), tokenExpiresAt: at(300) }, 60);
+    expect(last(given([registered('enforced'), issued(), revoked, refused('PASSPORT_REVOKED', 'proxy', 61)]))[0]).toMatchObject({ signal: 'post_checkout_access', revoke: false });
   });
 
   it('given an expired token, then it is not post-checkout access', () =>
@@ -101,6 +137,25 @@ describe('credential_burst (default 15 uses in 30 s)', () => {
   it('given a tenant that revokes on warnings, then the warning revokes', () => {
     const findings = all(given([registered('enforced'), issued(), ...calls(16)], { ...DEFAULT_DETECTOR_SETTINGS, revokeOnWarning: true }));
     expect(findings[0]).toMatchObject({ severity: 'warning', revoke: true });
+  });
+
+  it('given 16 calls the proxy started in 30 s, then one warning whose evidence is the 16 starts (their ends are not uses again)', () => {
+    const history = [registered('enforced'), issued(), ...Array.from({ length: 16 }, (_, i) => proxied('slack', 1 + i)).flat()];
+    const findings = all(given(history));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ signal: 'credential_burst', severity: 'warning', threshold: { observed: 16 } });
+    const starts = history.filter((e) => e.type === 'ProxiedCallStarted').map((e) => e.id);
+    expect(findings[0].evidence).toEqual(starts);
+  });
+
+  it('given 15 proxied calls and then one the proxy refused, in 30 s, then the refused attempt is the 16th use (as a refused intent is)', () => {
+    const history = [registered('enforced'), issued(), ...Array.from({ length: 15 }, (_, i) => proxied('slack', 1 + i)).flat(), proxyRefused('PROXY_HOST_NOT_ALLOWED', 'slack', 20)];
+    expect(last(given(history))[0]).toMatchObject({ signal: 'credential_burst', threshold: { observed: 16 } });
+  });
+
+  it('given 31 proxied calls in 15 s, then a warning and then a critical finding that revokes an enforced agent', () => {
+    const findings = all(given([registered('enforced'), issued(), ...Array.from({ length: 31 }, (_, i) => proxied('slack', 1 + i * 0.5)).flat()]));
+    expect(findings.map((f) => [f.signal, f.severity, f.revoke])).toEqual([['credential_burst', 'warning', false], ['credential_burst', 'critical', true]]);
   });
 
   it('given a batch of 20 calls in one event, then it counts as 20 uses', () => {
@@ -139,6 +194,14 @@ describe('intent_mismatch', () => {
   it('given a replayed approval, then critical', () =>
     expect(last(given([registered('enforced'), issued(), refusedApproval('consumed', 10)]))[0]).toMatchObject({ signal: 'intent_mismatch' }));
 
+  it('given an approval spent on a proxied call, when the agent presents it to the proxy again, then the gate\'s refusal is an intent_mismatch like any other', () => {
+    const consumed = event('ApprovalConsumed', { ...ref, intentId: 'int_1', approvalId: 'apr_1', call: { service: 'stripe', method: 'POST' }, at: at(10) }, 10);
+    const history = [registered('enforced'), issued('enforced', ['stripe']), consumed, ...proxied('stripe', 10, { approvalId: 'apr_1' }), refusedApproval('consumed', 20)];
+    const findings = given(history);
+    expect(findings.slice(0, -1).flat()).toEqual([]);
+    expect(last(findings)[0]).toMatchObject({ signal: 'intent_mismatch', severity: 'critical', revoke: true, detail: 'an approval was replayed' });
+  });
+
   it('given an approval refused only because it is still pending, then nothing', () =>
     expect(last(given([registered('enforced'), issued(), refusedApproval('pending', 10)]))).toEqual([]));
 });
@@ -170,4 +233,5 @@ describe('replay', () => {
     expect(first.length).toBeGreaterThan(3);
     expect(replay(history)).toEqual(first);
   });
+
 });

@@ -88,13 +88,19 @@ function forgetOld(state: DetectorState, now: string): void {
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-/** What the mission detectors weigh: uses of the passport, its end, and what it was refused. */
+/** What the mission detectors weigh: uses of the passport, the calls the proxy made with it, its end, and what it was refused. */
 type MissionFact = RecordedEventOf<
   | 'CheckpointRecorded' | 'ToolCallLogged' | 'ToolCallsLogged' | 'IntentSubmitted' | 'IntentRefused' | 'ApprovalConsumed'
   | 'ApprovalRefused' | 'MissionCheckedOut' | 'PassportRevoked' | 'PassportUseRefused'
+  | 'ProxiedCallStarted' | 'ProxiedCallRefused'
 >;
-/** Uses of a passport, counted by credential_burst. */
-const USES: ReadonlySet<MissionFact['type']> = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused'] as const);
+/**
+ * Uses of a passport, counted by credential_burst. A proxied call is one when it starts, or when a live passport asks
+ * for one that is refused (as a refused intent is): an end is the same call again.
+ */
+const USES: ReadonlySet<MissionFact['type']> = new Set([
+  'ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused', 'ProxiedCallStarted', 'ProxiedCallRefused',
+] as const);
 
 /**
  * All detectors as one projection: evolve(state, event) → findings. It reads time only from events (their
@@ -139,6 +145,8 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'MissionCheckedOut':
     case 'PassportRevoked':
     case 'PassportUseRefused':
+    case 'ProxiedCallStarted':
+    case 'ProxiedCallRefused':
       return onMission(state, event);
     // Facts no detector weighs: named here so that a new event type is a decision, not a silent default.
     case 'TenantCreated':
@@ -165,9 +173,8 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'ServiceSecretAdded':
     case 'ServiceSecretRemoved':
     case 'ServiceRemoved':
-    case 'ProxiedCallStarted':
+    // The same call as its start, which is weighed.
     case 'ProxiedCallEnded':
-    case 'ProxiedCallRefused':
       return [];
   }
 }
@@ -193,6 +200,13 @@ function onMission(state: DetectorState, event: MissionFact): Finding[] {
       break;
     case 'IntentRefused':
       raise('scope_drift', 'critical', `an intent named service "${event.data.service}", outside the mission's services`);
+      break;
+    case 'ProxiedCallRefused':
+      // Critical like a refused intent: the attempt outside the mission is the signal, stopped or not. The other
+      // refusals (hosts, deny rules, policy, approvals) are the tenant's rules for a service the mission did name.
+      if (event.data.code === 'PROXY_SERVICE_NOT_IN_MISSION') {
+        raise('scope_drift', 'critical', `a call through the proxy named service "${event.data.service}", outside the mission's services`);
+      }
       break;
     case 'MissionCheckedOut':
       mission.closed ??= 'checked_out';
