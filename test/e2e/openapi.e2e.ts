@@ -95,7 +95,12 @@ describe('the OpenAPI document is true to the server', () => {
     expect(query('/v1/security-events', 'cursor')).toEqual({ type: 'string', pattern: '^\\d{1,15}$' });
     expect(query('/v1/intents/{intentId}', 'wait')).toEqual({ type: 'integer', minimum: 0, maximum: 60 });
     expect(doc.components.schemas.PolicyDto.additionalProperties).toBe(false);
-    expect(resolve(doc.components.schemas.SettingsDto.properties!.actions)!.properties!.scope_drift).toEqual({ type: 'string', enum: ['observe', 'flag', 'revoke'] });
+    const actions = resolve(doc.components.schemas.SettingsDto.properties!.actions)!;
+    expect(actions.properties!.scope_drift).toEqual({ type: 'string', enum: ['observe', 'flag', 'revoke'] });
+    // The newest signal is optional, so that settings written for the earlier five stay valid.
+    expect(actions.properties!.unreported_calls).toEqual({ type: 'string', enum: ['observe', 'flag', 'revoke'] });
+    expect(actions.required).not.toContain('unreported_calls');
+    expect(actions.required).toContain('scope_drift');
   });
 
   it('marks a request body required exactly when the route refuses a request without one', async () => {

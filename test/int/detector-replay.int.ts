@@ -14,7 +14,8 @@ const MODES = ['standard', 'logged', 'enforced'] as const;
 /**
  * A history that exercises every signal: 1,000 missions in waves of 10 running side by side, with out-of-scope calls,
  * bursts, batches, checkpoints, missed checkpoints (ticks past the deadline), checkouts followed by use, refused
- * approvals and operator revocations.
+ * approvals, operator revocations, and calls through the credential proxy (to jira, which no agent here logs, and
+ * refused ones outside the mission).
  */
 function* history(): Generator<{ streamId: string; event: NewEvent }> {
   let clock = T0;
@@ -25,6 +26,10 @@ function* history(): Generator<{ streamId: string; event: NewEvent }> {
   for (let a = 0; a < 50; a++) {
     const agentId = `agt_gen${a}`;
     yield { streamId: `agent-${agentId}`, event: envelope('AgentRegistered', `ten_gen${a % 5}`, { agentId, tenantId: `ten_gen${a % 5}`, name: `agent ${a}`, description: '', accountabilityMode: MODES[a % 3], registeredAt: at() }) };
+  }
+  for (let t = 0; t < 5; t++) {
+    const tenantId = `ten_gen${t}`;
+    yield { streamId: `services-${tenantId}`, event: { ...envelope('ServiceRegistered', tenantId, { service: 'jira', hosts: ['jira.example'], internalHosts: [], presentation: { kind: 'bearer' }, secretId: `sec_gen${t}`, at: at() }), actor: { kind: 'operator', id: 'key' } } };
   }
   for (let wave = 0; wave < 100; wave++) {
     const missions = Array.from({ length: 10 }, (_, i) => {
@@ -54,6 +59,13 @@ function* history(): Generator<{ streamId: string; event: NewEvent }> {
         yield { streamId: mission, event: envelope('CheckpointRecorded', m.tenantId, { ...m.ref, servicesUsed: ['slack'], actionsCount: step, summary: '', at: at(), leashExpiresAt: checkpointDueAt, checkpointDueAt }, m.ref.jti) };
       } else if (roll < 8) {
         yield { streamId: `intent-int_gen${m.n}_${step}`, event: envelope('ApprovalRefused', m.tenantId, { ...m.ref, intentId: `int_gen${m.n}_${step}`, approvalId: `apr_gen${m.n}_${step}`, presentedBy: m.ref.jti, reason: roll % 2 ? 'call_mismatch' : 'consumed', mismatched: ['body'], at: at() }, m.ref.jti) };
+      } else if (roll === 90) {
+        yield { streamId: mission, event: envelope('ProxiedCallRefused', m.tenantId, { ...m.ref, callId: `pc_gen${m.n}_${step}`, service: 'github', method: 'DELETE', host: 'api.github.com', path: '/repos/x', code: 'PROXY_SERVICE_NOT_IN_MISSION', detail: 'not in the mission', at: at() }, m.ref.jti) };
+      } else if (roll === 88 || roll === 96 || roll === 98) {
+        // Rolls of the missions that check out (8) and of those that checkpoint (6): their reports leave jira out.
+        const call = { ...m.ref, callId: `pc_gen${m.n}_${step}`, service: 'jira', method: 'GET', host: 'jira.example', path: '/rest/api/2/issue' };
+        yield { streamId: mission, event: envelope('ProxiedCallStarted', m.tenantId, { ...call, requestBytes: 0, requestDigest: 'd', at: at() }, m.ref.jti) };
+        yield { streamId: mission, event: envelope('ProxiedCallEnded', m.tenantId, { ...call, outcome: 'success', status: 200, code: null, latencyMs: 3, responseBytes: 2, responseDigest: 'd', masked: 0, at: at() }, m.ref.jti) };
       } else if (roll === 8 && step > 600) {
         m.closed = true;
         yield { streamId: mission, event: envelope('MissionCheckedOut', m.tenantId, { ...m.ref, summary: 'done', outcome: 'success', at: at() }, m.ref.jti) };

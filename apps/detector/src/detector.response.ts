@@ -49,6 +49,7 @@ export class SignalActionsView {
   @ApiProperty({ enum: ACTIONS }) credential_burst: string;
   @ApiProperty({ enum: ACTIONS }) checkpoint_silence: string;
   @ApiProperty({ enum: ACTIONS }) intent_mismatch: string;
+  @ApiProperty({ enum: ACTIONS }) unreported_calls: string;
 }
 
 export class SettingsView {

@@ -1,7 +1,7 @@
 import { RecordedEvent } from '@mandate/core';
 import { AccountabilityMode } from '@mandate/agents';
 import { isMandateEvent, RecordedEventOf, RecordedMandateEvent } from '@mandate/events';
-import { BurstThreshold, DEFAULT_DETECTOR_SETTINGS, DetectorSettings, Severity, Signal, SignalAction } from './signals';
+import { BurstThreshold, DEFAULT_DETECTOR_SETTINGS, DetectorSettings, Severity, Signal, SignalAction, withEverySignal } from './signals';
 
 export interface Finding {
   signal: Signal;
@@ -39,6 +39,33 @@ interface MissionWatch {
   usesInWindow: number;
   burstLevel: Severity | null;
   silenceRaisedFor: number | null;
+  /** Whether the agent logged any tool call in this mission: one that logs its calls is held to a count per service. */
+  toolCallsLogged: boolean;
+  /** The sum of the actions its checkpoints counted. */
+  actionsCounted: number;
+  /** What the proxy saw beside what the agent logged; null until one of the two concerns a service the proxy serves. */
+  calls: CallLedger | null;
+}
+
+/**
+ * The calls of one mission, per service the proxy can call: kept only for such services (so a mission that never
+ * goes near the proxy costs three fields), and dropped when the mission ends.
+ */
+interface CallLedger {
+  services: Map<string, ServiceCalls>;
+  /** unreported_calls raises a checkpoint's omission once per mission. */
+  omissionRaised: boolean;
+}
+
+interface ServiceCalls {
+  /** ProxiedCallStarted: calls the proxy made (or may have made) for the agent. */
+  observed: number;
+  /** Calls the agent logged for the service while the proxy could call it. */
+  logged: number;
+  /** The last start, as evidence. */
+  lastStarted: string | null;
+  /** The last call answered (ProxiedCallEnded) since the mission's last checkpoint: the agent knew of it when it checkpointed. */
+  answeredSinceCheckpoint: string | null;
 }
 
 export interface DetectorState {
@@ -49,6 +76,8 @@ export interface DetectorState {
   issuedSinceSweep: number;
   agentModes: Map<string, AccountabilityMode>;
   settings: Map<string, DetectorSettings>;
+  /** Per tenant, the services registered with its credential proxy: the only ones a proxied call can name. */
+  proxiedServices: Map<string, Set<string>>;
 }
 
 export const initialDetectorState = (): DetectorState => ({
@@ -58,6 +87,7 @@ export const initialDetectorState = (): DetectorState => ({
   issuedSinceSweep: 0,
   agentModes: new Map(),
   settings: new Map(),
+  proxiedServices: new Map(),
 });
 
 function intern<V extends string>(state: DetectorState, value: V): V {
@@ -88,13 +118,19 @@ function forgetOld(state: DetectorState, now: string): void {
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-/** What the mission detectors weigh: uses of the passport, its end, and what it was refused. */
+/** What the mission detectors weigh: uses of the passport, the calls the proxy made with it, its end, and what it was refused. */
 type MissionFact = RecordedEventOf<
   | 'CheckpointRecorded' | 'ToolCallLogged' | 'ToolCallsLogged' | 'IntentSubmitted' | 'IntentRefused' | 'ApprovalConsumed'
   | 'ApprovalRefused' | 'MissionCheckedOut' | 'PassportRevoked' | 'PassportUseRefused'
+  | 'ProxiedCallStarted' | 'ProxiedCallEnded' | 'ProxiedCallRefused'
 >;
-/** Uses of a passport, counted by credential_burst. */
-const USES: ReadonlySet<MissionFact['type']> = new Set(['ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused'] as const);
+/**
+ * Uses of a passport, counted by credential_burst. A proxied call is one when it starts, or when a live passport asks
+ * for one that is refused (as a refused intent is): an end is the same call again.
+ */
+const USES: ReadonlySet<MissionFact['type']> = new Set([
+  'ToolCallLogged', 'ToolCallsLogged', 'CheckpointRecorded', 'IntentSubmitted', 'ApprovalConsumed', 'IntentRefused', 'ProxiedCallStarted', 'ProxiedCallRefused',
+] as const);
 
 /**
  * All detectors as one projection: evolve(state, event) → findings. It reads time only from events (their
@@ -111,7 +147,13 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
       state.agentModes.set(event.data.agentId, event.data.to);
       return [];
     case 'DetectorSettingsChanged':
-      state.settings.set(event.tenantId, event.data.settings);
+      state.settings.set(event.tenantId, withEverySignal(event.data.settings));
+      return [];
+    case 'ServiceRegistered':
+      proxiedServicesOf(state, event.tenantId).add(intern(state, event.data.service));
+      return [];
+    case 'ServiceRemoved':
+      proxiedServicesOf(state, event.tenantId).delete(event.data.service);
       return [];
     case 'PassportIssued': {
       if (++state.issuedSinceSweep >= SWEEP_EVERY_ISSUES) {
@@ -124,6 +166,7 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
         services: servicesList(state, d.intent.services), mode: intern(state, d.accountabilityMode),
         checkpointDueAt: Date.parse(d.checkpointDueAt), expiresAt: Date.parse(d.expiresAt), closed: null,
         recentUses: [], usesHead: 0, usesInWindow: 0, burstLevel: null, silenceRaisedFor: null,
+        toolCallsLogged: false, actionsCounted: 0, calls: null,
       });
       return [];
     }
@@ -139,6 +182,9 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'MissionCheckedOut':
     case 'PassportRevoked':
     case 'PassportUseRefused':
+    case 'ProxiedCallStarted':
+    case 'ProxiedCallEnded':
+    case 'ProxiedCallRefused':
       return onMission(state, event);
     // Facts no detector weighs: named here so that a new event type is a decision, not a silent default.
     case 'TenantCreated':
@@ -160,15 +206,11 @@ export function detect(state: DetectorState, event: RecordedEvent): Finding[] {
     case 'SecurityEventResolved':
     // The first refusal of its window already raised what it shows; the count adds no new kind of use.
     case 'PassportUseRefusalsCounted':
-    // An admin's changes to services; the proxy's calls through them are what the detectors weigh.
-    case 'ServiceRegistered':
+    // An admin's changes to a service's hosts and secrets; which services exist is weighed above.
     case 'ServiceChanged':
     case 'ServiceSecretAdded':
     case 'ServiceSecretRemoved':
-    case 'ServiceRemoved':
-    case 'ProxiedCallStarted':
-    case 'ProxiedCallEnded':
-    case 'ProxiedCallRefused':
+    // The tenant's proxy settings and an agent's identity: who may call, not what a mission did.
     case 'ProxySettingsChanged':
     case 'AgentCeilingSet':
     case 'EnrollmentTokenCreated':
@@ -191,25 +233,48 @@ function onMission(state: DetectorState, event: MissionFact): Finding[] {
       mission.checkpointDueAt = Date.parse(event.data.checkpointDueAt);
       mission.silenceRaisedFor = null;
       outOfScope(mission, event.data.servicesUsed, 'a checkpoint reports', raise);
+      checkpointOmissions(mission, event, raise);
       break;
     case 'ToolCallLogged':
       outOfScope(mission, [event.data.service], 'a tool call used', raise);
+      tallyLogged(state, mission, [event.data]);
       break;
     case 'ToolCallsLogged':
       outOfScope(mission, event.data.calls.map((c) => c.service), 'a batch of tool calls used', raise);
+      tallyLogged(state, mission, event.data.calls);
       break;
     case 'IntentRefused':
       raise('scope_drift', 'critical', `an intent named service "${event.data.service}", outside the mission's services`);
       break;
+    case 'ProxiedCallStarted': {
+      const calls = serviceCalls(mission, event.data.service);
+      calls.observed++;
+      calls.lastStarted = event.id;
+      break;
+    }
+    case 'ProxiedCallEnded':
+      // A call in flight at checkout ends after it: what the agent reported was judged at the checkout.
+      if (!mission.closed) serviceCalls(mission, event.data.service).answeredSinceCheckpoint = event.id;
+      break;
+    case 'ProxiedCallRefused':
+      // Critical like a refused intent: the attempt outside the mission is the signal, stopped or not. The other
+      // refusals (hosts, deny rules, policy, approvals) are the tenant's rules for a service the mission did name.
+      if (event.data.code === 'PROXY_SERVICE_NOT_IN_MISSION') {
+        raise('scope_drift', 'critical', `a call through the proxy named service "${event.data.service}", outside the mission's services`);
+      }
+      break;
     case 'MissionCheckedOut':
+      if (!mission.closed) checkoutShortfall(mission, event, raise);
       mission.closed ??= 'checked_out';
       mission.recentUses = [];
       mission.usesHead = mission.usesInWindow = 0;
+      mission.calls = null;
       break;
     case 'PassportRevoked':
       mission.closed = 'revoked';
       mission.recentUses = [];
       mission.usesHead = mission.usesInWindow = 0;
+      mission.calls = null;
       break;
     case 'PassportUseRefused': {
       const { code, operation } = event.data;
@@ -228,6 +293,96 @@ function onMission(state: DetectorState, event: MissionFact): Finding[] {
   }
   if (USES.has(event.type)) burst(state, mission, event, raise);
   return findings;
+}
+
+type Raise = (signal: Signal, severity: Severity, detail: string, threshold?: BurstThreshold | null, evidence?: string[]) => void;
+
+function proxiedServicesOf(state: DetectorState, tenantId: string): Set<string> {
+  let services = state.proxiedServices.get(tenantId);
+  if (!services) state.proxiedServices.set(tenantId, (services = new Set()));
+  return services;
+}
+
+/** The ledger entry of a service of the mission, made on first need. */
+function serviceCalls(mission: MissionWatch, service: string): ServiceCalls {
+  mission.calls ??= { services: new Map(), omissionRaised: false };
+  let calls = mission.calls.services.get(service);
+  if (!calls) mission.calls.services.set(service, (calls = { observed: 0, logged: 0, lastStarted: null, answeredSinceCheckpoint: null }));
+  return calls;
+}
+
+/**
+ * Counts the agent's logged calls against the services the proxy can call. A log of any other service is of a call
+ * that never touched the proxy: not evidence either way, so not kept. Nor is one outside the mission, which the proxy
+ * would have refused (scope_drift weighs that).
+ */
+function tallyLogged(state: DetectorState, mission: MissionWatch, calls: Array<{ service: string }>): void {
+  mission.toolCallsLogged = true;
+  const proxied = state.proxiedServices.get(mission.tenantId);
+  if (!proxied) return;
+  for (const { service } of calls) {
+    if (proxied.has(service) && mission.services.includes(service)) serviceCalls(mission, service).logged++;
+  }
+}
+
+const quoted = (services: string[]) => services.map((s) => `"${s}"`).join(', ');
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * unreported_calls: what the agent reported leaves out calls the proxy made for it, in the same mission.
+ *
+ *   observed(s)  the mission's ProxiedCallStarted for service s (a start with no end counts: it may have been sent);
+ *   logged(s)    the calls to s in the agent's ToolCallLogged / ToolCallsLogged of the mission, counted while s is
+ *                registered with the tenant's proxy (ServiceRegistered until ServiceRemoved);
+ *   answered(s)  since the mission's previous checkpoint (or its start), a ProxiedCallEnded for s.
+ *
+ *   (a) at a CheckpointRecorded: some s with answered(s) that the checkpoint's services_used does not name.
+ *   (b) at MissionCheckedOut, if the agent logged any tool call in the mission: some s with observed(s) > logged(s).
+ *   (c) at MissionCheckedOut, if it logged none: the sum of its checkpoints' actions_count < the sum of observed(s).
+ *
+ * Each is a warning, raised at most once per mission ((b) and (c) only at the checkout, which happens once): an honest
+ * agent's logger can lag behind its calls, and the proxy's record of each call stands in the audit anyway. Services
+ * the proxy never saw for the mission are not evidence either way: naming them, logging calls to them or counting
+ * them neither raises nor excuses, except that (c) cannot tell them apart inside a count (see checkoutShortfall).
+ * The answer, not the start, puts a service in (a): a call still in flight when the agent checkpoints is judged at
+ * the next checkpoint, or at checkout. A mission revoked or expired before checkout is judged by (a) only.
+ */
+function checkpointOmissions(mission: MissionWatch, checkpoint: RecordedEventOf<'CheckpointRecorded'>, raise: Raise): void {
+  mission.actionsCounted += checkpoint.data.actionsCount;
+  if (!mission.calls) return;
+  const omitted: string[] = [];
+  const evidence: string[] = [];
+  for (const [service, calls] of mission.calls.services) {
+    if (calls.answeredSinceCheckpoint !== null && !checkpoint.data.servicesUsed.includes(service)) {
+      omitted.push(service);
+      evidence.push(calls.answeredSinceCheckpoint);
+    }
+    calls.answeredSinceCheckpoint = null;
+  }
+  if (omitted.length === 0 || mission.calls.omissionRaised) return;
+  mission.calls.omissionRaised = true;
+  raise('unreported_calls', 'warning', `a checkpoint's services_used leaves out ${quoted(omitted)}, called through the proxy since the previous checkpoint`, null, [...evidence, checkpoint.id]);
+}
+
+/**
+ * (b) and (c). The sum of actions_count is the most any reading of it claims (a count per interval or a running
+ * total), and it mixes in calls the proxy never saw: so (c) raises only when, whatever else the agent did, it counted
+ * fewer actions than the proxy alone made calls.
+ */
+function checkoutShortfall(mission: MissionWatch, checkout: RecordedEventOf<'MissionCheckedOut'>, raise: Raise): void {
+  if (!mission.calls) return;
+  const observed = [...mission.calls.services].filter(([, calls]) => calls.observed > 0);
+  const evidence = (entries: typeof observed) => [...entries.map(([, calls]) => calls.lastStarted!), checkout.id];
+  if (mission.toolCallsLogged) {
+    const short = observed.filter(([, calls]) => calls.observed > calls.logged);
+    if (short.length === 0) return;
+    const counts = short.map(([service, calls]) => `"${service}" ${plural(calls.observed, 'call')} observed, ${calls.logged} logged`);
+    raise('unreported_calls', 'warning', `the agent's tool-call log leaves out calls it made through the proxy: ${counts.join('; ')}`, null, evidence(short));
+    return;
+  }
+  const total = observed.reduce((sum, [, calls]) => sum + calls.observed, 0);
+  if (mission.actionsCounted >= total) return;
+  raise('unreported_calls', 'warning', `the agent logged no tool call and its checkpoints counted ${plural(mission.actionsCounted, 'action')} in all; the proxy started ${plural(total, 'call')} for it (${quoted(observed.map(([s]) => s))})`, null, evidence(observed));
 }
 
 function outOfScope(mission: MissionWatch, services: string[], what: string, raise: (s: Signal, v: Severity, detail: string) => void): void {

@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DetectorSettings, detectorSettingsDecider, detectorSettingsStream } from '@mandate/detectors';
+import { DEFAULT_DETECTOR_SETTINGS, DetectorSettings, detectorSettingsDecider, detectorSettingsStream } from '@mandate/detectors';
 import { Decisions, Principal } from '@mandate/platform';
 import { SettingsDto } from './detector-settings.dto';
 
@@ -22,7 +22,7 @@ export class ChangeDetectorSettingsHandler implements ICommandHandler<ChangeDete
     const decision = this.decisions.byOperator(principal);
     const settings: DetectorSettings = {
       burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
-      actions: { ...body.actions },
+      actions: { ...body.actions, unreported_calls: body.actions.unreported_calls ?? DEFAULT_DETECTOR_SETTINGS.actions.unreported_calls },
       revokeOnWarning: body.revoke_on_warning ?? false,
     };
     const { state, position } = await decision.execute(detectorSettingsDecider, detectorSettingsStream(decision.tenantId), { type: 'ChangeDetectorSettings', settings });

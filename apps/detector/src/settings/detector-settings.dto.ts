@@ -15,6 +15,8 @@ class ActionsDto {
   @IsIn(ACTIONS) credential_burst: SignalAction;
   @IsIn(ACTIONS) checkpoint_silence: SignalAction;
   @IsIn(ACTIONS) intent_mismatch: SignalAction;
+  /** Optional so that a client written before the signal existed still sends valid settings: left out, it is `flag`. */
+  @IsOptional() @IsIn(ACTIONS) unreported_calls?: SignalAction;
 }
 
 export class SettingsDto {
