@@ -152,6 +152,28 @@ describe('a bound passport without its key', () => {
   });
 });
 
+it("given an enforced agent's bound passport, when someone presents it with a proof from another key, then stolen_passport (critical) revokes it", async () => {
+  const registered = await send('POST', '/v1/agents', { token: tenant.adminKey, body: { name: 'enforced-self', accountability_mode: 'enforced', ceiling } });
+  const enrollment = await send('POST', `/v1/agents/${registered.body.id}/enrollments`, { token: tenant.adminKey, body: {} });
+  const agent = await AgentClient.create(server);
+  await agent.enroll(enrollment.body.token);
+  const opened = await openMission(agent);
+  const path = `/v1/passports/${opened.body.jti}/actions`;
+  const thief = await AgentClient.create(server);
+  const stolen = await agent.use('POST', path, opened.body.token, { service: 'slack', action: 'post' }, await thief.proof('POST', path, opened.body.token));
+  expect(stolen.body.code).toBe('DPOP_KEY_MISMATCH');
+  const findings = await send('GET', `/v1/security-events?jti=${opened.body.jti}&wait_for_position=${stolen.body.position}`, { token: tenant.adminKey });
+  expect(findings.body.security_events).toEqual([expect.objectContaining({ signal: 'stolen_passport', severity: 'critical', revoked: true })]);
+  // The revocation is the passport service's to write (in distributed mode, from the detector's command): await it.
+  const deadline = Date.now() + 15_000;
+  let status = '';
+  while (status !== 'revoked' && Date.now() < deadline) status = (await send('GET', `/v1/passports/${opened.body.jti}`, { token: tenant.adminKey })).body.status;
+  expect(status).toBe('revoked');
+  // The owner's next use, with its own key, finds the passport revoked.
+  const owner = await agent.use('POST', path, opened.body.token, { service: 'slack', action: 'post' });
+  expect([owner.status, owner.body.code]).toEqual([401, 'PASSPORT_REVOKED']);
+});
+
 describe("the agent's own key opens missions within its ceiling, and nothing else", () => {
   it('given more services, a longer TTL or more missions at once than allowed, then 403 AGENT_CEILING_EXCEEDED naming each, recorded', async () => {
     const agent = await enrolledAgent();

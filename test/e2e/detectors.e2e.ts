@@ -34,7 +34,7 @@ interface Finding {
   resolution: { note: string; by: string; at: string } | null;
 }
 
-const DEFAULT_ACTIONS = { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke', unreported_calls: 'flag' };
+const DEFAULT_ACTIONS = { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke', unreported_calls: 'flag', stolen_passport: 'revoke' };
 const DEFAULT_SETTINGS = { burst: { max_uses: 15, window_seconds: 30 }, actions: DEFAULT_ACTIONS, revoke_on_warning: false };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -429,12 +429,12 @@ describe('tenant settings decide the action', () => {
   });
 });
 
-describe('settings from a client written before unreported_calls existed', () => {
-  it('given settings that name only the first five signals, when a tenant admin PUTs them, then they are accepted and unreported_calls is flag', async () => {
+describe('settings from a client written before unreported_calls and stolen_passport existed', () => {
+  it('given settings that name only the first five signals, when a tenant admin PUTs them, then they are accepted and the new signals take their defaults', async () => {
     const acme = await newTenant(server, 'older-client');
-    const { unreported_calls: _new, ...older } = { ...DEFAULT_ACTIONS, scope_drift: 'flag' };
+    const { unreported_calls: _new, stolen_passport: _newer, ...older } = { ...DEFAULT_ACTIONS, scope_drift: 'flag' };
     const put = await putSettings(acme, { ...DEFAULT_SETTINGS, actions: older });
-    const expected = { ...DEFAULT_SETTINGS, actions: { ...older, unreported_calls: 'flag' } };
+    const expected = { ...DEFAULT_SETTINGS, actions: { ...older, unreported_calls: 'flag', stolen_passport: 'revoke' } };
     expect(put.body).toEqual({ ...expected, position: expect.any(Number) });
     expect((await call(server, 'GET', '/v1/detectors/settings', { token: acme.adminKey })).body).toEqual(expected);
   });

@@ -100,6 +100,8 @@ describe('the OpenAPI document is true to the server', () => {
     // The newest signal is optional, so that settings written for the earlier five stay valid.
     expect(actions.properties!.unreported_calls).toEqual({ type: 'string', enum: ['observe', 'flag', 'revoke'] });
     expect(actions.required).not.toContain('unreported_calls');
+    expect(actions.properties!.stolen_passport).toEqual({ type: 'string', enum: ['observe', 'flag', 'revoke'] });
+    expect(actions.required).not.toContain('stolen_passport');
     expect(actions.required).toContain('scope_drift');
   });
 

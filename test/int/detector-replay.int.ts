@@ -50,6 +50,9 @@ function* history(): Generator<{ streamId: string; event: NewEvent }> {
       const roll = (m.n * 31 + step * 17) % 100;
       if (m.closed) {
         yield { streamId: mission, event: envelope('PassportUseRefused', m.tenantId, { ...m.ref, operation: roll % 2 ? 'verify' : 'tool_call', code: 'PASSPORT_CHECKED_OUT', at: at(), services: ['slack'] }, m.ref.jti) };
+      } else if (roll === 92) {
+        // A bound passport presented with another key's proof (stolen_passport).
+        yield { streamId: mission, event: envelope('PassportUseRefused', m.tenantId, { ...m.ref, operation: 'tool_call', code: 'DPOP_KEY_MISMATCH', at: at(), services: [] }, m.ref.jti) };
       } else if (roll < 3) {
         yield { streamId: mission, event: envelope('ToolCallLogged', m.tenantId, { ...m.ref, service: 'github', action: 'repos.delete', outcome: 'success', at: at() }, m.ref.jti) };
       } else if (roll < 5) {

@@ -50,6 +50,7 @@ export class SignalActionsView {
   @ApiProperty({ enum: ACTIONS }) checkpoint_silence: string;
   @ApiProperty({ enum: ACTIONS }) intent_mismatch: string;
   @ApiProperty({ enum: ACTIONS }) unreported_calls: string;
+  @ApiProperty({ enum: ACTIONS }) stolen_passport: string;
 }
 
 export class SettingsView {

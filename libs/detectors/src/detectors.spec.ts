@@ -96,6 +96,25 @@ describe('scope_drift', () => {
     expect(all(given([registered('enforced'), issued(), ...proxied('slack', 1), ...proxied('slack', 2)]))).toEqual([]));
 });
 
+describe('stolen_passport', () => {
+  it('given a bound passport, when it is presented with a proof from another key, then critical, and an enforced agent loses it', () => {
+    const [f] = last(given([registered('enforced'), issued(), refused('DPOP_KEY_MISMATCH', 'tool_call', 10)]));
+    expect(f).toMatchObject({ signal: 'stolen_passport', severity: 'critical', revoke: true });
+    expect(f.detail).toBe('the passport was presented (tool_call) with a proof from a key it is not bound to');
+  });
+
+  it('given a bound passport, when it is presented without a proof or with a replayed one, then a warning that revokes nothing by default', () => {
+    const [missing] = last(given([registered('enforced'), issued(), refused('DPOP_PROOF_MISSING', 'proxy', 10)]));
+    expect(missing).toMatchObject({ signal: 'stolen_passport', severity: 'warning', revoke: false });
+    const [replayed] = last(given([registered('enforced'), issued(), refused('DPOP_PROOF_REPLAYED', 'checkpoint', 10)]));
+    expect(replayed).toMatchObject({ signal: 'stolen_passport', severity: 'warning', revoke: false });
+  });
+
+  it('given a stale or malformed proof, or a bearer passport refused by the tenant, then nothing: they say nothing of who sent them', () => {
+    expect(all(given([registered('enforced'), issued(), refused('DPOP_PROOF_STALE', 'tool_call', 10), refused('DPOP_PROOF_INVALID', 'tool_call', 11), refused('BOUND_PASSPORT_REQUIRED', 'tool_call', 12)]))).toEqual([]);
+  });
+});
+
 describe('post_checkout_access', () => {
   it('given a checked-out mission, when its passport is used, then critical, and it revokes the checked-out passport', () => {
     const [f] = last(given([registered('enforced'), issued(), checkedOut(60), refused('PASSPORT_CHECKED_OUT', 'tool_call', 61)]));

@@ -281,6 +281,13 @@ function onMission(state: DetectorState, event: MissionFact): Finding[] {
       if (code === 'PASSPORT_CHECKED_OUT' || code === 'PASSPORT_REVOKED') {
         raise('post_checkout_access', 'critical', `the passport was used (${operation}) after it was ${code === 'PASSPORT_REVOKED' ? 'revoked' : 'checked out'}`);
       }
+      // A bound passport presented without its key: someone else holds the token. A proof signed by another real key
+      // is critical (a second party is using it); a missing or replayed proof is a warning (a copied token, a retried
+      // request, or a client bug all look alike). Stale or malformed proofs say nothing about who sent them.
+      if (code === 'DPOP_KEY_MISMATCH') raise('stolen_passport', 'critical', `the passport was presented (${operation}) with a proof from a key it is not bound to`);
+      if (code === 'DPOP_PROOF_MISSING' || code === 'DPOP_PROOF_REPLAYED') {
+        raise('stolen_passport', 'warning', `the passport was presented (${operation}) ${code === 'DPOP_PROOF_MISSING' ? 'without a proof of its key' : 'with a proof already used'}`);
+      }
       break;
     }
     case 'ApprovalRefused': {

@@ -1,5 +1,5 @@
 /** What the detectors can raise, and what a tenant has each one do. */
-export const SIGNALS = ['scope_drift', 'post_checkout_access', 'credential_burst', 'checkpoint_silence', 'intent_mismatch', 'unreported_calls'] as const;
+export const SIGNALS = ['scope_drift', 'post_checkout_access', 'credential_burst', 'checkpoint_silence', 'intent_mismatch', 'unreported_calls', 'stolen_passport'] as const;
 export type Signal = (typeof SIGNALS)[number];
 export type Severity = 'info' | 'warning' | 'critical';
 /** What a tenant wants done when a signal fires: record it, raise it to operators, or revoke (enforced agents only). */
@@ -15,7 +15,7 @@ export interface DetectorSettings {
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   burst: { maxUses: 15, windowSeconds: 30 },
   // unreported_calls is flagged, like checkpoint_silence: both weigh what an agent reports, not what it may do.
-  actions: { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke', unreported_calls: 'flag' },
+  actions: { scope_drift: 'revoke', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'flag', intent_mismatch: 'revoke', unreported_calls: 'flag', stolen_passport: 'revoke' },
   revokeOnWarning: false,
 };
 

@@ -22,7 +22,11 @@ export class ChangeDetectorSettingsHandler implements ICommandHandler<ChangeDete
     const decision = this.decisions.byOperator(principal);
     const settings: DetectorSettings = {
       burst: { maxUses: body.burst.max_uses, windowSeconds: body.burst.window_seconds },
-      actions: { ...body.actions, unreported_calls: body.actions.unreported_calls ?? DEFAULT_DETECTOR_SETTINGS.actions.unreported_calls },
+      actions: {
+        ...body.actions,
+        unreported_calls: body.actions.unreported_calls ?? DEFAULT_DETECTOR_SETTINGS.actions.unreported_calls,
+        stolen_passport: body.actions.stolen_passport ?? DEFAULT_DETECTOR_SETTINGS.actions.stolen_passport,
+      },
       revokeOnWarning: body.revoke_on_warning ?? false,
     };
     const { state, position } = await decision.execute(detectorSettingsDecider, detectorSettingsStream(decision.tenantId), { type: 'ChangeDetectorSettings', settings });

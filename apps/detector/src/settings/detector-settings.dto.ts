@@ -17,6 +17,7 @@ class ActionsDto {
   @IsIn(ACTIONS) intent_mismatch: SignalAction;
   /** Optional so that a client written before the signal existed still sends valid settings: left out, it is `flag`. */
   @IsOptional() @IsIn(ACTIONS) unreported_calls?: SignalAction;
+  @IsOptional() @IsIn(ACTIONS) stolen_passport?: SignalAction;
 }
 
 export class SettingsDto {
