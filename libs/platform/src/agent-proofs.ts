@@ -61,6 +61,24 @@ export interface ProofRequest {
 const isEd25519PublicJwk = (jwk: unknown): jwk is JWK =>
   typeof jwk === 'object' && jwk !== null && (jwk as JWK).kty === 'OKP' && (jwk as JWK).crv === 'Ed25519' && typeof (jwk as JWK).x === 'string' && !('d' in jwk);
 
+/** Imported public keys and their thumbprints, by `x`: an agent proves with the same key on every call. */
+const publicKeys = new Map<string, Promise<{ key: KeyLike; thumbprint: string }>>();
+const MAX_PUBLIC_KEYS = 10_000;
+
+function publicKeyOf(jwk: JWK): Promise<{ key: KeyLike; thumbprint: string }> {
+  const x = String(jwk.x);
+  let known = publicKeys.get(x);
+  if (!known) {
+    const publicJwk = { kty: 'OKP', crv: 'Ed25519', x };
+    known = Promise.all([importJWK(publicJwk, 'EdDSA') as Promise<KeyLike>, calculateJwkThumbprint(publicJwk)]).then(([key, thumbprint]) => ({ key, thumbprint }));
+    // A key that does not import is not remembered.
+    known.catch(() => publicKeys.delete(x));
+    if (publicKeys.size >= MAX_PUBLIC_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(x, known);
+  }
+  return known;
+}
+
 /** The URL a proof's `htu` names, compared without query or fragment, as RFC 9449 §4.3 says. */
 function sameUrl(htu: unknown, urls: readonly string[]): boolean {
   if (typeof htu !== 'string') return false;
@@ -86,10 +104,10 @@ export async function checkDpopProof(proof: string | undefined, request: ProofRe
   try {
     const header = decodeProtectedHeader(proof);
     if (header.typ !== 'dpop+jwt' || header.alg !== 'EdDSA' || !isEd25519PublicJwk(header.jwk)) return 'DPOP_PROOF_INVALID';
-    const key = (await importJWK(header.jwk, 'EdDSA')) as KeyLike;
-    const verified = await compactVerify(proof, key, { algorithms: ['EdDSA'] });
+    const known = await publicKeyOf(header.jwk);
+    const verified = await compactVerify(proof, known.key, { algorithms: ['EdDSA'] });
     payload = JSON.parse(Buffer.from(verified.payload).toString('utf8'));
-    thumbprint = await calculateJwkThumbprint(header.jwk);
+    thumbprint = known.thumbprint;
   } catch {
     return 'DPOP_PROOF_INVALID';
   }
@@ -134,7 +152,7 @@ export async function verifyAgentAssertion(
   replays: ReplayCache,
 ): Promise<AgentAssertion | null> {
   try {
-    const key = (await importJWK(expected.jwk, 'EdDSA')) as KeyLike;
+    const { key } = await publicKeyOf(expected.jwk);
     const { payload, protectedHeader } = await compactVerify(token, key, { algorithms: ['EdDSA'] });
     const claims = JSON.parse(Buffer.from(payload).toString('utf8'));
     const { iss, sub, aud, exp, iat, jti } = claims;

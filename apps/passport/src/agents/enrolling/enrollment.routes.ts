@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { addSeconds, DomainError } from '@mandate/core';
 import { AGENT_LIMITS, agentDecider, agentStream } from '@mandate/agents';
 import { Allow, CurrentPrincipal, Decisions, OperatorKeys, PassportTokens, Principal } from '@mandate/platform';
@@ -46,6 +46,7 @@ export class EnrollmentRoutes {
   @HttpCode(201)
   @Allow('public')
   @ApiCreatedResponse({ type: KeyEnrolledResponse })
+  @ApiResponse({ status: 401, description: 'the token is not valid or has expired (ENROLLMENT_TOKEN_INVALID, ENROLLMENT_TOKEN_EXPIRED)' })
   @ApiOperation({ summary: "Enroll an agent's public key with its one-time token (401 ENROLLMENT_TOKEN_INVALID or _EXPIRED, 409 ENROLLMENT_TOKEN_USED)" })
   async enroll(@Body() body: EnrollKeyDto) {
     const [prefix, tenantId, agentId, enrollmentId, secret, extra] = body.token.split('.');
