@@ -1,6 +1,6 @@
 import { generateKeyPairSync, KeyObject, randomUUID, createHash } from 'crypto';
 import { calculateJwkThumbprint, exportJWK, JWK, SignJWT } from 'jose';
-import { Reply } from './client';
+import { call, Reply } from './client';
 import { MandateServer } from './server';
 
 /**
@@ -74,18 +74,7 @@ export class AgentClient {
     return this.send(method, path, { headers, body });
   }
 
-  async send(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.server.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await res.text();
-    let body: any = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body, headers: res.headers };
+  send(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+    return call(this.server, method, path, options);
   }
 }
