@@ -4,7 +4,7 @@
 //
 //   npm run bench                 build, then the full run (about 3 minutes)
 //   node bench/run.js --quick     smoke check (short durations) on the existing build (npm run build && npm run build:harness)
-//   node bench/run.js --profile[=logging|batch|bare|intents]
+//   node bench/run.js --profile[=logging|batch|bare|bare-post|intents|proxy]
 //                                 also CPU-profile the server during that measurement (default: logging) and print
 //                                 where the time goes; profiled figures are slower than unprofiled ones.
 //   node bench/run.js --topology distributed   the four services beside embedded mode (scenarios/distributed.js)
@@ -28,6 +28,7 @@ const { scenarioRevocation, scenarioRevocationUnderLoad } = require('./scenarios
 const { createIntentsFixture, scenarioIntents, scenarioIntentDecision } = require('./scenarios/intents');
 const detectors = require('./scenarios/detectors');
 const { scenarioVerifyFlood } = require('./scenarios/flood');
+const { scenarioProxy } = require('./scenarios/proxy');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -104,6 +105,8 @@ async function main() {
 
     await scenario('tool_call_logging', () => scenarioLogging(server, passports));
     await scenario('batched_logging', () => scenarioBatched(server, passports));
+    // Beside scenario 1's single-call logging, its same-run baseline (measured here when scenario 1 did not run).
+    await scenario('proxy', () => scenarioProxy(server, { loggingPassports: passports, logging: report.scenarios.tool_call_logging }));
 
     // Revocations on a tenant of their own, so the stream carries only what this scenario revokes.
     const revTenant = await createTenant(server, 'bench-revocation');
@@ -142,7 +145,7 @@ async function main() {
     if (detectorRevocations) detectorRevocations.close();
     report.server = { alive_at_end: server.alive, memory_at_end: server.alive ? server.memory() : null, log_lines_with_warnings: server.warnings, log_tail: server.logTail.slice(-30) };
     // Profile: summarize before the data dir goes away.
-    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http]).find((m) => m && m.profile_file);
+    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http, s.via_mandate]).find((m) => m && m.profile_file);
     if (profiled) {
       const { summarizeProfile, printSummary: printProfile } = require('./profile-summary');
       fs.mkdirSync(RESULTS, { recursive: true });
