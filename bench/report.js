@@ -208,6 +208,7 @@ function printProxySummary(x, line) {
   line('ratio proxied / single-call logging', fmt(x.ratio_to_logging, 3));
   line('ratio proxied / nginx; nginx / direct', `${fmt(x.ratio_to_nginx, 3)}; ${fmt(x.nginx_ratio_to_direct, 3)}`);
   line('Mandate CPU per request: proxied / logging', `${fmt(x.server_cpu_us_per_request, 0)} / ${fmt(x.logging.server_cpu_us_per_request, 0)} us (ratio logging/proxied ${fmt(x.cpu_ratio_logging_to_proxy, 3)})`);
+  line('  of which its main thread', `${fmt(x.server_main_thread_cpu_us_per_request, 0)} / ${fmt(x.logging.server_main_thread_cpu_us_per_request, 0)} us`);
   line('nginx / upstream CPU per request', `${fmt(x.nginx_cpu_us_per_request, 0)} / ${fmt(x.upstream_cpu_us_per_request, 0)} us`);
   const tls = x.upstream_tls_connections;
   line('upstream TLS connections opened while measuring', `direct ${tls.direct} / nginx ${tls.nginx} / Mandate ${tls.mandate} (for ${fmt(x.upstream_requests.direct, 0)} / ${fmt(x.upstream_requests.nginx, 0)} / ${fmt(x.upstream_requests.mandate, 0)} requests)`);

@@ -149,13 +149,24 @@ async function main() {
     if (profiled) {
       const { summarizeProfile, printSummary: printProfile } = require('./profile-summary');
       fs.mkdirSync(RESULTS, { recursive: true });
-      const keep = path.join(RESULTS, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${OPTS.profile}.cpuprofile`);
+      const stem = path.join(RESULTS, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${OPTS.profile}`);
+      const keep = `${stem}.cpuprofile`;
       fs.copyFileSync(profiled.profile_file, keep);
       profiled.profile_file = path.relative(ROOT, keep);
       const summary = summarizeProfile(JSON.parse(fs.readFileSync(keep, 'utf8')));
-      report.profile = { scenario: OPTS.profile, file: path.relative(ROOT, keep), summary };
-      console.log(`\nCPU profile of the server during "${OPTS.profile}" (${path.relative(ROOT, keep)})`);
+      report.profile = { scenario: OPTS.profile, file: path.relative(ROOT, keep), summary, workers: [] };
+      console.log(`\nCPU profile of the server's main thread during "${OPTS.profile}" (${path.relative(ROOT, keep)})`);
       printProfile(summary);
+      // The worker threads: the storage worker commits the appends and projects the read models.
+      (profiled.worker_profile_files || []).forEach((workerFile, i) => {
+        const keepWorker = `${stem}-worker-${i + 1}.cpuprofile`;
+        fs.copyFileSync(workerFile, keepWorker);
+        const workerSummary = summarizeProfile(JSON.parse(fs.readFileSync(keepWorker, 'utf8')), 15);
+        report.profile.workers.push({ file: path.relative(ROOT, keepWorker), summary: workerSummary });
+        console.log(`\nCPU profile of worker thread ${i + 1} during "${OPTS.profile}" (${path.relative(ROOT, keepWorker)})`);
+        printProfile(workerSummary);
+      });
+      profiled.worker_profile_files = report.profile.workers.map((w) => w.file);
     }
     await server.stop();
   }

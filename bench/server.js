@@ -153,8 +153,10 @@ class Server {
     await this.profiler('start', 'started');
   }
 
+  /** The main thread's profile and the worker threads' (the storage worker). */
   async stopProfile() {
-    return (await this.profiler('stop', 'written')).file;
+    const { file, workerFiles } = await this.profiler('stop', 'written');
+    return { file, workerFiles: workerFiles || [] };
   }
 
   async stop() {

@@ -139,10 +139,10 @@ async function scenarioProxy(server, { loggingPassports, logging }) {
 
     let loggingFigures;
     if (logging && !logging.error) {
-      loggingFigures = { source: 'scenario 1 (tool_call_logging) of this run', requests_per_s: logging.requests_per_s, p50_ms: logging.p50_ms, p99_ms: logging.p99_ms, server_cpu_us_per_request: logging.logging.server_cpu_us_per_request };
+      loggingFigures = { source: 'scenario 1 (tool_call_logging) of this run', requests_per_s: logging.requests_per_s, p50_ms: logging.p50_ms, p99_ms: logging.p99_ms, server_cpu_us_per_request: logging.logging.server_cpu_us_per_request, server_main_thread_cpu_us_per_request: logging.logging.server_main_thread_cpu_us_per_request };
     } else {
       const measured = await measure(server, 'single', loggingPassports, 'POST /actions (1 call), same-run baseline', false);
-      loggingFigures = { source: 'measured in this scenario (scenario 1 did not run)', requests_per_s: measured.ok_requests_per_s, p50_ms: measured.latency_ms.p50, p99_ms: measured.latency_ms.p99, server_cpu_us_per_request: measured.server_cpu_us_per_request, measurement: measured };
+      loggingFigures = { source: 'measured in this scenario (scenario 1 did not run)', requests_per_s: measured.ok_requests_per_s, p50_ms: measured.latency_ms.p50, p99_ms: measured.latency_ms.p99, server_cpu_us_per_request: measured.server_cpu_us_per_request, server_main_thread_cpu_us_per_request: measured.server_main_thread_cpu_us_per_request, measurement: measured };
     }
 
     // Every proxied 200 is a ProxiedCallStarted and a ProxiedCallEnded; a request in flight at the stop may add both.
@@ -174,6 +174,7 @@ async function scenarioProxy(server, { loggingPassports, logging }) {
       non_2xx: viaMandate.non_2xx,
       upstream_not_200: viaMandate.unexpected_2xx_bodies,
       server_cpu_us_per_request: viaMandate.server_cpu_us_per_request,
+      server_main_thread_cpu_us_per_request: viaMandate.server_main_thread_cpu_us_per_request,
       upstream_cpu_us_per_request: viaMandate.cpu_us_per_request && viaMandate.cpu_us_per_request.upstream,
       nginx_cpu_us_per_request: viaNginx.cpu_us_per_request && viaNginx.cpu_us_per_request.nginx,
       // TLS connections the upstream accepted during each measurement: a kept-alive pool opens none or a few.
