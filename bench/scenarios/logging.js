@@ -138,7 +138,7 @@ async function measure(server, kind, passports, label, profileThis, { processes 
   const profiled = profileThis ? await server.stopProfile() : null;
   const settle = await server.settle();
   const quiet = await server.quiesce();
-  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request (main thread ${fmt(result.server_main_thread_cpu_us_per_request, 0)}, others ${(result.server_other_threads_cpu_us_per_request || []).slice(0, 3).join(' / ')}), machine ${fmt(result.machine_cpu_busy_pct, 0)} % busy\n`);
+  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request (main thread ${fmt(result.server_main_thread_cpu_us_per_request, 0)}${result.server_other_threads_cpu_us_per_request?.length ? `, other threads ${result.server_other_threads_cpu_us_per_request.slice(0, 3).join(' / ')}` : ''}), machine ${fmt(result.machine_cpu_busy_pct, 0)} % busy\n`);
   result.events_appended = quiet.head - head0;
   result.read_model_lag_at_end_events = settle.lag_events_at_end;
   result.read_model_catch_up_ms = settle.catch_up_ms;
