@@ -2,7 +2,7 @@
 'use strict';
 // Mandate benchmark. See bench/README.md.
 //
-//   npm run bench                 build, then the full run (about 3 minutes)
+//   npm run bench                 build, then the full run (about 4 minutes)
 //   node bench/run.js --quick     smoke check (short durations) on the existing build (npm run build && npm run build:harness)
 //   node bench/run.js --profile[=logging|batch|bare|bare-post|intents|proxy]
 //                                 also CPU-profile the server during that measurement (default: logging) and print
