@@ -19,7 +19,7 @@ const stale = ['server', 'sse'].some((name) => {
   return !fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync(path.join(SOURCE, `${name}.ts`)).mtimeMs;
 });
 if (stale) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.harness.json')], { stdio: 'inherit' });
-const { ADMIN_KEY, MandateProcess, DistributedMandate, track, killAll } = require(path.join(BUILT, 'server'));
+const { ADMIN_KEY, MandateProcess, DistributedMandate, track, killAll, freePort } = require(path.join(BUILT, 'server'));
 const { SseClient } = require(path.join(BUILT, 'sse'));
 
 /** The revocation frame for `jti` (its `at` is when it arrived), or null when none came within `timeoutMs`. */
@@ -56,4 +56,4 @@ function runWorker(script, job, timeoutMs, { nice = 0, execArgv } = {}) {
   });
 }
 
-module.exports = { ROOT, ADMIN_KEY, MandateProcess, DistributedMandate, SseClient, track, killAll, revocationArrival, runWorker };
+module.exports = { ROOT, ADMIN_KEY, MandateProcess, DistributedMandate, SseClient, track, killAll, freePort, revocationArrival, runWorker };

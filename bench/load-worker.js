@@ -3,7 +3,10 @@
 // does not share an event loop with the server or the orchestrator. It receives one job over IPC, runs autocannon
 // once, sends the figures back and exits.
 //
-// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }], expectBody? }
+// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }], expectBody?, https? }
+// With https ({ servername }), the connections are TLS to 127.0.0.1:port (the proxy scenario's direct calls to its
+// upstream); autocannon then always connects with rejectUnauthorized: false, so the bench checks the certificate
+// chain itself before the load starts.
 // Connection i uses requests[i % requests.length] for every request it sends (e.g. its own passport).
 // With expectBody (a string), every 2xx response whose body does not contain it is counted as unexpected.
 
@@ -37,7 +40,8 @@ function run(job) {
     const started = process.hrtime.bigint();
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${job.port}`,
+        url: `${job.https ? 'https' : 'http'}://127.0.0.1:${job.port}`,
+        ...(job.https ? { servername: job.https.servername } : {}),
         connections: job.connections,
         pipelining: 1,
         duration: job.durationSec,

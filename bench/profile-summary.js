@@ -67,8 +67,10 @@ function summarizeProfile(profile, topN = 25) {
   }
   const idle = byArea.get('(idle)') || 0;
   const busy = total - idle;
+  // Idle is the header's idle_pct, not a row: as a percentage of busy time it reads above 100 % for a mostly idle thread.
   const rows = (map, n) =>
     [...map.entries()]
+      .filter(([name]) => !name.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct_of_busy: Math.round((1000 * us) / Math.max(1, busy)) / 10 }));

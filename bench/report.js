@@ -121,6 +121,9 @@ function targetRows(s) {
   if (s.verify_flood && !s.verify_flood.error) {
     add('verify_flood_ratio', 'tool-call logging during an unauthenticated verify flood, / alone', s.verify_flood.ratio, '>=', TARGETS.verify_flood_ratio, 'ratio');
   }
+  if (s.proxy && !s.proxy.error) {
+    add('proxy_to_logging_ratio', 'proxied calls (POST /v1/proxy) / single-call logging', s.proxy.ratio_to_logging, '>=', TARGETS.proxy_to_logging, 'ratio');
+  }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;
     add('memory_100k_missions_rss', `resident memory, ${fmt(m.missions, 0)} active missions`, m.rss_mb, '<=', TARGETS.memory_100k_missions_rss_mb, 'MB');
@@ -190,6 +193,27 @@ function printDetectorSummary(report, line) {
       line('one ClockTicked sweep over all missions', `${fmt(m.tick_sweep_ms, 2)} ms`);
     }
   }
+}
+
+function printProxySummary(x, line) {
+  console.log(`\n 11. Credential proxy: GET of a small JSON body from a loopback HTTPS upstream, ${PARAMS.proxy.agents} agents / ${PARAMS.connections} connections`);
+  if (x.error) return line('ERROR', x.error);
+  const figures = (m) => `${fmt(m.ok_requests_per_s, 0).padStart(6)} req/s   p50 ${fmt(m.latency_ms.p50, 2)} ms   p99 ${fmt(m.latency_ms.p99, 2)} ms`;
+  const plus = (v) => (v === null || v === undefined ? '-' : `${v >= 0 ? '+' : ''}${fmt(v, 2)}`);
+  line('direct (agents -> upstream over HTTPS)', figures(x.direct));
+  line(`nginx ${x.nginx_version || ''} (${x.nginx_worker_processes} worker), HTTP -> HTTPS`, `${figures(x.via_nginx)}   added p50 ${plus(x.nginx_added_p50_ms)} ms   p99 ${plus(x.nginx_added_p99_ms)} ms`);
+  line('POST /v1/proxy (Mandate) -> HTTPS', `${figures(x.via_mandate)}   added p50 ${plus(x.added_p50_ms)} ms   p99 ${plus(x.added_p99_ms)} ms`);
+  line('  errors / non-2xx / upstream not 200', `${x.errors} / ${x.non_2xx} / ${x.upstream_not_200}`);
+  line('single-call logging, same run', `${fmt(x.logging.requests_per_s, 0)} req/s   p50 ${fmt(x.logging.p50_ms, 2)} ms   p99 ${fmt(x.logging.p99_ms, 2)} ms (${x.logging.source})`);
+  line('ratio proxied / single-call logging', fmt(x.ratio_to_logging, 3));
+  line('ratio proxied / nginx; nginx / direct', `${fmt(x.ratio_to_nginx, 3)}; ${fmt(x.nginx_ratio_to_direct, 3)}`);
+  line('Mandate CPU per request: proxied / logging', `${fmt(x.server_cpu_us_per_request, 0)} / ${fmt(x.logging.server_cpu_us_per_request, 0)} us (ratio logging/proxied ${fmt(x.cpu_ratio_logging_to_proxy, 3)})`);
+  line('  of which its main thread', `${fmt(x.server_main_thread_cpu_us_per_request, 0)} / ${fmt(x.logging.server_main_thread_cpu_us_per_request, 0)} us`);
+  line('nginx / upstream CPU per request', `${fmt(x.nginx_cpu_us_per_request, 0)} / ${fmt(x.upstream_cpu_us_per_request, 0)} us`);
+  const tls = x.upstream_tls_connections;
+  line('upstream TLS connections opened while measuring', `direct ${tls.direct} / nginx ${tls.nginx} / Mandate ${tls.mandate} (for ${fmt(x.upstream_requests.direct, 0)} / ${fmt(x.upstream_requests.nginx, 0)} / ${fmt(x.upstream_requests.mandate, 0)} requests)`);
+  line('machine CPU busy: direct / nginx / Mandate', `${fmt(x.direct.machine_cpu_busy_pct, 0)} / ${fmt(x.via_nginx.machine_cpu_busy_pct, 0)} / ${fmt(x.via_mandate.machine_cpu_busy_pct, 0)} %`);
+  line('events appended vs 2 x 200 responses', `${x.via_mandate.events_appended} / ${2 * x.via_mandate.responses_2xx} (${x.events_match_responses ? 'consistent' : 'INCONSISTENT'}; in flight at stop: ${x.events_beyond_counted_responses})`);
 }
 
 function printSummary(report) {
@@ -272,6 +296,7 @@ function printSummary(report) {
     }
   }
   printDetectorSummary(report, line);
+  if (s.proxy) printProxySummary(s.proxy, line);
   console.log('\n Targets');
   for (const t of report.targets) {
     const verdict = t.met === null ? 'informational' : t.met ? 'met' : t.informational ? 'missed (informational)' : 'MISSED';

@@ -2,9 +2,9 @@
 'use strict';
 // Mandate benchmark. See bench/README.md.
 //
-//   npm run bench                 build, then the full run (about 3 minutes)
+//   npm run bench                 build, then the full run (about 4 minutes)
 //   node bench/run.js --quick     smoke check (short durations) on the existing build (npm run build && npm run build:harness)
-//   node bench/run.js --profile[=logging|batch|bare|intents]
+//   node bench/run.js --profile[=logging|batch|bare|bare-post|intents|proxy]
 //                                 also CPU-profile the server during that measurement (default: logging) and print
 //                                 where the time goes; profiled figures are slower than unprofiled ones.
 //   node bench/run.js --topology distributed   the four services beside embedded mode (scenarios/distributed.js)
@@ -28,6 +28,7 @@ const { scenarioRevocation, scenarioRevocationUnderLoad } = require('./scenarios
 const { createIntentsFixture, scenarioIntents, scenarioIntentDecision } = require('./scenarios/intents');
 const detectors = require('./scenarios/detectors');
 const { scenarioVerifyFlood } = require('./scenarios/flood');
+const { scenarioProxy } = require('./scenarios/proxy');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -104,6 +105,8 @@ async function main() {
 
     await scenario('tool_call_logging', () => scenarioLogging(server, passports));
     await scenario('batched_logging', () => scenarioBatched(server, passports));
+    // Beside scenario 1's single-call logging, its same-run baseline (measured here when scenario 1 did not run).
+    await scenario('proxy', () => scenarioProxy(server, { loggingPassports: passports, logging: report.scenarios.tool_call_logging }));
 
     // Revocations on a tenant of their own, so the stream carries only what this scenario revokes.
     const revTenant = await createTenant(server, 'bench-revocation');
@@ -142,17 +145,28 @@ async function main() {
     if (detectorRevocations) detectorRevocations.close();
     report.server = { alive_at_end: server.alive, memory_at_end: server.alive ? server.memory() : null, log_lines_with_warnings: server.warnings, log_tail: server.logTail.slice(-30) };
     // Profile: summarize before the data dir goes away.
-    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http]).find((m) => m && m.profile_file);
+    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http, s.via_mandate]).find((m) => m && m.profile_file);
     if (profiled) {
       const { summarizeProfile, printSummary: printProfile } = require('./profile-summary');
       fs.mkdirSync(RESULTS, { recursive: true });
-      const keep = path.join(RESULTS, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${OPTS.profile}.cpuprofile`);
+      const stem = path.join(RESULTS, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${OPTS.profile}`);
+      const keep = `${stem}.cpuprofile`;
       fs.copyFileSync(profiled.profile_file, keep);
       profiled.profile_file = path.relative(ROOT, keep);
       const summary = summarizeProfile(JSON.parse(fs.readFileSync(keep, 'utf8')));
-      report.profile = { scenario: OPTS.profile, file: path.relative(ROOT, keep), summary };
-      console.log(`\nCPU profile of the server during "${OPTS.profile}" (${path.relative(ROOT, keep)})`);
+      report.profile = { scenario: OPTS.profile, file: path.relative(ROOT, keep), summary, workers: [] };
+      console.log(`\nCPU profile of the server's main thread during "${OPTS.profile}" (${path.relative(ROOT, keep)})`);
       printProfile(summary);
+      // The worker threads: the storage worker commits the appends and projects the read models.
+      (profiled.worker_profile_files || []).forEach((workerFile, i) => {
+        const keepWorker = `${stem}-worker-${i + 1}.cpuprofile`;
+        fs.copyFileSync(workerFile, keepWorker);
+        const workerSummary = summarizeProfile(JSON.parse(fs.readFileSync(keepWorker, 'utf8')), 15);
+        report.profile.workers.push({ file: path.relative(ROOT, keepWorker), summary: workerSummary });
+        console.log(`\nCPU profile of worker thread ${i + 1} during "${OPTS.profile}" (${path.relative(ROOT, keepWorker)})`);
+        printProfile(workerSummary);
+      });
+      profiled.worker_profile_files = report.profile.workers.map((w) => w.file);
     }
     await server.stop();
   }

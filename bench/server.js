@@ -8,6 +8,7 @@ const path = require('path');
 const { MandateProcess } = require('./harness');
 const { OPTS, PARAMS } = require('./params');
 const { sleep, request } = require('./lib');
+const { benchCertificates } = require('./test-ca');
 
 class Server {
   /** `env`: settings of this server beyond the bench's own (scenario 10 runs one with the shipped rate limits). */
@@ -32,7 +33,15 @@ class Server {
     }
     // The baselines post verify from this one address thousands of times a second: the address limit is lifted for
     // them (scenario 10 measures a server with the limits as shipped).
-    const env = { HOST: '127.0.0.1', NODE_ENV: 'production', MANDATE_BENCH_PROFILE_DIR: this.profileDir || '', MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE: '100000000', ...this.extraEnv };
+    // The credential proxy trusts the bench CA, whose certificate the proxy scenario's loopback upstream serves.
+    const env = {
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      MANDATE_BENCH_PROFILE_DIR: this.profileDir || '',
+      MANDATE_RATE_LIMIT_ADDRESS_PER_MINUTE: '100000000',
+      MANDATE_PROXY_CA_FILE: benchCertificates().caFile,
+      ...this.extraEnv,
+    };
     this.mandate = await MandateProcess.startEmbedded(env, dataDir, options);
   }
 
@@ -144,8 +153,10 @@ class Server {
     await this.profiler('start', 'started');
   }
 
+  /** The main thread's profile and the worker threads' (the storage worker). */
   async stopProfile() {
-    return (await this.profiler('stop', 'written')).file;
+    const { file, workerFiles } = await this.profiler('stop', 'written');
+    return { file, workerFiles: workerFiles || [] };
   }
 
   async stop() {

@@ -44,38 +44,105 @@ function loadJob(server, kind, passports, durationSec) {
 
 const loadTimeout = (durationSec) => durationSec * 1000 + 60_000;
 
-/** CPU seconds a process has used, all its threads (Linux /proc; null elsewhere). */
-function cpuSeconds(pid) {
+/** CPU seconds a process has used, all its threads (Linux /proc; null elsewhere); `tid`: one of its threads only. */
+function cpuSeconds(pid, tid = null) {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = fs.readFileSync(tid === null ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
 }
 
-/** Warm-up, settle, measure (optionally profiled), settle. Returns the measured figures plus store bookkeeping. */
-async function measure(server, kind, passports, label, profileThis) {
+/** CPU seconds of each thread of a process, by thread id (Linux /proc; {} elsewhere). */
+function threadCpuSeconds(pid) {
+  try {
+    return Object.fromEntries(fs.readdirSync(`/proc/${pid}/task`).map((tid) => [tid, cpuSeconds(pid, tid)]).filter(([, s]) => s !== null));
+  } catch {
+    return {};
+  }
+}
+
+/** Busy and total jiffies of the whole machine, all CPUs (Linux /proc/stat; null elsewhere). */
+function machineJiffies() {
+  try {
+    const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const values = fields.map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    // idle and iowait
+    return { busy: total - values[3] - (values[4] || 0), total };
+  } catch {
+    return null;
+  }
+}
+
+async function readCounters(counters) {
+  const entries = Object.entries(counters);
+  if (entries.length === 0) return null;
+  return Object.fromEntries(await Promise.all(entries.map(async ([name, read]) => [name, await read()])));
+}
+
+/**
+ * Warm-up, settle, measure (optionally profiled), settle. Returns the measured figures plus store bookkeeping.
+ * `kind` names one of loadJob's loads, or is a function of the duration that returns the job. `processes` (name →
+ * function returning pids) adds their CPU time per answered request, e.g. the proxy scenario's upstream and nginx;
+ * `counters` (name → async function returning numeric fields) adds how much each field grew during the measurement.
+ */
+async function measure(server, kind, passports, label, profileThis, { processes = {}, counters = {} } = {}) {
+  const job = (durationSec) => (typeof kind === 'function' ? kind(durationSec) : loadJob(server, kind, passports, durationSec));
   process.stdout.write(`  ${label}: warm-up ${PARAMS.warmup_s} s`);
-  await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.warmup_s), loadTimeout(PARAMS.warmup_s));
+  await runWorker('load-worker.js', job(PARAMS.warmup_s), loadTimeout(PARAMS.warmup_s));
   await server.settle();
   // The warm-up's last requests must have landed before the count starts.
   const head0 = (await server.quiesce()).head;
   process.stdout.write(`, measuring ${PARAMS.duration_s} s`);
   if (profileThis) await server.startProfile();
+  const others = Object.entries(processes).map(([name, pids]) => ({ name, pids: pids() }));
+  const cpuOf = (pids) => {
+    let sum = 0;
+    for (const pid of pids) {
+      const seconds = cpuSeconds(pid);
+      if (seconds === null) return null;
+      sum += seconds;
+    }
+    return sum;
+  };
+  const others0 = others.map(({ pids }) => cpuOf(pids));
+  const counted0 = await readCounters(counters);
+  const machine0 = machineJiffies();
   const cpu0 = cpuSeconds(server.pid);
-  const result = await runWorker('load-worker.js', loadJob(server, kind, passports, PARAMS.duration_s), loadTimeout(PARAMS.duration_s));
+  const threads0 = threadCpuSeconds(server.pid);
+  const result = await runWorker('load-worker.js', job(PARAMS.duration_s), loadTimeout(PARAMS.duration_s));
   const cpu1 = cpuSeconds(server.pid);
+  const threads1 = threadCpuSeconds(server.pid);
+  const machine1 = machineJiffies();
+  const others1 = others.map(({ pids }) => cpuOf(pids));
+  const counted1 = await readCounters(counters);
+  if (counted0) result.counters = Object.fromEntries(Object.entries(counted1).map(([name, fields]) => [name, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v - counted0[name][k]]))]));
   // What each answered request cost the server in CPU, every thread counted: steadier than req/s on a shared machine.
   if (cpu0 !== null && cpu1 !== null && result.responses > 0) result.server_cpu_us_per_request = Math.round(((cpu1 - cpu0) * 1e6) / result.responses);
-  const profileFile = profileThis ? await server.stopProfile() : null;
+  // The event loop's own share (the main thread), and the other threads' busiest first: the storage worker, then
+  // V8's GC helpers and libuv's pool.
+  if (result.responses > 0 && threads1[server.pid] !== undefined) {
+    const perRequest = (tid) => Math.round(((threads1[tid] - (threads0[tid] || 0)) * 1e6) / result.responses);
+    result.server_main_thread_cpu_us_per_request = perRequest(String(server.pid));
+    result.server_other_threads_cpu_us_per_request = Object.keys(threads1).filter((tid) => tid !== String(server.pid)).map(perRequest).filter((us) => us > 0).sort((a, b) => b - a);
+  }
+  if (others.length > 0 && result.responses > 0) {
+    result.cpu_us_per_request = Object.fromEntries(
+      others.map(({ name }, i) => [name, others0[i] === null || others1[i] === null ? null : Math.round(((others1[i] - others0[i]) * 1e6) / result.responses)]),
+    );
+  }
+  // How busy the whole machine was (every process, the bench's and anyone else's): near 100 % means CPU-bound.
+  if (machine0 && machine1 && machine1.total > machine0.total) result.machine_cpu_busy_pct = Math.round((1000 * (machine1.busy - machine0.busy)) / (machine1.total - machine0.total)) / 10;
+  const profiled = profileThis ? await server.stopProfile() : null;
   const settle = await server.settle();
   const quiet = await server.quiesce();
-  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request\n`);
+  process.stdout.write(`: ${fmt(result.ok_requests_per_s, 0)} req/s, p99 ${fmt(result.latency_ms.p99, 2)} ms, server CPU ${fmt(result.server_cpu_us_per_request, 0)} µs/request (main thread ${fmt(result.server_main_thread_cpu_us_per_request, 0)}${result.server_other_threads_cpu_us_per_request?.length ? `, other threads ${result.server_other_threads_cpu_us_per_request.slice(0, 3).join(' / ')}` : ''}), machine ${fmt(result.machine_cpu_busy_pct, 0)} % busy\n`);
   result.events_appended = quiet.head - head0;
   result.read_model_lag_at_end_events = settle.lag_events_at_end;
   result.read_model_catch_up_ms = settle.catch_up_ms;
-  if (profileFile) result.profile_file = profileFile;
+  if (profiled) Object.assign(result, { profile_file: profiled.file, worker_profile_files: profiled.workerFiles });
   return result;
 }
 
