@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
 import { Agent, buildConnector, errors as undiciErrors, request as undiciRequest } from 'undici';
@@ -122,6 +122,7 @@ export function checkTarget(request: Pick<UpstreamRequest, 'url' | 'query'>, pol
 export class UpstreamClient {
   /** One connection pool per kind of policy (internal or not, extra CA, connect timeout), kept for reuse. */
   private readonly agents = new Map<string, Agent>();
+  private readonly caKeys = new Map<string, string>();
 
   constructor(private readonly options: { resolve?: Resolver; maxAgents?: number } = {}) {}
 
@@ -153,6 +154,13 @@ export class UpstreamClient {
     return { status: response.statusCode, headers: responseHeaders, body: decoded, bytes: decoded.length, latencyMs: performance.now() - started };
   }
 
+  /** A short name for a CA's PEM, so the pool key is not the whole certificate. */
+  private caKey(pem: string): string {
+    let key = this.caKeys.get(pem);
+    if (!key) this.caKeys.set(pem, (key = String(this.caKeys.size + 1)));
+    return key;
+  }
+
   /** Closes every pooled connection. */
   async close(): Promise<void> {
     const agents = [...this.agents.values()];
@@ -161,7 +169,7 @@ export class UpstreamClient {
   }
 
   private agentFor(policy: UpstreamPolicy, internal: boolean): Agent {
-    const key = JSON.stringify([internal, policy.connectTimeoutMs, policy.ca ?? null]);
+    const key = `${internal ? 'internal' : 'public'}:${policy.connectTimeoutMs}:${policy.ca ? this.caKey(policy.ca) : ''}`;
     let agent = this.agents.get(key);
     if (agent) return agent;
     // Policies are few (internal or not, one CA, a timeout or two); a bound keeps a misconfiguration from leaking pools.
@@ -170,8 +178,10 @@ export class UpstreamClient {
       this.agents.delete(oldestKey);
       void oldest.close();
     }
-    const tlsOptions = policy.ca ? { ca: [...rootCertificates, policy.ca] } : {};
-    const connector = buildConnector({ ...tlsOptions, timeout: policy.connectTimeoutMs });
+    // One TLS context per pool: built from the system's roots and the extra CA once, not on every new connection (which
+    // took some 40 ms of the event loop each time with an extra CA).
+    const tlsOptions = policy.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, policy.ca] }) } : {};
+    const connector = buildConnector({ ...tlsOptions, timeout: policy.connectTimeoutMs } as buildConnector.BuildOptions);
     const resolve = this.options.resolve ?? systemResolver;
     agent = new Agent({
       connect: (options, callback) => {
