@@ -63,7 +63,7 @@ let settingsA: Record<string, any>;
 
 const validSettings = (): Record<string, any> => ({
   burst: { max_uses: 20, window_seconds: 60 },
-  actions: { scope_drift: 'flag', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'observe', intent_mismatch: 'revoke', unreported_calls: 'observe' },
+  actions: { scope_drift: 'flag', post_checkout_access: 'revoke', credential_burst: 'revoke', checkpoint_silence: 'observe', intent_mismatch: 'revoke', unreported_calls: 'observe', stolen_passport: 'flag' },
   revoke_on_warning: true,
 });
 
@@ -266,6 +266,7 @@ describe('detector settings', () => {
       ['an empty action', bad('actions.intent_mismatch', ''), '422 VALIDATION_FAILED actions.intent_mismatch'],
       ['an action as a boolean', bad('actions.post_checkout_access', true), '422 VALIDATION_FAILED actions.post_checkout_access'],
       ['an unknown action for unreported_calls (optional, but checked when given)', bad('actions.unreported_calls', 'ignore'), '422 VALIDATION_FAILED actions.unreported_calls'],
+      ['an unknown action for stolen_passport (optional, but checked when given)', bad('actions.stolen_passport', 'ignore'), '422 VALIDATION_FAILED actions.stolen_passport'],
       ['actions as null', bad('actions', null), '422 VALIDATION_FAILED actions'],
       ['actions as an array', bad('actions', ['revoke']), naming('actions')],
       ['actions as a string', bad('actions', 'revoke'), '422 VALIDATION_FAILED actions'],

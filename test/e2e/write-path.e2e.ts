@@ -181,7 +181,7 @@ describe('the audit says what happened', () => {
     const revoked = await call(server, 'POST', `/v1/passports/${passport.jti}/revoke`, { token: acme.adminKey, body: { reason: 'done for today' } });
     const audit = await call(server, 'GET', `/v1/audit?jti=${passport.jti}&wait_for_position=${revoked.body.position}`, { token: acme.adminKey });
     const byType = Object.fromEntries(audit.body.entries.map((e: { type: string }) => [e.type, e]));
-    expect(byType.ToolCallLogged.what).toEqual({ service: 'slack', action: 'chat.postMessage', target: '#support', outcome: 'success' });
+    expect(byType.ToolCallLogged.what).toEqual({ call: 'reported', service: 'slack', action: 'chat.postMessage', target: '#support', outcome: 'success' });
     expect(byType.PassportRevoked).toMatchObject({ actor: { kind: 'operator' }, what: { reason: 'done for today', scope: 'passport' } });
   });
 });
