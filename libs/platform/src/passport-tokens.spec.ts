@@ -87,6 +87,7 @@ describe('passport signing keys in a keys directory shared by processes', () => 
 
   it('given a rotated key, when its retention has passed, then it leaves the JWKS, a token it signed is refused (even one verified before), and the next rotation removes its file', async () => {
     const tokens = await processOn(dir, clock);
+    const unaware = await processOn(dir, clock);
     const old = await tokens.sign(claims('pp_old'));
     expect(await tokens.verify(old)).not.toBeNull();
     const { kid } = tokens.rotate();
@@ -97,8 +98,9 @@ describe('passport signing keys in a keys directory shared by processes', () => 
     expect(await tokens.verify(old)).toBeNull();
     expect(jwksKids(tokens)).toEqual([kid]);
     expect(tokens.signingKeys()).toEqual({ kid, keys: [expect.objectContaining({ kid, status: 'signing' })] });
-    // A process that never saw the old token refuses it too.
+    // A process that never saw the old token refuses it too, and so does one that last looked before the rotation.
     expect(await (await processOn(dir, clock)).verify(old)).toBeNull();
+    expect(await unaware.verify(old)).toBeNull();
 
     const next = tokens.rotate();
     expect(next.forgotten).toEqual([kidOf(old)]);

@@ -300,7 +300,8 @@ export class PassportTokens {
     if (!COMPACT_JWS.test(token)) return null;
     const kid = kidOf(token);
     if (kid === null) return null;
-    if (!this.known.has(kid)) this.freshen(true);
+    // A kid this process knows may have been retired by another since it last looked: the once-a-second re-read tells.
+    this.freshen(!this.known.has(kid));
     const key = this.known.get(kid);
     if (!this.verifiesNow(key)) return null;
     let claims: PassportClaims;
