@@ -56,7 +56,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const FIRST_KEY_FILE = 'signing-key.pem';
 /** One file per rotation, named by its place (000001.json …), so two rotations that race want the same name. */
 const ROTATED_KEYS_DIR = 'signing-keys';
-const ROTATED_KEY_FILE = /^(\d{1,9})\.json$/;
+const rotatedKeyFile = (seq: number) => `${String(seq).padStart(6, '0')}.json`;
 /** The keys directory is read again at most this often unless its listing's mtime says it changed. */
 const RECHECK_MS = 1_000;
 
@@ -142,8 +142,9 @@ class SigningKeysDirectory {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     for (const name of names) {
-      const match = ROTATED_KEY_FILE.exec(name);
-      if (match && Number(match[1]) > 0) found.push([path.join(this.rotatedDir, name), Number(match[1])]);
+      // Only the name a rotation gives: no two files can then claim one place.
+      const seq = Number(/^(\d+)\.json$/.exec(name)?.[1]);
+      if (seq > 0 && name === rotatedKeyFile(seq)) found.push([path.join(this.rotatedDir, name), seq]);
     }
     const keys: SigningKey[] = [];
     for (const [file, seq] of found) {
@@ -172,7 +173,7 @@ class SigningKeysDirectory {
   createRotated(seq: number, signingSince: string): boolean {
     fs.mkdirSync(this.rotatedDir, { recursive: true, mode: 0o700 });
     const file: RotatedKeyFile = { signing_since: signingSince, private_key: newPrivateKeyPem() };
-    return createOnce(path.join(this.rotatedDir, `${String(seq).padStart(6, '0')}.json`), JSON.stringify(file, null, 2) + '\n');
+    return createOnce(path.join(this.rotatedDir, rotatedKeyFile(seq)), JSON.stringify(file, null, 2) + '\n');
   }
 
   forget(files: string[]): void {
