@@ -3,13 +3,18 @@
 // The mandate command. `mandate replay` rebuilds every detector from the start of history into fresh state and
 // compares with what was recorded live: findings and the revocations detectors caused. Exit 0 only when identical.
 // `mandate verify-export` re-checks the hash chain of an audit export (GET /v1/audit/export) offline.
+// `mandate rotate-signing-key` makes a new passport signing key, in the keys directory or through a running server.
 const path = require('path');
 const fs = require('fs');
 
 const USAGE = `usage:
   mandate replay [--data-dir DIR]        offline, on a stopped server's data directory (default ./data or MANDATE_DATA_DIR)
   mandate replay --url URL               online, through a running server (MANDATE_ADMIN_KEY holds the instance admin key)
-  mandate verify-export [FILE]           the chain of a whole audit export (NDJSON; standard input when no FILE or -)`;
+  mandate verify-export [FILE]           the chain of a whole audit export (NDJSON; standard input when no FILE or -)
+  mandate rotate-signing-key [--keys-dir DIR]
+                                         a new passport signing key in the keys directory (default MANDATE_KEYS_DIR,
+                                         else MANDATE_DATA_DIR or ./data); running processes take it without a restart
+  mandate rotate-signing-key --url URL   through a running server (MANDATE_ADMIN_KEY holds the instance admin key)`;
 
 function fail(message) {
   console.error(message);
@@ -69,14 +74,55 @@ function verifyExportFile(file) {
   process.exit(verdict.ok ? 0 : 1);
 }
 
+/** Beside running processes, safely: they share the directory and learn of the key from it, as from a server's rotation. */
+async function rotateInKeysDir(keysDir) {
+  const dist = path.join(__dirname, '..', 'dist');
+  if (!fs.existsSync(path.join(dist, 'libs'))) fail('dist/ is missing: run "npm run build" first');
+  const hasKey = fs.existsSync(path.join(keysDir, 'signing-key.pem')) || (fs.existsSync(path.join(keysDir, 'signing-keys')) && fs.readdirSync(path.join(keysDir, 'signing-keys')).length > 0);
+  // A mistyped directory would otherwise get a key of its own that no server reads.
+  if (!hasKey) fail(`no signing key in ${keysDir}: name the keys directory of an installation that has started once`);
+  // The key is written readable by its owner only: the servers, running as the directory's owner, must read it.
+  const owner = fs.statSync(keysDir).uid;
+  if (typeof process.getuid === 'function' && process.getuid() !== owner) fail(`run this as the owner of ${keysDir} (uid ${owner}): the servers could not read a key written by uid ${process.getuid()}`);
+  const { PassportTokens } = require(path.join(dist, 'libs', 'platform', 'src', 'passport-tokens'));
+  const { loadSigningKeyRetention } = require(path.join(dist, 'libs', 'platform', 'src', 'config'));
+  const tokens = await PassportTokens.open(keysDir, 'mandate-cli', { retentionSeconds: loadSigningKeyRetention(process.env), warn: (line) => console.error(line) });
+  try {
+    return tokens.rotate();
+  } catch (error) {
+    fail(`rotation refused: ${error.message}`);
+  }
+}
+
+async function rotateThroughServer(url) {
+  const key = process.env.MANDATE_ADMIN_KEY;
+  if (!key) fail('set MANDATE_ADMIN_KEY to the instance admin key');
+  const res = await fetch(`${url.replace(/\/$/, '')}/v1/admin/signing-keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+  const body = await res.json();
+  if (res.status !== 201) fail(`rotation failed: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function rotateSigningKey(option) {
+  const url = option('--url');
+  const rotation = url
+    ? await rotateThroughServer(url)
+    : await rotateInKeysDir(path.resolve(option('--keys-dir') || process.env.MANDATE_KEYS_DIR || process.env.MANDATE_DATA_DIR || './data'));
+  console.log(JSON.stringify(rotation, null, 2));
+  const retired = rotation.keys.find((key) => key.kid === rotation.retired);
+  console.error(`${rotation.kid} signs from now; ${rotation.retired} verifies until ${retired ? retired.verifies_until : 'now'}; the JWKS holds ${rotation.keys.length} keys`);
+  process.exit(0);
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
-  if (command === 'verify-export') return verifyExportFile(rest[0]);
-  if (command !== 'replay') fail(USAGE);
   const option = (name) => {
     const i = rest.indexOf(name);
     return i === -1 ? undefined : rest[i + 1];
   };
+  if (command === 'verify-export') return verifyExportFile(rest[0]);
+  if (command === 'rotate-signing-key') return rotateSigningKey(option);
+  if (command !== 'replay') fail(USAGE);
   const url = option('--url');
   const report = url ? await replayOnline(url) : await replayOffline(path.resolve(option('--data-dir') || process.env.MANDATE_DATA_DIR || './data'));
   console.log(JSON.stringify(report, null, 2));

@@ -20,6 +20,8 @@ describe('the front door routes each path to its service', () => {
     ['GET', '/v1/security-events/stream', 'detector'],
     ['PUT', '/v1/detectors/settings', 'detector'],
     ['POST', '/v1/admin/replay', 'detector'],
+    ['POST', '/v1/admin/signing-keys/rotate', 'passport'],
+    ['GET', '/v1/admin/signing-keys', 'passport'],
     ['GET', '/v1/audit/export', 'audit'],
     ['POST', '/v1/proxy', 'passport'],
     ['PUT', '/v1/proxy/settings', 'passport'],
@@ -30,6 +32,7 @@ describe('the front door routes each path to its service', () => {
     expect(serviceFor('GET', '/v1/agentsX')).toBeNull();
     expect(serviceFor('POST', '/v1/proxyX')).toBeNull();
     expect(serviceFor('GET', '/v2/agents')).toBeNull();
+    expect(serviceFor('POST', '/v1/admin/rotate')).toBeNull();
     expect(serviceFor('GET', '/')).toBeNull();
   });
 });

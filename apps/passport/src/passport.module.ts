@@ -31,6 +31,8 @@ import { RevokeTenantRoute } from './revocations/revoking-tenant/revoke-tenant.r
 import { CreateTenantHandler } from './tenants/creating/create-tenant.handler';
 import { CreateTenantRoute } from './tenants/creating/create-tenant.route';
 import { WellKnownController } from './well-known/well-known.controller';
+import { RotateSigningKeyRoute } from './signing-keys/rotating/rotate-signing-key.route';
+import { SigningKeysRoute } from './signing-keys/listing/signing-keys.route';
 import { DisableTenantHandler, EnableTenantHandler } from './tenants/disabling/disable-tenant.handler';
 import { DisableTenantRoute } from './tenants/disabling/disable-tenant.route';
 import { ChangeTenantLimitsHandler } from './limits/change-limits.handler';
@@ -41,7 +43,7 @@ import { EnrollmentRoutes } from './agents/enrolling/enrollment.routes';
 import { AgentKeysRoutes } from './agents/keys/agent-keys.routes';
 import { ServicesModule } from './services/services.module';
 
-/** Tenants, keys, agents, passports and missions, verification and the kill switch, each use case in its folder. */
+/** Tenants, keys, agents, passports and missions, verification, the kill switch and signing keys, each use case in its folder. */
 @Module({
   imports: [CqrsModule, ServicesModule, ProxyModule],
   controllers: [
@@ -67,6 +69,8 @@ import { ServicesModule } from './services/services.module';
     RevokePassportRoute,
     RevokeTenantRoute,
     WellKnownController,
+    SigningKeysRoute,
+    RotateSigningKeyRoute,
   ],
   providers: [
     RevokeCommandApplier,

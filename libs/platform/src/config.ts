@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LogLevel, parseLogLevel } from './logging';
+import { DEFAULT_KEY_RETENTION_SECONDS } from './signing-key-set';
 
 /** How long the HTTP server waits for a client, and how many it holds at once (README: "Timeouts and limits"). */
 export interface HttpLimits {
@@ -108,8 +109,10 @@ export interface MandateConfig {
   logLevel: LogLevel;
   /** Which service this process is (set by each app's main): names its consumer groups and local files. */
   service: string;
-  /** Where the passport signing key and the generated admin key live; every process of one installation shares it. */
+  /** Where the passport signing keys and the generated admin key live; every process of one installation shares it. */
   keysDir: string;
+  /** How long a retired signing key keeps verifying (and stays in the JWKS) after a rotation. */
+  signingKeyRetentionSeconds: number;
   /** The truth: an embedded SQLite file, PostgreSQL, or EventStoreDB. */
   store: 'embedded' | 'postgres' | 'eventstoredb';
   /** Fan-out: in this process, or Apache Kafka. */
@@ -123,6 +126,11 @@ export interface MandateConfig {
   limits: RateLimits;
   /** How the credential proxy reaches upstreams: an extra CA, timeouts, the response cap. */
   proxy: ProxyUpstreamSettings;
+}
+
+/** Read by the server and by `mandate rotate-signing-key`, which answers with what the JWKS holds after it. */
+export function loadSigningKeyRetention(env: NodeJS.ProcessEnv = process.env): number {
+  return integer(env, 'MANDATE_SIGNING_KEY_RETENTION_SECONDS', DEFAULT_KEY_RETENTION_SECONDS, 1, 30 * 86_400);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -165,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MandateConfig 
   return {
     service,
     keysDir: path.resolve(env.MANDATE_KEYS_DIR || dataDir),
+    signingKeyRetentionSeconds: loadSigningKeyRetention(env),
     store,
     stream,
     databaseUrl,

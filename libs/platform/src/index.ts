@@ -5,6 +5,7 @@ export * from './compiled-validation';
 export * from './command-context';
 export * from './repository';
 export * from './passport-tokens';
+export * from './signing-key-set';
 export * from './auth';
 export * from './agent-proofs';
 export * from './proof-of-possession';

@@ -7,6 +7,7 @@ import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { loadConfig, MANDATE_CONFIG, MandateConfig } from './config';
 import { AggregateRepository } from './repository';
 import { PassportTokens } from './passport-tokens';
+import { LONGEST_PASSPORT_SECONDS } from './signing-key-set';
 import { Authenticator, AuthGuard, instanceAdminKeyHash } from './auth';
 import { ProofOfPossession } from './proof-of-possession';
 import { keyPepper, OperatorKeys } from './operator-keys';
@@ -53,7 +54,13 @@ export { CLOCK, EVENT_STORE, EVENT_STREAM };
     {
       provide: PassportTokens,
       inject: [MANDATE_CONFIG, MANDATE_STORAGE],
-      useFactory: (config: MandateConfig) => PassportTokens.open(config.keysDir, config.issuer),
+      useFactory: (config: MandateConfig) => {
+        const logger = new Logger('signing-keys');
+        if (config.signingKeyRetentionSeconds < LONGEST_PASSPORT_SECONDS) {
+          logger.warn(`MANDATE_SIGNING_KEY_RETENTION_SECONDS is ${config.signingKeyRetentionSeconds}: a rotation will cut short passports of up to ${LONGEST_PASSPORT_SECONDS} s (for tests only)`);
+        }
+        return PassportTokens.open(config.keysDir, config.issuer, { retentionSeconds: config.signingKeyRetentionSeconds, warn: (line) => logger.warn(line) });
+      },
     },
     {
       provide: OperatorKeys,
