@@ -3,15 +3,39 @@
 // does not share an event loop with the server or the orchestrator. It receives one job over IPC, runs autocannon
 // once, sends the figures back and exits.
 //
-// Job: { port, connections, durationSec, method, requests: [{ path, headers, body }], expectBody?, https? }
+// Job: { port, connections, durationSec, method, requests: [{ path, headers, body, dpop? }], expectBody?, https? }
+// With dpop ({ privateKeyPem, jwk, passport, htu }), every request the connection sends carries a fresh DPoP proof
+// (RFC 9449) signed here, in autocannon's synchronous setupRequest hook: the signing is this process's CPU, on the
+// same cores as the server; the result says how much (dpop_signing_us_per_request).
 // With https ({ servername }), the connections are TLS to 127.0.0.1:port (the proxy scenario's direct calls to its
 // upstream); autocannon then always connects with rejectUnauthorized: false, so the bench checks the certificate
 // chain itself before the load starts.
 // Connection i uses requests[i % requests.length] for every request it sends (e.g. its own passport).
 // With expectBody (a string), every 2xx response whose body does not contain it is counted as unexpected.
 
+const { createHash, createPrivateKey, randomUUID, sign } = require('crypto');
 const autocannon = require('autocannon');
 const { summarize } = require('./lib');
+
+const b64 = (text) => Buffer.from(text).toString('base64url');
+
+/**
+ * A function returning a fresh proof for each request with one bound passport: the compact JWS built by hand,
+ * base64url(header).base64url(payload).base64url(Ed25519 signature), the header and `ath` computed once.
+ */
+function dpopProver(dpop, method, timing) {
+  const key = createPrivateKey(dpop.privateKeyPem);
+  const header = b64(JSON.stringify({ alg: 'EdDSA', typ: 'dpop+jwt', jwk: dpop.jwk }));
+  const ath = createHash('sha256').update(dpop.passport).digest('base64url');
+  return () => {
+    const started = process.hrtime.bigint();
+    const input = `${header}.${b64(JSON.stringify({ htm: method, htu: dpop.htu, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), ath }))}`;
+    const proof = `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+    timing.ns += process.hrtime.bigint() - started;
+    timing.count++;
+    return proof;
+  };
+}
 
 function run(job) {
   return new Promise((resolve, reject) => {
@@ -22,8 +46,18 @@ function run(job) {
     let unexpectedBodies = 0;
     let firstUnexpectedBody = null;
     let nextClient = 0;
+    const signing = { ns: 0n, count: 0 };
+    const cpu0 = process.cpuUsage();
 
     const clientRequest = (spec) => ({
+      ...(spec.dpop
+        ? {
+            setupRequest: ((prove) => (req) => {
+              req.headers.dpop = prove();
+              return req;
+            })(dpopProver(spec.dpop, job.method, signing)),
+          }
+        : {}),
       method: job.method,
       path: spec.path,
       headers: spec.headers || {},
@@ -58,6 +92,7 @@ function run(job) {
         const ok = Object.entries(statuses).reduce((sum, [code, count]) => (code.startsWith('2') ? sum + count : sum), 0);
         const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
         const durationSec = result.duration || elapsedSec;
+        const cpu = process.cpuUsage(cpu0);
         resolve({
           connections: job.connections,
           duration_s: Math.round(durationSec * 1000) / 1000,
@@ -81,6 +116,9 @@ function run(job) {
             timeouts: result.timeouts,
           },
           first_problem: firstProblem,
+          // This process's own CPU (autocannon, and the signing of proofs when there are any), per response.
+          load_generator_cpu_us_per_request: total > 0 ? Math.round((cpu.user + cpu.system) / total) : null,
+          ...(signing.count > 0 ? { dpop_proofs_signed: signing.count, dpop_signing_us_per_request: Math.round(Number(signing.ns) / 1000 / signing.count) } : {}),
           ...(job.expectBody ? { expected_body: job.expectBody, unexpected_2xx_bodies: unexpectedBodies, first_unexpected_body: firstUnexpectedBody } : {}),
         });
       },

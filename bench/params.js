@@ -14,7 +14,7 @@ function parseArgs(argv) {
     // While working on one figure: run only the named scenarios (the JSON report then has only those).
     else if (arg.startsWith('--only=')) opts.only = arg.slice('--only='.length).split(',');
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--topology embedded|distributed] [--profile[=logging|batch|bare|bare-post|intents|proxy]] [--no-revocation-under-load] [--only=scenario,…]');
+      console.log('usage: node bench/run.js [--quick] [--topology embedded|distributed] [--profile[=logging|batch|bare|bare-post|intents|proxy|dpop]] [--no-revocation-under-load] [--only=scenario,…]');
       process.exit(0);
     } else {
       console.error(`unknown argument ${arg} (try --help)`);
@@ -25,8 +25,8 @@ function parseArgs(argv) {
     console.error('--topology takes embedded or distributed');
     process.exit(2);
   }
-  if (opts.profile && !['logging', 'batch', 'bare', 'bare-post', 'intents', 'proxy'].includes(opts.profile)) {
-    console.error('--profile takes logging, batch, bare, bare-post, intents or proxy');
+  if (opts.profile && !['logging', 'batch', 'bare', 'bare-post', 'intents', 'proxy', 'dpop'].includes(opts.profile)) {
+    console.error('--profile takes logging, batch, bare, bare-post, intents, proxy or dpop');
     process.exit(2);
   }
   return opts;
@@ -55,6 +55,7 @@ const PARAMS = OPTS.quick
       admin_replay: { timeout_ms: 180_000 },
       verify_flood: { connections: 32, nice: 10 },
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
+      dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
       settle_timeout_ms: 60_000,
     }
   : {
@@ -77,6 +78,7 @@ const PARAMS = OPTS.quick
       admin_replay: { timeout_ms: 300_000 },
       verify_flood: { connections: 32, nice: 10 },
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
+      dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
       settle_timeout_ms: 90_000,
     };
 PARAMS.revocation_under_load.enabled = OPTS.revocationUnderLoad;
@@ -97,6 +99,8 @@ const TARGETS = {
   verify_flood_ratio: 0.7,
   // Issue 11: forwarding should cost little beside recording.
   proxy_to_logging: 0.8,
+  // Issue 12: a bound passport's proof is one Ed25519 verify and a replay-cache lookup per request.
+  dpop_to_bearer: 0.8,
 };
 
 /** The call scenario 8's enforced agents make with a passport whose mission names only slack. */

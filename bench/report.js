@@ -124,6 +124,9 @@ function targetRows(s) {
   if (s.proxy && !s.proxy.error) {
     add('proxy_to_logging_ratio', 'proxied calls (POST /v1/proxy) / single-call logging', s.proxy.ratio_to_logging, '>=', TARGETS.proxy_to_logging, 'ratio');
   }
+  if (s.dpop_logging && !s.dpop_logging.error) {
+    add('dpop_to_bearer_ratio', 'single-call logging, DPoP-bound / bearer passports', s.dpop_logging.ratio_to_bearer, '>=', TARGETS.dpop_to_bearer, 'ratio');
+  }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;
     add('memory_100k_missions_rss', `resident memory, ${fmt(m.missions, 0)} active missions`, m.rss_mb, '<=', TARGETS.memory_100k_missions_rss_mb, 'MB');
@@ -216,6 +219,20 @@ function printProxySummary(x, line) {
   line('events appended vs 2 x 200 responses', `${x.via_mandate.events_appended} / ${2 * x.via_mandate.responses_2xx} (${x.events_match_responses ? 'consistent' : 'INCONSISTENT'}; in flight at stop: ${x.events_beyond_counted_responses})`);
 }
 
+function printDpopSummary(d, line) {
+  console.log(`\n 12. Tool-call logging with DPoP-bound passports, 1 call/request, ${PARAMS.dpop.agents} agents / ${PARAMS.connections} connections`);
+  if (d.error) return line('ERROR', d.error);
+  const figures = (f) => `${fmt(f.requests_per_s, 0).padStart(6)} req/s   p50 ${fmt(f.p50_ms, 2)} ms   p99 ${fmt(f.p99_ms, 2)} ms   server ${fmt(f.server_cpu_us_per_request, 0)} us/request (main thread ${fmt(f.server_main_thread_cpu_us_per_request, 0)})`;
+  line('bearer passports', `${figures(d.bearer)}   (${d.bearer.source})`);
+  line('DPoP-bound passports, fresh proof per request', figures(d));
+  line('  errors / non-2xx', `${d.errors} / ${d.non_2xx}`);
+  line('ratio DPoP / bearer (req/s)', fmt(d.ratio_to_bearer, 3));
+  line('ratio bearer / DPoP (server CPU per request)', `${fmt(d.cpu_ratio_bearer_to_dpop, 3)} (DPoP adds ${fmt(d.added_server_cpu_us_per_request, 0)} us)`);
+  line('load generator CPU per request: bearer / DPoP', `${fmt(d.bearer.load_generator_cpu_us_per_request, 0)} / ${fmt(d.load_generator_cpu_us_per_request, 0)} us (signing a proof ${fmt(d.dpop_signing_us_per_request, 0)} us, same 2 cores)`);
+  line('machine CPU busy: bearer / DPoP', `${fmt(d.bearer.machine_cpu_busy_pct, 0)} / ${fmt(d.dpop.machine_cpu_busy_pct, 0)} %`);
+  line('events appended vs 201 responses', `${d.dpop.events_appended} / ${d.dpop.responses_2xx} (${d.events_match_responses ? 'consistent' : 'INCONSISTENT'}; in flight at stop: ${d.events_beyond_counted_responses})`);
+}
+
 function printSummary(report) {
   const s = report.scenarios;
   const line = (label, value) => console.log(`  ${label.padEnd(44)} ${value}`);
@@ -297,6 +314,7 @@ function printSummary(report) {
   }
   printDetectorSummary(report, line);
   if (s.proxy) printProxySummary(s.proxy, line);
+  if (s.dpop_logging) printDpopSummary(s.dpop_logging, line);
   console.log('\n Targets');
   for (const t of report.targets) {
     const verdict = t.met === null ? 'informational' : t.met ? 'met' : t.informational ? 'missed (informational)' : 'MISSED';

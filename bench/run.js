@@ -4,11 +4,12 @@
 //
 //   npm run bench                 build, then the full run (about 4 minutes)
 //   node bench/run.js --quick     smoke check (short durations) on the existing build (npm run build && npm run build:harness)
-//   node bench/run.js --profile[=logging|batch|bare|bare-post|intents|proxy]
+//   node bench/run.js --profile[=logging|batch|bare|bare-post|intents|proxy|dpop]
 //                                 also CPU-profile the server during that measurement (default: logging) and print
 //                                 where the time goes; profiled figures are slower than unprofiled ones.
 //   node bench/run.js --topology distributed   the four services beside embedded mode (scenarios/distributed.js)
 //   node bench/run.js --only=verify_flood       one scenario (its key in the report), after the shared fixtures
+//   node bench/run.js --quick --only=tool_call_logging,dpop_logging   DPoP-bound beside bearer passports
 //
 // Starts the server with the end-to-end suites' harness (bench/harness.js) on a free port with a fresh data dir,
 // drives load from a separate forked process (autocannon), runs the server-less detector measurements in forked
@@ -29,6 +30,7 @@ const { createIntentsFixture, scenarioIntents, scenarioIntentDecision } = requir
 const detectors = require('./scenarios/detectors');
 const { scenarioVerifyFlood } = require('./scenarios/flood');
 const { scenarioProxy } = require('./scenarios/proxy');
+const { scenarioDpopLogging } = require('./scenarios/dpop');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -107,6 +109,8 @@ async function main() {
     await scenario('batched_logging', () => scenarioBatched(server, passports));
     // Beside scenario 1's single-call logging, its same-run baseline (measured here when scenario 1 did not run).
     await scenario('proxy', () => scenarioProxy(server, { loggingPassports: passports, logging: report.scenarios.tool_call_logging }));
+    // DPoP-bound passports beside bearer ones: scenario 1's figures, or measured here when it did not run.
+    await scenario('dpop_logging', () => scenarioDpopLogging(server, { bearerPassports: passports, logging: report.scenarios.tool_call_logging }));
 
     // Revocations on a tenant of their own, so the stream carries only what this scenario revokes.
     const revTenant = await createTenant(server, 'bench-revocation');
@@ -145,7 +149,7 @@ async function main() {
     if (detectorRevocations) detectorRevocations.close();
     report.server = { alive_at_end: server.alive, memory_at_end: server.alive ? server.memory() : null, log_lines_with_warnings: server.warnings, log_tail: server.logTail.slice(-30) };
     // Profile: summarize before the data dir goes away.
-    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http, s.via_mandate]).find((m) => m && m.profile_file);
+    const profiled = Object.values(report.scenarios).flatMap((s) => [s.logging, s.bare_route, s.bare_post, s.http, s.via_mandate, s.dpop]).find((m) => m && m.profile_file);
     if (profiled) {
       const { summarizeProfile, printSummary: printProfile } = require('./profile-summary');
       fs.mkdirSync(RESULTS, { recursive: true });
