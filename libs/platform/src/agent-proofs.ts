@@ -1,5 +1,5 @@
-import { createHash } from 'crypto';
-import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, JWK, KeyLike } from 'jose';
+import { createHash, createPublicKey, KeyObject, verify } from 'crypto';
+import type { JWK } from 'jose';
 
 /** Why a DPoP proof (RFC 9449) was refused: each is answered 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
 export type ProofRefusal = 'DPOP_PROOF_MISSING' | 'DPOP_PROOF_INVALID' | 'DPOP_PROOF_STALE' | 'DPOP_PROOF_REPLAYED' | 'DPOP_KEY_MISMATCH' | 'DPOP_KEY_REVOKED' | 'BOUND_PASSPORT_REQUIRED';
@@ -61,22 +61,44 @@ export interface ProofRequest {
 const isEd25519PublicJwk = (jwk: unknown): jwk is JWK =>
   typeof jwk === 'object' && jwk !== null && (jwk as JWK).kty === 'OKP' && (jwk as JWK).crv === 'Ed25519' && typeof (jwk as JWK).x === 'string' && !('d' in jwk);
 
-/** Imported public keys and their thumbprints, by `x`: an agent proves with the same key on every call. */
-const publicKeys = new Map<string, Promise<{ key: KeyLike; thumbprint: string }>>();
+/** Public keys and their thumbprints, by `x`: an agent proves with the same key on every call. */
+const publicKeys = new Map<string, { key: KeyObject; thumbprint: string }>();
 const MAX_PUBLIC_KEYS = 10_000;
 
-function publicKeyOf(jwk: JWK): Promise<{ key: KeyLike; thumbprint: string }> {
+function publicKeyOf(jwk: JWK): { key: KeyObject; thumbprint: string } {
   const x = String(jwk.x);
   let known = publicKeys.get(x);
   if (!known) {
-    const publicJwk = { kty: 'OKP', crv: 'Ed25519', x };
-    known = Promise.all([importJWK(publicJwk, 'EdDSA') as Promise<KeyLike>, calculateJwkThumbprint(publicJwk)]).then(([key, thumbprint]) => ({ key, thumbprint }));
-    // A key that does not import is not remembered.
-    known.catch(() => publicKeys.delete(x));
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    // RFC 7638: the SHA-256 of the required members, in lexicographic order, without whitespace.
+    const thumbprint = createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest('base64url');
+    known = { key, thumbprint };
     if (publicKeys.size >= MAX_PUBLIC_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
     publicKeys.set(x, known);
   }
   return known;
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * A compact EdDSA JWS checked on the spot: one synchronous Ed25519 verification (jose hands it to the thread pool,
+ * which on a busy machine costs more than the verification itself). Null unless the signature holds.
+ */
+function verifiedJws(token: string, keyFor: (header: Record<string, unknown>) => KeyObject | null): { header: Record<string, unknown>; payload: Record<string, unknown> } | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((part) => B64URL.test(part))) return null;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+    if (typeof header !== 'object' || header === null || header.alg !== 'EdDSA' || 'crit' in header) return null;
+    const key = keyFor(header);
+    if (!key) return null;
+    if (!verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2], 'base64url'))) return null;
+    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { header, payload } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The URL a proof's `htu` names, compared without query or fragment, as RFC 9449 §4.3 says. */
@@ -98,20 +120,16 @@ function sameUrl(htu: unknown, urls: readonly string[]): boolean {
  */
 export async function checkDpopProof(proof: string | undefined, request: ProofRequest, replays: ReplayCache): Promise<ProofRefusal | null> {
   if (!proof) return 'DPOP_PROOF_MISSING';
-  if (proof.length > 8192 || proof.split('.').length !== 3) return 'DPOP_PROOF_INVALID';
-  let payload: Record<string, unknown>;
-  let thumbprint: string;
-  try {
-    const header = decodeProtectedHeader(proof);
-    if (header.typ !== 'dpop+jwt' || header.alg !== 'EdDSA' || !isEd25519PublicJwk(header.jwk)) return 'DPOP_PROOF_INVALID';
-    const known = await publicKeyOf(header.jwk);
-    const verified = await compactVerify(proof, known.key, { algorithms: ['EdDSA'] });
-    payload = JSON.parse(Buffer.from(verified.payload).toString('utf8'));
+  if (proof.length > 8192) return 'DPOP_PROOF_INVALID';
+  let thumbprint = '';
+  const verified = verifiedJws(proof, (header) => {
+    if (header.typ !== 'dpop+jwt' || !isEd25519PublicJwk(header.jwk)) return null;
+    const known = publicKeyOf(header.jwk);
     thumbprint = known.thumbprint;
-  } catch {
-    return 'DPOP_PROOF_INVALID';
-  }
-  if (typeof payload !== 'object' || payload === null) return 'DPOP_PROOF_INVALID';
+    return known.key;
+  });
+  if (!verified) return 'DPOP_PROOF_INVALID';
+  const { payload } = verified;
   if (thumbprint !== request.jkt) return 'DPOP_KEY_MISMATCH';
   const { htm, htu, iat, jti, ath } = payload;
   if (htm !== request.method || !sameUrl(htu, request.urls) || ath !== accessTokenHash(request.accessToken)) return 'DPOP_PROOF_INVALID';
@@ -152,17 +170,16 @@ export async function verifyAgentAssertion(
   replays: ReplayCache,
 ): Promise<AgentAssertion | null> {
   try {
-    const { key } = await publicKeyOf(expected.jwk);
-    const { payload, protectedHeader } = await compactVerify(token, key, { algorithms: ['EdDSA'] });
-    const claims = JSON.parse(Buffer.from(payload).toString('utf8'));
-    const { iss, sub, aud, exp, iat, jti } = claims;
+    const verified = verifiedJws(token, () => publicKeyOf(expected.jwk).key);
+    if (!verified) return null;
+    const { iss, sub, aud, exp, iat, jti } = verified.payload as Record<string, any>;
     if (iss !== expected.agentId || sub !== expected.agentId) return null;
     if (aud !== expected.issuer && !(Array.isArray(aud) && aud.includes(expected.issuer))) return null;
     if (typeof exp !== 'number' || typeof iat !== 'number' || typeof jti !== 'string' || jti.length === 0 || jti.length > 256) return null;
     const now = expected.nowMs / 1000;
     if (exp - iat > ASSERTION_MAX_SECONDS || exp <= now - PROOF_SKEW_SECONDS || iat > now + PROOF_SKEW_SECONDS) return null;
     if (!replays.firstUse(`assertion:${expected.agentId}:${jti}`, expected.nowMs, (exp + PROOF_SKEW_SECONDS) * 1000)) return null;
-    return { agentId: expected.agentId, keyId: String(protectedHeader.kid) };
+    return { agentId: expected.agentId, keyId: String(verified.header.kid) };
   } catch {
     return null;
   }
