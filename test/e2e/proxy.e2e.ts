@@ -293,6 +293,9 @@ describe('approval-gated calls', () => {
     const changed = await proxy(passport, { ...refund, body: { charge: 'ch_4821', amount: 999999 }, approval_id: approvalId });
     expect(changed.status).toBe(403);
     expect(changed.body.gate_reason).toBe('call_mismatch');
+    // Parameters added in `query` change the call too: the approved URL had none.
+    const widened = await proxy(passport, { ...refund, query: { amount: '999999' }, approval_id: approvalId });
+    expect([widened.status, widened.body.gate_reason]).toEqual([403, 'call_mismatch']);
     const exact = await proxy(passport, { ...refund, approval_id: approvalId });
     expect([exact.status, exact.body.status]).toEqual([200, 200]);
   });

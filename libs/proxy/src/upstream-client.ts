@@ -104,12 +104,18 @@ export function checkTarget(request: Pick<UpstreamRequest, 'url' | 'query'>, pol
     const verdict = classifyAddress(host);
     if (!verdict.allowed) throw blocked(host, host, verdict.range);
   }
-  for (const [name, value] of Object.entries(request.query ?? {})) {
-    url.searchParams.delete(name);
-    for (const one of [value].flat()) url.searchParams.append(name, one);
+  return { url: withQuery(url, request.query), host, internal };
+}
+
+/** The URL with `query`'s parameters in place of its own of the same names, and no fragment: what goes upstream. */
+export function withQuery(url: URL, query: UpstreamRequest['query']): URL {
+  const out = new URL(url);
+  for (const [name, value] of Object.entries(query ?? {})) {
+    out.searchParams.delete(name);
+    for (const one of [value].flat()) out.searchParams.append(name, one);
   }
-  url.hash = '';
-  return { url, host, internal };
+  out.hash = '';
+  return out;
 }
 
 /**

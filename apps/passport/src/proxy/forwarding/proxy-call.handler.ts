@@ -17,6 +17,7 @@ import {
   UpstreamClient,
   UpstreamPolicy,
   UpstreamResponse,
+  withQuery,
 } from '@mandate/proxy';
 import { ApprovalGate, CallCredential, Credentials, Decisions, MANDATE_CONFIG, MandateConfig, passportOf, Principal, PassportPrincipal } from '@mandate/platform';
 import { ProxyCallDto } from './proxy-call.dto';
@@ -72,8 +73,10 @@ export class ProxyCallHandler implements ICommandHandler<ProxyCall> {
     };
     const refusal = this.refusalOf(credential, body, call, settings.deny_rules, evaluateCallPolicy(policy, { service: body.service, method }));
     const start = { type: 'StartProxiedCall' as const, call: { ...call, requestBytes: requestBody.bytes.length, requestDigest: sha256(requestBody.bytes) }, refusal };
+    // The gate judges the request as it will go out: the `query` parameters are part of the approved URL.
+    const gated = { service: body.service, method, url: withQuery(url, body.query).toString(), body: body.body };
     const started = body.approval_id
-      ? (await this.gate.pass(passport, { approvalId: body.approval_id, request: { service: body.service, method, url: body.url, body: body.body } }, start)).mission
+      ? (await this.gate.pass(passport, { approvalId: body.approval_id, request: gated }, start)).mission
       : await this.decisions.usePassport(principal, start);
     const refused = started.events.find((e): e is RecordedEvent<'ProxiedCallRefused', Refusal> => e.type === 'ProxiedCallRefused');
     if (refused) {
