@@ -310,6 +310,34 @@ describe('policy decides what waits for people', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+describe('a retried submit', () => {
+  it('given an Idempotency-Key, when the same submit is sent again, then the same intent answers (200, Idempotent-Replayed) and one intent is queued; another body under the key is 409 IDEMPOTENCY_KEY_REUSED', async () => {
+    const acme = await newTenant(server, 'idempotent-submit');
+    const bot = await refundBot(acme);
+    const send1 = () => send('POST', '/v1/intents', { token: bot.token, body: { expires_in: 3600, ...refundIntent() }, headers: { 'idempotency-key': 'tool-call-7' } });
+    const first = await send1();
+    expect(first.status).toBe(201);
+    const retried = await send1();
+    expect([retried.status, retried.headers.get('idempotent-replayed'), retried.body.id]).toEqual([200, 'true', first.body.id]);
+    const other = await send('POST', '/v1/intents', { token: bot.token, body: { expires_in: 3600, ...refundIntent({ reason: 'another refund' }) }, headers: { 'idempotency-key': 'tool-call-7' } });
+    expect([other.status, other.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    const queue = await send('GET', '/v1/intents?status=pending', { token: acme.adminKey });
+    expect(queue.body.intents.filter((i: { agent_id: string }) => i.agent_id === bot.agentId).map((i: { id: string }) => i.id)).toEqual([first.body.id]);
+    const trail = await acme.audit(`?jti=${bot.jti}&type=IntentSubmitted&wait_for_position=${first.body.position}`);
+    expect(trail).toHaveLength(1);
+  });
+
+  it('given an out-of-scope submit under a key, when it is retried, then it is refused the same way and recorded once', async () => {
+    const acme = await newTenant(server, 'idempotent-refusal');
+    const bot = await refundBot(acme);
+    const outside = { expires_in: 3600, ...refundIntent({ target: 'github' }) };
+    const first = await send('POST', '/v1/intents', { token: bot.token, body: outside, headers: { 'idempotency-key': 'k1' } });
+    const again = await send('POST', '/v1/intents', { token: bot.token, body: outside, headers: { 'idempotency-key': 'k1' } });
+    expect([first.status, first.body.code, again.status, again.body.code]).toEqual([403, 'INTENT_OUT_OF_SCOPE', 403, 'INTENT_OUT_OF_SCOPE']);
+    expect(await acme.audit(`?jti=${bot.jti}&type=IntentRefused&wait_for_position=${first.body.position}`)).toHaveLength(1);
+  });
+});
+
 describe('a person says no', () => {
   it('given an enforced agent, when a person rejects its intent, then the passport is revoked: the stream says so naming the intent, and its next use is 401 PASSPORT_REVOKED', async () => {
     const acme = await newTenant(server, 'reject-enforced');

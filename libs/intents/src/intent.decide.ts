@@ -21,6 +21,8 @@ export type IntentCommand =
       mission: { missionId: string; jti: string; agentId: string; services: string[]; accountabilityMode: string };
       expiresInSeconds: number;
       verdict: PolicyVerdict;
+      /** Set when the request carried an idempotency key: the intent id is derived from the key. */
+      requestFingerprint?: string;
       now: string;
     })
   | { type: 'ApproveIntent'; approver: Approver; note: string; now: string }
@@ -103,11 +105,18 @@ function decideIntent(command: IntentCommand, state: IntentState): IntentEvent[]
 }
 
 function submit(command: Extract<IntentCommand, { type: 'SubmitIntent' }>, state: IntentState): IntentEvent[] {
-  if (state.status !== 'none') throw new DomainError('INTENT_EXISTS', `intent ${command.intentId} already exists`);
+  if (state.status !== 'none') {
+    // A retry under the same idempotency key: nothing new; another request under it: refused.
+    const fingerprint = (state as { requestFingerprint?: string }).requestFingerprint;
+    if (command.requestFingerprint !== undefined && fingerprint === command.requestFingerprint) return [];
+    if (command.requestFingerprint !== undefined) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different intent');
+    throw new DomainError('INTENT_EXISTS', `intent ${command.intentId} already exists`);
+  }
   const { mission, now } = command;
   const intentRef = { intentId: command.intentId, missionId: mission.missionId, jti: mission.jti, agentId: mission.agentId };
+  const keyed = command.requestFingerprint !== undefined ? { requestFingerprint: command.requestFingerprint } : {};
   if (!withinMission(mission.services, command.service)) {
-    return [{ type: 'IntentRefused', data: { ...intentRef, reason: 'out_of_scope', service: command.service, missionServices: mission.services, at: now } }];
+    return [{ type: 'IntentRefused', data: { ...intentRef, reason: 'out_of_scope', service: command.service, missionServices: mission.services, at: now, ...keyed } }];
   }
   const submitted: IntentEvent = {
     type: 'IntentSubmitted',
@@ -125,6 +134,7 @@ function submit(command: Extract<IntentCommand, { type: 'SubmitIntent' }>, state
       expiresAt: addSeconds(now, command.expiresInSeconds),
       approvalTtlSeconds: command.expiresInSeconds,
       policy: { decision: command.verdict.decision, approvalsRequired: command.verdict.approvalsRequired, rule: command.verdict.rule },
+      ...keyed,
     },
   };
   switch (command.verdict.decision) {

@@ -43,6 +43,8 @@ export interface IntentDescription {
   expiresAt: string;
   /** How long an approval stays usable once given. */
   approvalTtlSeconds: number;
+  /** With an idempotency key: what the request asked, so its retry is told from another request under the same key. */
+  requestFingerprint?: string;
 }
 
 export type ApprovalRefusal = 'pending' | 'rejected' | 'expired' | 'consumed' | 'other_passport' | 'call_mismatch';
@@ -51,7 +53,7 @@ export type IntentEvent =
   | DomainEvent<'IntentSubmitted', IntentRef & IntentDescription & {
       policy: { decision: PolicyDecision; approvalsRequired: number; rule: string | null };
     }>
-  | DomainEvent<'IntentRefused', IntentRef & { reason: 'out_of_scope'; service: string; missionServices: string[]; at: string }>
+  | DomainEvent<'IntentRefused', IntentRef & { reason: 'out_of_scope'; service: string; missionServices: string[]; at: string; requestFingerprint?: string }>
   | DomainEvent<'IntentAutoApproved', IntentRef & { approvalId: string; rule: string | null; approvalExpiresAt: string; at: string }>
   | DomainEvent<'IntentApprovalGiven', IntentRef & { approver: Actor; note: string; given: number; required: number; at: string }>
   | DomainEvent<'IntentApproved', IntentRef & { approvalId: string; approvers: Actor[]; approvalExpiresAt: string; at: string }>
@@ -79,7 +81,7 @@ export interface IntentFacts extends IntentRef, IntentDescription {
   decision: { by: Actor | { kind: 'policy'; id: string }; note: string; at: string } | null;
 }
 
-export type IntentState = { status: 'none' } | { status: 'refused' } | IntentFacts;
+export type IntentState = { status: 'none' } | { status: 'refused'; requestFingerprint?: string } | IntentFacts;
 
 export const intentInitialState: IntentState = { status: 'none' };
 
@@ -97,7 +99,7 @@ export function evolveIntent(state: IntentState, event: IntentEvent): IntentStat
       decision: null,
     };
   }
-  if (event.type === 'IntentRefused') return { status: 'refused' };
+  if (event.type === 'IntentRefused') return { status: 'refused', ...(event.data.requestFingerprint ? { requestFingerprint: event.data.requestFingerprint } : {}) };
   if (state.status === 'none' || state.status === 'refused') return state;
   switch (event.type) {
     case 'IntentAutoApproved':

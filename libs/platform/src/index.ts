@@ -7,6 +7,7 @@ export * from './repository';
 export * from './passport-tokens';
 export * from './signing-key-set';
 export * from './auth';
+export * from './idempotency';
 export * from './agent-proofs';
 export * from './proof-of-possession';
 export * from './operator-keys';

@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, newId } from '@mandate/core';
+import { canonicalJson, DomainError, newId } from '@mandate/core';
 import { Amount, callShape, evaluatePolicy, intentDecider, IntentFacts, intentStream, policyDecider, policyStream } from '@mandate/intents';
-import { Decisions, invalidUrl, passportOf, Principal } from '@mandate/platform';
+import { Decisions, idempotentId, invalidUrl, passportOf, Principal, requestFingerprint } from '@mandate/platform';
 import { IntentChanges } from '../intent-access';
 import { intentView } from '../intent-view';
 import { SubmitIntentDto } from './submit-intent.dto';
@@ -9,7 +9,7 @@ import { SubmitIntentDto } from './submit-intent.dto';
 const DEFAULT_EXPIRES_IN = 300;
 
 export class SubmitIntent {
-  constructor(readonly principal: Principal, readonly body: SubmitIntentDto) {}
+  constructor(readonly principal: Principal, readonly body: SubmitIntentDto, readonly idempotencyKey: string | null = null) {}
 }
 
 /** The passport is used (a dead one is refused and recorded), policy decides, and the intent is stored as RFC 9396 details. */
@@ -20,7 +20,7 @@ export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
     private readonly changes: IntentChanges,
   ) {}
 
-  async execute({ principal, body }: SubmitIntent) {
+  async execute({ principal, body, idempotencyKey }: SubmitIntent) {
     const passport = passportOf(principal);
     const shape = callShape(body.target, body.parameters);
     if (!shape) throw invalidUrl('parameters.url');
@@ -31,7 +31,8 @@ export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
     const amount: Amount | null = body.amount ?? null;
     const policy = (await this.decisions.repository.load(policyDecider, policyStream(passport.claims.tid))).state.policy;
     const verdict = evaluatePolicy(policy, { namedIntent: body.named_intent, service: body.target, method: shape.method, amount });
-    const intentId = newId('int', 12);
+    // With an idempotency key the intent id is derived from it (per passport), so a retry lands on the same stream.
+    const intentId = idempotencyKey ? idempotentId('int', passport.claims.tid, passport.claims.jti, idempotencyKey) : newId('int', 12);
     const executed = await decision.execute(
       intentDecider,
       intentStream(intentId),
@@ -61,16 +62,18 @@ export class SubmitIntentHandler implements ICommandHandler<SubmitIntent> {
         ],
         expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN,
         verdict,
+        ...(idempotencyKey ? { requestFingerprint: requestFingerprint(canonicalJson(body)) } : {}),
         now: context.now,
       },
     );
-    this.changes.changed(intentId);
-    if (executed.events.some((e) => e.type === 'IntentRefused')) {
+    const replayed = executed.events.length === 0;
+    if (!replayed) this.changes.changed(intentId);
+    if (executed.events.some((e) => e.type === 'IntentRefused') || executed.state.status === 'refused') {
       throw new DomainError('INTENT_OUT_OF_SCOPE', `service "${body.target}" is outside this mission's services`, {
         mission_services: mission.services,
         position: executed.position,
       });
     }
-    return intentView(executed.state as IntentFacts, executed.position);
+    return { replayed, body: intentView(executed.state as IntentFacts, executed.position) };
   }
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
-import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Allow, answerIdempotently, CurrentPrincipal, IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, Principal } from '@mandate/platform';
 import { SubmitIntentDto } from './submit-intent.dto';
 import { SubmitIntent } from './submit-intent.handler';
 import { IntentView } from '../intent.response';
@@ -13,9 +13,18 @@ export class SubmitIntentRoute {
   /** An agent describes one risky call before making it; policy auto-approves, queues it for people, or denies it. */
   @Post()
   @Allow('passport')
-  @ApiCreatedResponse({ type: IntentView })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiCreatedResponse({ type: IntentView, description: 'submitted' })
+  @ApiOkResponse({ type: IntentView, description: 'the same intent, for a retried idempotency key (Idempotent-Replayed: true)' })
   @ApiOperation({ summary: 'Submit an intent (RFC 9396 authorization_details) before a risky call; policy decides' })
-  submit(@Body() body: SubmitIntentDto, @CurrentPrincipal() principal: Principal) {
-    return this.commands.execute(new SubmitIntent(principal, body));
+  async submit(
+    @Body() body: SubmitIntentDto,
+    @Headers('idempotency-key') header: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: { status(code: number): void; header(name: string, value: string): void },
+  ) {
+    const result = await this.commands.execute(new SubmitIntent(principal, body, idempotencyKeyOf(header)));
+    answerIdempotently(reply, result.replayed);
+    return result.body;
   }
 }

@@ -1,8 +1,7 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { DomainError } from '@mandate/core';
-import { Allow, CurrentPrincipal, Principal } from '@mandate/platform';
+import { Allow, answerIdempotently, CurrentPrincipal, IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, Principal } from '@mandate/platform';
 import { IssuePassportDto } from './issue-passport.dto';
 import { IssuePassport } from './issue-passport.handler';
 import { IssuedPassportResponse } from '../passport.response';
@@ -14,7 +13,7 @@ export class IssuePassportRoute {
   /** Opens a mission and issues its passport. `Idempotency-Key` (header or body) makes a retry return the same one. */
   @Post()
   @Allow('admin', 'operator', 'agent')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retry with the same key and body returns the same passport', schema: { type: 'string', minLength: 1, maxLength: 200 } })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiCreatedResponse({ type: IssuedPassportResponse, description: 'issued' })
   @ApiOkResponse({ type: IssuedPassportResponse, description: 'the same passport, for a retried idempotency key (Idempotent-Replayed: true)' })
   @ApiNotFoundResponse({ description: 'no such agent in this tenant' })
@@ -25,15 +24,8 @@ export class IssuePassportRoute {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: { status(code: number): void; header(name: string, value: string): void },
   ) {
-    if (header !== undefined && (header.length === 0 || header.length > 200)) {
-      throw new DomainError('VALIDATION_FAILED', 'the Idempotency-Key header must be 1 to 200 characters');
-    }
-    if (header !== undefined && body.idempotency_key !== undefined && header !== body.idempotency_key) {
-      throw new DomainError('VALIDATION_FAILED', 'the Idempotency-Key header and idempotency_key differ');
-    }
-    const result = await this.commands.execute(new IssuePassport(principal, body, header ?? body.idempotency_key ?? null));
-    reply.status(result.replayed ? 200 : 201);
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    const result = await this.commands.execute(new IssuePassport(principal, body, idempotencyKeyOf(header, body.idempotency_key)));
+    answerIdempotently(reply, result.replayed);
     return result.body;
   }
 }
