@@ -301,6 +301,19 @@ describe('approval-gated calls', () => {
   });
 });
 
+it('given an Idempotency-Key, when a proxied call is retried, then it is not made again: 409 PROXY_CALL_ALREADY_MADE naming the call; another call under the key is 409 IDEMPOTENCY_KEY_REUSED', async () => {
+  const passport = await agentWithMission(['echo']);
+  const body = { service: 'echo', method: 'POST', url: `${upstream.origin}/echo?idempotent=1`, body: { n: 1 } };
+  const keyed = (b: Record<string, unknown>) => send('POST', '/v1/proxy', { token: passport.token, body: b, headers: { 'idempotency-key': 'tool-call-42' } });
+  const first = await keyed(body);
+  expect([first.status, first.body.status]).toEqual([200, 200]);
+  const retried = await keyed(body);
+  expect([retried.status, retried.body.code, retried.body.call_id]).toEqual([409, 'PROXY_CALL_ALREADY_MADE', first.body.call_id]);
+  const other = await keyed({ ...body, body: { n: 2 } });
+  expect([other.status, other.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+  expect(upstream.seen.filter((r) => r.path === '/echo?idempotent=1')).toHaveLength(1);
+});
+
 it('given a service whose secret is rotated and then removed, then the next call carries the new version, and after removal is refused 404 SERVICE_NOT_FOUND', async () => {
   const rotated = `rk_${randomBytes(24).toString('base64url')}`;
   await send('POST', '/v1/services', { token: tenant.adminKey, body: { name: 'rotating', hosts: ['localhost'], internal_hosts: ['localhost'], presentation: { kind: 'bearer' }, secret: OTHER_SECRET } });

@@ -65,7 +65,7 @@ export type MissionCommand =
    * The proxy about to forward a call: started, unless the passport, the mission's scope or the shell's own checks
    * (`refusal`: hosts, deny rules, policy) refuse it.
    */
-  | ({ type: 'StartProxiedCall'; call: ObservedCall & { requestBytes: number; requestDigest: string }; refusal: { code: string; detail: string } | null } & PassportUse)
+  | ({ type: 'StartProxiedCall'; call: ObservedCall & { requestBytes: number; requestDigest: string }; refusal: { code: string; detail: string } | null; requestFingerprint?: string } & PassportUse)
   /** Not a use of the passport: a call that was started ends, whatever happened to the passport meanwhile. */
   | { type: 'EndProxiedCall'; call: ObservedCall; outcome: ObservedOutcome; now: string }
   /** A use the shell refused before the mission could judge it (a bound passport without a valid proof of its key). */
@@ -160,11 +160,18 @@ function decideMission(command: MissionCommand, state: MissionState): MissionEve
       return [{ type: 'MissionCheckedOut', data: { ...ref(state), summary: command.summary, outcome: command.outcome, at: command.now } }];
     case 'StartProxiedCall': {
       const { requestBytes, requestDigest, ...call } = command.call;
+      // A retry under an idempotency key: the call is never made twice.
+      const made = Object.hasOwn(state.keyedCalls, call.callId) ? state.keyedCalls[call.callId] : undefined;
+      if (made !== undefined && made === command.requestFingerprint) {
+        throw new DomainError('PROXY_CALL_ALREADY_MADE', 'a call under this idempotency key was already made: it is not made again (its outcome is in the audit under call_id)', { call_id: call.callId });
+      }
+      if (made !== undefined) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different call');
+      const keyed = command.requestFingerprint ? { requestFingerprint: command.requestFingerprint } : {};
       const refused = !withinMission(state.services, call.service)
         ? { code: 'PROXY_SERVICE_NOT_IN_MISSION', detail: `this mission did not name the service "${call.service}"` }
         : command.refusal;
       if (refused) return [{ type: 'ProxiedCallRefused', data: { ...ref(state), ...call, ...refused, at: command.now } }];
-      return [{ type: 'ProxiedCallStarted', data: { ...ref(state), ...call, requestBytes, requestDigest, at: command.now } }];
+      return [{ type: 'ProxiedCallStarted', data: { ...ref(state), ...call, requestBytes, requestDigest, at: command.now, ...keyed } }];
     }
   }
 }

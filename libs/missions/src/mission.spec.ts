@@ -248,3 +248,35 @@ describe('refusals of a dead passport are bounded', () => {
   it('given nothing counted, when the count is written, then nothing is stored', () =>
     spec([issued(), checkedOut]).when({ type: 'CountRefusals', refusals: [{ operation: 'tool_call', code: 'PASSPORT_REVOKED', count: 0 }], from: at(70), to: at(100) }).then([]));
 });
+
+describe('proxied calls', () => {
+  const call = { callId: 'pc_key', service: 'slack', method: 'POST', host: 'slack.com', path: '/api/chat.postMessage' };
+  const start = (requestFingerprint?: string, refusal: { code: string; detail: string } | null = null): MissionCommand => ({
+    type: 'StartProxiedCall', call: { ...call, requestBytes: 2, requestDigest: 'd' }, refusal, now: at(10), tokenExpiresAt: at(300), ...(requestFingerprint ? { requestFingerprint } : {}),
+  });
+  const started = (requestFingerprint?: string): MissionEvent => ({
+    type: 'ProxiedCallStarted', data: { ...ref, ...call, requestBytes: 2, requestDigest: 'd', at: at(10), ...(requestFingerprint ? { requestFingerprint } : {}) },
+  });
+
+  it('given a live passport, when a call to a service of the mission starts, then it is started; outside the mission, refused', () => {
+    spec([issued()]).when(start()).then([started()]);
+    spec([issued()]).when({ ...start(), call: { ...call, service: 'github', requestBytes: 2, requestDigest: 'd' } } as MissionCommand).then([
+      { type: 'ProxiedCallRefused', data: { ...ref, ...call, service: 'github', code: 'PROXY_SERVICE_NOT_IN_MISSION', detail: 'this mission did not name the service "github"', at: at(10) } },
+    ]);
+  });
+
+  it("given the shell's own refusal (a host, a rule, the policy), then the call is refused with that code", () =>
+    spec([issued()]).when(start(undefined, { code: 'PROXY_DENIED_BY_RULE', detail: 'no' })).then([
+      { type: 'ProxiedCallRefused', data: { ...ref, ...call, code: 'PROXY_DENIED_BY_RULE', detail: 'no', at: at(10) } },
+    ]));
+
+  it('given a call started under an idempotency key, when it is started again, then PROXY_CALL_ALREADY_MADE; with another request, IDEMPOTENCY_KEY_REUSED', () => {
+    spec([issued(), started('f1')]).when(start('f1')).thenThrows('PROXY_CALL_ALREADY_MADE');
+    spec([issued(), started('f1')]).when(start('f2')).thenThrows('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('given a revoked passport, when a call is started, then the use is refused before anything else', () =>
+    spec([issued(), revoked]).when(start()).then([
+      { type: 'PassportUseRefused', data: { ...ref, operation: 'proxy', code: 'PASSPORT_REVOKED', at: at(10), services: ['slack'] } },
+    ]));
+});

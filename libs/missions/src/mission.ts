@@ -128,7 +128,7 @@ export type MissionEvent =
   /** The refusals answered between `from` and `to` that their window's first refusal already stood for. */
   | DomainEvent<'PassportUseRefusalsCounted', MissionRef & { refusals: RefusalCount[]; from: string; to: string }>
   /** Recorded before the call is forwarded: a start with no end is a call whose outcome is unknown. */
-  | DomainEvent<'ProxiedCallStarted', MissionRef & ObservedCall & { requestBytes: number; requestDigest: string; at: string }>
+  | DomainEvent<'ProxiedCallStarted', MissionRef & ObservedCall & { requestBytes: number; requestDigest: string; at: string; requestFingerprint?: string }>
   | DomainEvent<'ProxiedCallEnded', MissionRef & ObservedCall & ObservedOutcome & { at: string }>
   /** A call the proxy would not make for a live passport, with the stable code the agent was answered with. */
   | DomainEvent<'ProxiedCallRefused', MissionRef & ObservedCall & { code: string; detail: string; at: string }>;
@@ -150,6 +150,8 @@ export interface MissionFacts extends MissionRef {
   actionsLogged: number;
   /** Calls the proxy started for this mission: what Mandate saw, beside what the agent said (actionsLogged). */
   callsObserved: number;
+  /** The latest calls started under an idempotency key (their id, derived from the key) and what each asked for. */
+  keyedCalls: Readonly<Record<string, string>>;
   checkpoints: number;
   checkedOut: { at: string; outcome: 'success' | 'failure'; summary: string } | null;
   revoked: { at: string; reason: string; scope: RevocationScope } | null;
@@ -185,6 +187,7 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       boundKey: d.boundKey ?? null,
       actionsLogged: 0,
       callsObserved: 0,
+      keyedCalls: {},
       checkpoints: 0,
       checkedOut: null,
       revoked: null,
@@ -214,12 +217,20 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       return event.data.operation === 'verify' ? { ...state, verifyRefusalRecorded: event.data.code, refusalsRecordedAt } : { ...state, refusalsRecordedAt };
     }
     case 'ProxiedCallStarted':
-      return { ...state, callsObserved: state.callsObserved + 1 };
+      return { ...state, callsObserved: state.callsObserved + 1, keyedCalls: event.data.requestFingerprint ? remember(state.keyedCalls, event.data.callId, event.data.requestFingerprint) : state.keyedCalls };
     case 'PassportUseRefusalsCounted':
     case 'ProxiedCallEnded':
     case 'ProxiedCallRefused':
       return state;
   }
+}
+
+/** How many keyed calls a mission remembers: a retry comes within seconds, not a thousand calls later. */
+export const KEYED_CALLS_REMEMBERED = 1000;
+
+function remember(calls: Readonly<Record<string, string>>, callId: string, fingerprint: string): Record<string, string> {
+  const kept = Object.entries(calls);
+  return Object.fromEntries([...kept.slice(Math.max(0, kept.length - KEYED_CALLS_REMEMBERED + 1)), [callId, fingerprint]]);
 }
 
 /** Why a passport may not be used at `now` with a token that expires at `tokenExpiresAt`, or null if it may. */

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, newId, RecordedEvent } from '@mandate/core';
+import { canonicalJson, DomainError, newId, RecordedEvent } from '@mandate/core';
 import { evaluateCallPolicy, policyDecider, policyStream } from '@mandate/intents';
 import { missionDecider, missionStream, ObservedCall, ObservedOutcome } from '@mandate/missions';
 import {
@@ -19,13 +19,13 @@ import {
   UpstreamResponse,
   withQuery,
 } from '@mandate/proxy';
-import { ApprovalGate, CallCredential, Credentials, Decisions, MANDATE_CONFIG, MandateConfig, passportOf, Principal, PassportPrincipal } from '@mandate/platform';
+import { ApprovalGate, CallCredential, Credentials, Decisions, idempotentId, MANDATE_CONFIG, MandateConfig, passportOf, Principal, PassportPrincipal, requestFingerprint } from '@mandate/platform';
 import { ProxyCallDto } from './proxy-call.dto';
 import { ProxyMetrics } from '../proxy-metrics';
 import { bodyCapture, requestBodyOf, responseBodyView } from './proxy-bodies';
 
 export class ProxyCall {
-  constructor(readonly principal: Principal, readonly body: ProxyCallDto) {}
+  constructor(readonly principal: Principal, readonly body: ProxyCallDto, readonly idempotencyKey: string | null = null) {}
 }
 
 type Refusal = { code: string; detail: string };
@@ -51,7 +51,7 @@ export class ProxyCallHandler implements ICommandHandler<ProxyCall> {
     @Inject(MANDATE_CONFIG) private readonly config: MandateConfig,
   ) {}
 
-  async execute({ principal, body }: ProxyCall) {
+  async execute({ principal, body, idempotencyKey }: ProxyCall) {
     const passport = passportOf(principal);
     const tenantId = passport.claims.tid;
     const method = body.method.toUpperCase();
@@ -64,7 +64,8 @@ export class ProxyCallHandler implements ICommandHandler<ProxyCall> {
       repository.load(policyDecider, policyStream(tenantId)).then((r) => r.state),
     ]);
     const call: ObservedCall = {
-      callId: newId('pc'),
+      // With an idempotency key the call's id derives from it, so the mission knows a retry when it sees one.
+      callId: idempotencyKey ? idempotentId('pc', tenantId, passport.claims.jti, idempotencyKey) : newId('pc'),
       service: body.service,
       method,
       host: hostKey(url.hostname),
@@ -72,7 +73,12 @@ export class ProxyCallHandler implements ICommandHandler<ProxyCall> {
       ...(body.approval_id ? { approvalId: body.approval_id } : {}),
     };
     const refusal = this.refusalOf(credential, body, call, settings.deny_rules, evaluateCallPolicy(policy, { service: body.service, method }));
-    const start = { type: 'StartProxiedCall' as const, call: { ...call, requestBytes: requestBody.bytes.length, requestDigest: sha256(requestBody.bytes) }, refusal };
+    const start = {
+      type: 'StartProxiedCall' as const,
+      call: { ...call, requestBytes: requestBody.bytes.length, requestDigest: sha256(requestBody.bytes) },
+      refusal,
+      ...(idempotencyKey ? { requestFingerprint: requestFingerprint(canonicalJson(body)) } : {}),
+    };
     // The gate judges the request as it will go out: the `query` parameters are part of the approved URL.
     const gated = { service: body.service, method, url: withQuery(url, body.query).toString(), body: body.body };
     const started = body.approval_id
