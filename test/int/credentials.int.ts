@@ -141,7 +141,10 @@ describe.each([
     await installation.sql("UPDATE service_secrets SET envelope = (SELECT envelope FROM service_secrets WHERE secret_id = 'sec_stripe') WHERE secret_id = 'sec_slack'");
     await expect(credentials.forCall(TENANT, 'slack')).rejects.toThrow(/altered or belongs elsewhere/);
     const row = JSON.parse((await installation.secrets.envelopeOf(TENANT, 'sec_stripe', 1))!);
-    const flipped = row.ciphertext.slice(0, -2) + (row.ciphertext.endsWith('A') ? 'B' : 'A') + row.ciphertext.slice(-1);
+    // One character in the middle, always changed (the character chosen never equals the one it replaces).
+    const middle = Math.floor(row.ciphertext.length / 2);
+    const flipped = row.ciphertext.slice(0, middle) + (row.ciphertext[middle] === 'A' ? 'B' : 'A') + row.ciphertext.slice(middle + 1);
+    expect(flipped).not.toBe(row.ciphertext);
     await installation.sql('UPDATE service_secrets SET envelope = ? WHERE secret_id = ?', JSON.stringify({ ...row, ciphertext: flipped }), 'sec_stripe');
     await expect(credentials.forCall(TENANT, 'stripe')).rejects.toThrow(/altered or belongs elsewhere/);
   });
