@@ -2,7 +2,8 @@
 // other, libs do not reach into services, and the domain libs stay pure.
 // Specs may look anywhere (a topology spec reads every service's routes); the rules are about what ships.
 const SPEC = '\\.spec\\.ts$';
-const PURE_LIBS = '^libs/(core|agents|missions|intents|tenancy|credentials|audit|detectors|events)/';
+// libs/proxy is among them: its upstream client (undici) is no framework, store or broker.
+const PURE_LIBS = '^libs/(core|agents|missions|intents|tenancy|credentials|audit|detectors|events|proxy)/';
 const SERVICES = '(passport|intent|detector|audit)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -35,13 +36,6 @@ module.exports = {
       severity: 'error',
       from: { path: PURE_LIBS, pathNot: SPEC },
       to: { path: '^node_modules/(@nestjs/|pg/|pg-[^/]+/|kafkajs/|better-sqlite3/|@eventstore/)' },
-    },
-    {
-      name: 'proxy-lib-imports-no-framework-or-driver',
-      comment: 'The credential proxy\'s upstream client is a library the proxy route (and a bench) use as is: no NestJS, no store.',
-      severity: 'error',
-      from: { path: '^libs/proxy/', pathNot: SPEC },
-      to: { path: '(^|/)node_modules/(@nestjs/|pg/|pg-[^/]+/|kafkajs/|better-sqlite3/|@eventstore/)' },
     },
     {
       name: 'upstream-calls-only-through-proxy-lib',

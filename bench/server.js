@@ -8,7 +8,7 @@ const path = require('path');
 const { MandateProcess } = require('./harness');
 const { OPTS, PARAMS } = require('./params');
 const { sleep, request } = require('./lib');
-const { benchCertificates } = require('./test-ca');
+const { benchCertificates } = require('../scripts/test-ca');
 
 class Server {
   /** `env`: settings of this server beyond the bench's own (scenario 10 runs one with the shipped rate limits). */

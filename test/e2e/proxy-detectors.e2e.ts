@@ -8,7 +8,6 @@
  * the write), a revocation as its frame on the revocation stream.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { MandateProcess, MandateServer } from './support/server';
@@ -90,7 +89,7 @@ beforeAll(async () => {
     },
     certificates,
   );
-  server = await MandateProcess.start({ MANDATE_PROXY_CA_FILE: path.join(certificates.dir, 'ca.pem') });
+  server = await MandateProcess.start({ MANDATE_PROXY_CA_FILE: certificates.caFile });
   acme = await tenantWithServices('proxy-detectors');
 }, 120_000);
 

@@ -4,7 +4,6 @@
  * answer, log line, event or export line of the whole run.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { call, newTenant, Reply, Tenant } from './support/client';
 import { DistributedMandate, MandateProcess, MandateServer } from './support/server';
@@ -49,7 +48,7 @@ async function auditOfCall(passport: Passport, callId: string, waitFor: number):
 
 beforeAll(async () => {
   certificates = makeTestCertificates();
-  const caFile = path.join(certificates.dir, 'ca.pem');
+  const caFile = certificates.caFile;
   internal = await TestUpstream.start({ '/metadata': json(200, { role: 'internal' }) });
   const internalPort = new URL(internal.origin).port;
   upstream = await TestUpstream.start(

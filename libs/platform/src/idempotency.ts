@@ -20,8 +20,10 @@ export function idempotencyKeyOf(header: string | undefined, field?: string): st
   return header ?? field ?? null;
 }
 
-/** An id derived from who asked and their key, so a retry lands on the very stream the first request wrote. */
-export const idempotentId = (prefix: string, ...parts: string[]) => `${prefix}_${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 22)}`;
+/** The random part of ids derived from who asked and their key, so a retry lands on the very stream the first wrote. */
+export const idempotentSuffix = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 22);
+
+export const idempotentId = (prefix: string, ...parts: string[]) => `${prefix}_${idempotentSuffix(...parts)}`;
 
 /** What a request asked for, for telling a retry from another request under the same key. */
 export const requestFingerprint = (canonical: string) => createHash('sha256').update(canonical).digest('hex');

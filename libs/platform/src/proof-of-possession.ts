@@ -37,13 +37,17 @@ interface ProofRequest {
 @Injectable()
 export class ProofOfPossession {
   private readonly replays = new ReplayCache();
+  /** Where agents may address this server from besides the request's own host: the issuer, read once. */
+  private readonly issuerOrigin: string;
 
   constructor(
     private readonly repository: AggregateRepository,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(MANDATE_CONFIG) private readonly config: MandateConfig,
+    @Inject(MANDATE_CONFIG) config: MandateConfig,
     private readonly refusals: RefusalTally,
-  ) {}
+  ) {
+    this.issuerOrigin = new URL(config.issuer).origin;
+  }
 
   /** A bearer passport where the tenant requires bound ones: refused and recorded like a missing proof. */
   async refuseUnbound(request: ProofRequest, passport: PassportPrincipal): Promise<never> {
@@ -61,7 +65,7 @@ export class ProofOfPossession {
       {
         method: request.method,
         // The URL the agent used: as it reached this process (the front door passes its host on), or the issuer's.
-        urls: [`${request.protocol}://${request.host}${path}`, `${new URL(this.config.issuer).origin}${path}`],
+        urls: [`${request.protocol}://${request.host}${path}`, `${this.issuerOrigin}${path}`],
         accessToken: passport.token,
         jkt,
         nowMs: this.clock.now().getTime(),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Inject } from '@nestjs/common';
 import { canonicalJson, DomainError } from '@mandate/core';
@@ -6,7 +6,7 @@ import { activeKeyOf, agentDecider, agentStream, ceilingExceeded, RegisteredAgen
 import { EventStore } from '@mandate/event-store';
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { MISSION_LIMITS, missionDecider, missionStream } from '@mandate/missions';
-import { catchUp, Decisions, EVENT_STORE, PassportTokens, Principal, TenantStates } from '@mandate/platform';
+import { catchUp, Decision, Decisions, EVENT_STORE, idempotentSuffix, PassportTokens, Principal, requestFingerprint, TenantStates } from '@mandate/platform';
 import { loadAgentOf } from '../../agents/agent-access';
 import { issued, passportView, signPassport } from '../passport-view';
 import { IssuePassportDto } from './issue-passport.dto';
@@ -30,7 +30,7 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
     const decision = principal.kind === 'agent' ? this.decisions.by(principal, principal.tenantId) : this.decisions.byOperator(principal);
     const { tenantId, context } = decision;
     const agent = await loadAgentOf(this.decisions.repository, tenantId, body.agent_id);
-    const boundKey = principal.kind === 'agent' ? await this.withinCeiling(principal, agent, body) : this.operatorBinding(agent, body);
+    const boundKey = principal.kind === 'agent' ? await this.withinCeiling(principal, agent, body, decision) : this.operatorBinding(agent, body);
     if (!boundKey && (await this.tenants.facts(tenantId)).boundPassportsRequired) {
       throw new DomainError('VALIDATION_FAILED', "this tenant requires passports bound to an agent key: name one of the agent's keys in bind_to_key", {
         errors: [{ field: 'bind_to_key', problems: ['is required: this tenant requires bound passports'] }],
@@ -43,9 +43,7 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
       checkpoint_interval_seconds: body.checkpoint_interval_seconds ?? MISSION_LIMITS.checkpointIntervalSeconds.default,
     };
     // With an idempotency key the mission id is derived from it, so a retry lands on the same stream.
-    const suffix = idempotencyKey
-      ? createHash('sha256').update(`${tenantId}\n${body.agent_id}\n${idempotencyKey}`).digest('base64url').slice(0, 22)
-      : randomBytes(16).toString('base64url');
+    const suffix = idempotencyKey ? idempotentSuffix(tenantId, body.agent_id, idempotencyKey) : randomBytes(16).toString('base64url');
     const executed = await decision.execute(
       missionDecider,
       missionStream(`msn_${suffix}`),
@@ -59,7 +57,7 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
         ttlSeconds: request.ttl_seconds,
         checkpointIntervalSeconds: request.checkpoint_interval_seconds,
         idempotencyKey,
-        requestFingerprint: createHash('sha256').update(canonicalJson(request)).digest('hex'),
+        requestFingerprint: requestFingerprint(canonicalJson(request)),
         ...(boundKey ? { boundKey } : {}),
         ...(principal.kind === 'agent' ? { openedBy: 'agent' as const } : {}),
         now: context.now,
@@ -76,14 +74,13 @@ export class IssuePassportHandler implements ICommandHandler<IssuePassport> {
    * A mission the agent opens itself: for itself only, within the ceiling an operator set (services, TTL, missions at
    * once), bound to the key it authenticated with. Asking for more is refused 403 AGENT_CEILING_EXCEEDED and recorded.
    */
-  private async withinCeiling(principal: Extract<Principal, { kind: 'agent' }>, agent: RegisteredAgent, body: IssuePassportDto): Promise<string> {
+  private async withinCeiling(principal: Extract<Principal, { kind: 'agent' }>, agent: RegisteredAgent, body: IssuePassportDto, decision: Decision): Promise<string> {
     if (agent.agentId !== principal.agentId) throw new DomainError('FORBIDDEN', 'an agent opens missions for itself only');
     const services = [...new Set(body.intent?.services ?? [])];
     const ttlSeconds = body.ttl_seconds ?? MISSION_LIMITS.ttlSeconds.default;
     const openMissions = await this.openMissions(principal.tenantId, agent.agentId);
     const exceeded = ceilingExceeded(agent, { services, ttlSeconds, openMissions });
     if (exceeded.length === 0) return principal.keyId;
-    const decision = this.decisions.by(principal, principal.tenantId);
     const refused = await decision.execute(agentDecider, agentStream(agent.agentId), { type: 'RefuseMission', keyId: principal.keyId, exceeded, requested: { services, ttlSeconds }, now: decision.context.now });
     throw new DomainError('AGENT_CEILING_EXCEEDED', `this mission is above the agent's ceiling (${exceeded.join(', ')})`, { exceeded, position: refused.position });
   }
