@@ -56,6 +56,7 @@ const PARAMS = OPTS.quick
       verify_flood: { connections: 32, nice: 10 },
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
       dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
+      sdk: { iterations: 200, warmup: 30 },
       settle_timeout_ms: 60_000,
     }
   : {
@@ -79,6 +80,7 @@ const PARAMS = OPTS.quick
       verify_flood: { connections: 32, nice: 10 },
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
       dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
+      sdk: { iterations: 1000, warmup: 100 },
       settle_timeout_ms: 90_000,
     };
 PARAMS.revocation_under_load.enabled = OPTS.revocationUnderLoad;
@@ -97,6 +99,8 @@ const TARGETS = {
   replay_events_per_s: 100_000,
   memory_100k_missions_rss_mb: 300,
   verify_flood_ratio: 0.7,
+  // Issue 13: an ungated tool call with the SDK's LangChain integration adds under a fifth of one round trip to Mandate.
+  sdk_added_to_round_trip: 0.2,
   // Issue 11: forwarding should cost little beside recording.
   proxy_to_logging: 0.8,
   // Issue 12: a bound passport's proof is one Ed25519 verify and a replay-cache lookup per request.

@@ -63,7 +63,9 @@ function targetRows(s) {
           ? false
           : comparator === '>='
             ? measured >= target
-            : measured <= target,
+            : comparator === '<'
+              ? measured < target
+              : measured <= target,
       ...(informational || !comparator ? { informational: true } : {}),
     });
   if (s.tool_call_logging && !s.tool_call_logging.error) {
@@ -126,6 +128,12 @@ function targetRows(s) {
   }
   if (s.dpop_logging && !s.dpop_logging.error) {
     add('dpop_to_bearer_ratio', 'single-call logging, DPoP-bound / bearer passports', s.dpop_logging.ratio_to_bearer, '>=', TARGETS.dpop_to_bearer, 'ratio');
+  }
+  if (s.sdk_overhead && !s.sdk_overhead.error) {
+    const py = s.sdk_overhead.python;
+    add('sdk_python_added_ratio', 'Python SDK on a LangChain tool call: added p50 / one round trip', py.ratio_added_to_round_trip, '<', TARGETS.sdk_added_to_round_trip, 'ratio');
+    // A call the integration did not record would make it look cheaper than it is.
+    if (py.calls_recorded !== py.calls_expected) Object.assign(rows[rows.length - 1], { met: false, missed: py.calls_expected - py.calls_recorded });
   }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;

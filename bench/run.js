@@ -31,6 +31,7 @@ const detectors = require('./scenarios/detectors');
 const { scenarioVerifyFlood } = require('./scenarios/flood');
 const { scenarioProxy } = require('./scenarios/proxy');
 const { scenarioDpopLogging } = require('./scenarios/dpop');
+const { scenarioSdkOverhead } = require('./scenarios/sdk');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -111,6 +112,7 @@ async function main() {
     await scenario('proxy', () => scenarioProxy(server, { loggingPassports: passports, logging: report.scenarios.tool_call_logging }));
     // DPoP-bound passports beside bearer ones: scenario 1's figures, or measured here when it did not run.
     await scenario('dpop_logging', () => scenarioDpopLogging(server, { bearerPassports: passports, logging: report.scenarios.tool_call_logging }));
+    await scenario('sdk_overhead', () => scenarioSdkOverhead(server));
 
     // Revocations on a tenant of their own, so the stream carries only what this scenario revokes.
     const revTenant = await createTenant(server, 'bench-revocation');
