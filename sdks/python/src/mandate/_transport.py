@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import httpx2 as httpx
 from pydantic import BaseModel
 
 from ._version import __version__
-from .errors import ConnectionFailed, ProblemError, problem_error
+from .errors import ConfigurationError, ConnectionFailed, ProblemError, problem_error
 
 log = logging.getLogger("mandate")
 
@@ -59,6 +60,18 @@ class OperatorKey:
 class NoAuth:
     def headers(self, method: str, url: str) -> dict[str, str]:
         return {}
+
+
+class AgentRuntime:
+    """The default of an agent's runtime (``Mandate(agent_id=...)``): it holds no operator key, so an operator's call
+    (approving an intent, revoking, reading the audit, …) is refused here, before anything is sent. The agent's own
+    calls carry their credential themselves (its assertion, its passport)."""
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        raise ConfigurationError(
+            f"{method} {urlsplit(url).path} is an operator's call: the agent's runtime holds no operator key "
+            "(create Mandate(api_key=...) for operators)"
+        )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from . import _api, streams
 from . import _generated as g
 from ._export import AsyncAuditExport, AuditExport
 from ._keys import DEFAULT_KEY_DIR, AgentKey, AssertionAuth
-from ._transport import AsyncTransport, Authenticator, NoAuth, OperatorKey, RetryPolicy, SyncTransport
+from ._transport import AgentRuntime, AsyncTransport, Authenticator, NoAuth, OperatorKey, RetryPolicy, SyncTransport
 from .errors import ConfigurationError, Conflict
 from .mission import AsyncMission, Mission, MissionOptions
 
@@ -62,6 +62,8 @@ class _Settings:
         self.enrollment_token = enrollment_token or os.environ.get("MANDATE_ENROLLMENT_TOKEN")
 
     def auth(self) -> Authenticator:
+        if self.agent_id is not None:
+            return AgentRuntime()
         return OperatorKey(self.api_key) if self.api_key else NoAuth()
 
     def agent_key(self) -> tuple[AgentKey, bool]:
@@ -69,16 +71,21 @@ class _Settings:
         assert self.agent_id is not None
         key = AgentKey.load(self.agent_id, self.key_dir)
         if key is not None:
+            if not key.enrolled and not self.enrollment_token:
+                # Saved by an earlier run whose enrollment did not go through (a used or expired token, no server).
+                raise ConfigurationError(f"agent {self.agent_id}'s key in {key.path} was never enrolled: {self._how_to_enroll()}")
             return key, False
         if not self.enrollment_token:
-            raise ConfigurationError(
-                f"agent {self.agent_id} has no key in {self.key_dir} yet: give the runtime a one-time enrollment token "
-                "(enrollment_token=... or MANDATE_ENROLLMENT_TOKEN), made by an operator with "
-                "mandate.agents.enrollment_token(agent_id)"
-            )
+            raise ConfigurationError(f"agent {self.agent_id} has no key in {self.key_dir} yet: {self._how_to_enroll()}")
         key = AgentKey.generate(self.agent_id)
         key.save(self.key_dir)
         return key, True
+
+    def _how_to_enroll(self) -> str:
+        return (
+            "give the runtime a one-time enrollment token (enrollment_token=... or MANDATE_ENROLLMENT_TOKEN), made by an "
+            f"operator with mandate.agents.enrollment_token({self.agent_id!r})"
+        )
 
     def enrolled(self, key: AgentKey, agent_id: str, tenant_id: str | None, issuer: str) -> None:
         if agent_id != key.agent_id:
@@ -209,8 +216,8 @@ class Passports(_Resource):
         """Kill switch: revoke one passport."""
         return self._t.send(_api.revoke_passport(jti, reason))
 
-    def revoke_all(self, reason: str | None = None) -> g.RevocationsResponse:
-        """Kill switch: revoke every passport of the tenant (an admin key)."""
+    def revoke_all(self, reason: str) -> g.RevocationsResponse:
+        """Kill switch: revoke every passport of the tenant (an admin key). The reason is required: it is on record."""
         return self._t.send(_api.revoke_all(reason))
 
 
@@ -504,7 +511,7 @@ class AsyncPassports(_AsyncResource):
     async def revoke(self, jti: str, reason: str | None = None) -> g.PassportRevokedResponse:
         return await self._t.send(_api.revoke_passport(jti, reason))
 
-    async def revoke_all(self, reason: str | None = None) -> g.RevocationsResponse:
+    async def revoke_all(self, reason: str) -> g.RevocationsResponse:
         return await self._t.send(_api.revoke_all(reason))
 
 
