@@ -51,7 +51,7 @@ from .errors import (
     ValidationFailed,
 )
 from .mission import AsyncMission, Mission, ProxyResponse
-from .streams import StreamEnded, StreamEvent
+from .streams import EventStream, StreamEnded, StreamEvent
 
 __all__ = [
     "AgentKey",
@@ -71,6 +71,7 @@ __all__ = [
     "Conflict",
     "ConnectionFailed",
     "EnrollmentRefused",
+    "EventStream",
     "Forbidden",
     "IdempotencyKeyReused",
     "Mandate",

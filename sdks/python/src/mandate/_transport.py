@@ -184,7 +184,7 @@ class _Attempts:
         return delay
 
 
-def _request_headers(call: Call[Any], auth: Authenticator, url: str) -> dict[str, str]:
+def request_headers(call: Call[Any], auth: Authenticator, url: str) -> dict[str, str]:
     headers = {"user-agent": USER_AGENT, "accept": "application/json", **call.headers}
     headers.update((call.auth or auth).headers(call.method, url))
     return headers
@@ -221,7 +221,7 @@ class SyncTransport:
                     url,
                     json=call.json,
                     params=_params(call.params),
-                    headers=_request_headers(call, self.auth, url),
+                    headers=request_headers(call, self.auth, url),
                     timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except RETRYABLE_ERRORS as error:
@@ -271,7 +271,7 @@ class AsyncTransport:
                     url,
                     json=call.json,
                     params=_params(call.params),
-                    headers=_request_headers(call, self.auth, url),
+                    headers=request_headers(call, self.auth, url),
                     timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except RETRYABLE_ERRORS as error:

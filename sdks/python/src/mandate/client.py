@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -398,12 +398,13 @@ class Mandate:
         options = MissionOptions.of(intent, services, checkpoint_interval, ttl, flush_interval)
         return Mission(self._transport, self.key, options)
 
-    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> Iterator[streams.StreamEvent]:
-        """Revocations as they happen; resumes after a restart without repeating or losing one."""
+    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> streams.EventStream:
+        """Revocations as they happen; resumes after a restart without repeating or losing one. ``close()`` it (from
+        any thread) or use it as ``with`` to end it."""
         return streams.iterate(self._transport, "/v1/revocations/stream", last_event_id, reconnect)
 
-    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> Iterator[streams.StreamEvent]:
-        """Findings raised to operators as they happen; resumes like ``revocations()``."""
+    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> streams.EventStream:
+        """Findings raised to operators as they happen; resumes and closes like ``revocations()``."""
         return streams.iterate(self._transport, "/v1/security-events/stream", last_event_id, reconnect)
 
     def close(self) -> None:
@@ -625,10 +626,15 @@ class AsyncMandate:
         options = MissionOptions.of(intent, services, checkpoint_interval, ttl, flush_interval)
         return AsyncMission(self._transport, self.enroll, options)
 
-    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> AsyncIterator[streams.StreamEvent]:
+    def revocations(
+        self, *, last_event_id: str | None = None, reconnect: bool = True
+    ) -> AsyncGenerator[streams.StreamEvent, None]:
+        """Revocations as they happen, resumed after a drop; ``aclose()`` it (or cancel its reader) to end it."""
         return streams.aiterate(self._transport, "/v1/revocations/stream", last_event_id, reconnect)
 
-    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> AsyncIterator[streams.StreamEvent]:
+    def findings_stream(
+        self, *, last_event_id: str | None = None, reconnect: bool = True
+    ) -> AsyncGenerator[streams.StreamEvent, None]:
         return streams.aiterate(self._transport, "/v1/security-events/stream", last_event_id, reconnect)
 
     async def aclose(self) -> None:
