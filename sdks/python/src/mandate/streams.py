@@ -51,6 +51,9 @@ class StreamEnded(MandateError):
         self.code = code
         super().__init__(f"the server ended the stream: {code}")
 
+    def __reduce__(self) -> tuple[type[StreamEnded], tuple[str]]:
+        return type(self), (self.code,)
+
 
 class _Parser:
     """The SSE wire format (WHATWG): fields until a blank line; comments (keep-alives) ignored."""
