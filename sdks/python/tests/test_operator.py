@@ -3,6 +3,7 @@ approval queue (and why an agent can never approve its own intent), findings and
 
 from __future__ import annotations
 
+import inspect
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +17,7 @@ from mandate import (
     AgentSuspended,
     AlreadyDecided,
     ApprovalRejected,
+    AsyncMandate,
     ConfigurationError,
     EnrollmentRefused,
     Mandate,
@@ -24,6 +26,7 @@ from mandate import (
     Unauthenticated,
 )
 from mandate._generated import IntentView
+from mandate.mission import AsyncMission, AsyncMissionIntents, Mission, MissionIntents
 
 # ---- agents ---------------------------------------------------------------------------------------------------------
 
@@ -335,3 +338,42 @@ def test_another_tenants_operator_cannot_read_this_tenants_passport(tenant: Tena
     # when it asks for this tenant's passport, then there is no such passport for it
     with Mandate(server.url, api_key=other.admin_key.key) as stranger, pytest.raises(NotFound):
         stranger.passports.get(jti)
+
+
+# ---- the async client -----------------------------------------------------------------------------------------------
+
+
+def _public(obj: object) -> dict[str, str]:
+    """Public methods and properties, with their parameters (a coroutine's the same as a plain function's)."""
+    found: dict[str, str] = {}
+    for name in dir(obj):
+        if name.startswith("_"):
+            continue
+        member = getattr(obj, name)
+        found[name] = str(list(inspect.signature(member).parameters.values())) if callable(member) else "attribute"
+    return found
+
+
+def test_the_async_client_offers_what_the_sync_one_does() -> None:
+    sync, asynchronous = Mandate("http://127.0.0.1:9", api_key="k"), AsyncMandate("http://127.0.0.1:9", api_key="k")
+    # the same resources, each with the same methods taking the same arguments
+    only_sync = {"close"}  # the async client's is aclose(); enroll() is the async agent's explicit step
+    assert set(_public(sync)) - only_sync == set(_public(asynchronous)) - {"aclose", "enroll"}
+    for resource in ("tenants", "agents", "passports", "intents", "policies", "services", "findings", "audit"):
+        assert _public(getattr(sync, resource)) == _public(getattr(asynchronous, resource)), resource
+    # and the same mission and mission intents
+    assert _public(Mission) == _public(AsyncMission)
+    assert _public(MissionIntents) == _public(AsyncMissionIntents)
+    sync.close()
+
+
+async def test_the_async_operator_reads_and_writes_like_the_sync_one(tenant: Tenant, server: MandateServer) -> None:
+    async with AsyncMandate(server.url, api_key=tenant.key) as op:
+        await op.policies.replace(default="auto_approve")
+        assert (await op.policies.get()).default == "auto_approve"
+        assert "echo" in [s.name for s in (await op.services.list()).services]
+        agent = await op.agents.register("async-bot", accountability_mode="logged")
+        assert (await op.agents.set_ceiling(agent.id, ["echo"])).ceiling is not None
+        issued = await op.passports.issue(agent.id, intent="work", services=["echo"])
+        entries = [e async for e in op.audit.query(jti=issued.jti)]
+        assert [e.type for e in entries] == ["PassportIssued"]

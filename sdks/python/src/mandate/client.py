@@ -105,6 +105,14 @@ def _ceiling(allowed_services: Sequence[str] | None, max_ttl_seconds: int, max_c
     }
 
 
+def _policy(default: Decision, rules: Sequence[Mapping[str, Any]], default_approvals: int | None) -> dict[str, Any]:
+    return {
+        "default": default,
+        "rules": [dict(r) for r in rules],
+        **({"default_approvals": default_approvals} if default_approvals else {}),
+    }
+
+
 def _finding_filters(**filters: Any) -> dict[str, Any]:
     return {name: value for name, value in filters.items() if value is not None}
 
@@ -251,12 +259,7 @@ class Policies(_Resource):
         self, *, default: Decision, rules: Sequence[Mapping[str, Any]] = (), default_approvals: int | None = None
     ) -> g.PolicyChangedResponse:
         """Replace the tenant's intent policy: the first matching rule decides, else the default."""
-        policy = {
-            "default": default,
-            "rules": [dict(r) for r in rules],
-            **({"default_approvals": default_approvals} if default_approvals else {}),
-        }
-        return self._t.send(_api.put_policy(policy))
+        return self._t.send(_api.put_policy(_policy(default, rules, default_approvals)))
 
 
 class Services(_Resource):
@@ -460,6 +463,12 @@ class AsyncAgents(_AsyncResource):
     async def set_mode(self, agent_id: str, mode: _api.Mode) -> g.AgentWrittenResponse:
         return await self._t.send(_api.update_agent(agent_id, accountability_mode=mode))
 
+    async def set_ceiling(
+        self, agent_id: str, allowed_services: Sequence[str], *, max_ttl_seconds: int = 3600, max_concurrent_missions: int = 5
+    ) -> g.AgentWrittenResponse:
+        ceiling = _ceiling(allowed_services, max_ttl_seconds, max_concurrent_missions)
+        return await self._t.send(_api.update_agent(agent_id, ceiling=ceiling))
+
     async def suspend(self, agent_id: str, reason: str | None = None) -> g.AgentWrittenResponse:
         return await self._t.send(_api.update_agent(agent_id, status="suspended", reason=reason))
 
@@ -537,17 +546,49 @@ class AsyncIntents(_AsyncResource):
         return await self._t.send(_api.decide_intent(intent_id, "reject", note))
 
 
+class AsyncPolicies(_AsyncResource):
+    async def get(self) -> g.PolicyView:
+        return await self._t.send(_api.get_policy())
+
+    async def replace(
+        self, *, default: Decision, rules: Sequence[Mapping[str, Any]] = (), default_approvals: int | None = None
+    ) -> g.PolicyChangedResponse:
+        return await self._t.send(_api.put_policy(_policy(default, rules, default_approvals)))
+
+
+class AsyncServices(_AsyncResource):
+    async def register(
+        self,
+        name: str,
+        *,
+        hosts: Sequence[str],
+        secret: str,
+        presentation: Mapping[str, Any] | None = None,
+        internal_hosts: Sequence[str] | None = None,
+    ) -> g.ServiceWriteResponse:
+        return await self._t.send(_api.register_service(name, hosts, presentation or {"kind": "bearer"}, secret, internal_hosts))
+
+    async def list(self) -> g.ServiceListResponse:
+        return await self._t.send(_api.list_services())
+
+    async def remove(self, name: str) -> g.RemovedServiceResponse:
+        return await self._t.send(_api.remove_service(name))
+
+
 class AsyncFindings(_AsyncResource):
     async def list(
         self,
         *,
         signal: str | None = None,
+        severity: str | None = None,
         agent_id: str | None = None,
         jti: str | None = None,
         status: str | None = None,
         wait_for_position: int | None = None,
     ) -> AsyncIterator[g.SecurityEventView]:
-        filters = _finding_filters(signal=signal, agent_id=agent_id, jti=jti, status=status, wait_for_position=wait_for_position)
+        filters = _finding_filters(
+            signal=signal, severity=severity, agent_id=agent_id, jti=jti, status=status, wait_for_position=wait_for_position
+        )
         cursor: str | None = None
         while True:
             page = await self._t.send(_api.list_findings(filters, cursor))
@@ -557,11 +598,35 @@ class AsyncFindings(_AsyncResource):
                 return
             cursor = page.next_cursor
 
+    async def get(self, finding_id: str) -> g.SecurityEventView:
+        return await self._t.send(_api.get_finding(finding_id))
+
     async def resolve(self, finding_id: str, note: str) -> g.ResolvedResponse:
         return await self._t.send(_api.resolve_finding(finding_id, note))
 
 
 class AsyncAudit(_AsyncResource):
+    async def query(
+        self,
+        *,
+        agent_id: str | None = None,
+        jti: str | None = None,
+        mission_id: str | None = None,
+        type: str | None = None,
+        wait_for_position: int | None = None,
+    ) -> AsyncIterator[g.AuditEntryView]:
+        filters = _finding_filters(
+            agent_id=agent_id, jti=jti, mission_id=mission_id, type=type, wait_for_position=wait_for_position
+        )
+        cursor: str | None = None
+        while True:
+            page = await self._t.send(_api.query_audit(filters, cursor))
+            for entry in page.entries:
+                yield entry
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
     def export(self, *, after_position: int | None = None, progress: bool | None = None) -> AsyncAuditExport:
         return AsyncAuditExport(self._t, after_position, progress)
 
@@ -590,8 +655,13 @@ class AsyncMandate:
         )
         t = self._transport
         self.tenants, self.agents, self.passports = AsyncTenants(t), AsyncAgents(t), AsyncPassports(t)
-        self.intents, self.findings, self.audit = AsyncIntents(t), AsyncFindings(t), AsyncAudit(t)
+        self.intents, self.policies, self.services = AsyncIntents(t), AsyncPolicies(t), AsyncServices(t)
+        self.findings, self.audit = AsyncFindings(t), AsyncAudit(t)
         self.key: AgentKey | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
 
     async def enroll(self) -> AgentKey:
         """The agent's key, made and enrolled on first use (``async with`` and ``mission()`` call this)."""

@@ -671,6 +671,21 @@ class AsyncMissionIntents:
             return _decided(submitted)
         return await self.wait(submitted.id, timeout=timeout)
 
+    async def simulate(
+        self,
+        *,
+        named_intent: str,
+        service: str,
+        url: str,
+        method: str = "POST",
+        body: Any = None,
+        action: str | None = None,
+        amount: Mapping[str, Any] | None = None,
+        reason: str = "simulation",
+    ) -> g.SimulationResponse:
+        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, None)
+        return await self._m._send(_api.simulate_intent(self._m._auth, intent))
+
 
 class AsyncMission:
     """``async with mandate.mission(...) as mission:`` — the same as ``Mission``, its calls coroutines."""
@@ -692,6 +707,10 @@ class AsyncMission:
     @property
     def token(self) -> str:
         return self._auth.token
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return self.options.services
 
     @property
     def jti(self) -> str:
