@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -160,8 +161,10 @@ def start_upstream(certificates: Certificates) -> tuple[Upstream, ThreadingHTTPS
 
 
 @pytest.fixture(scope="session")
-def certificates() -> Certificates:
-    return make_certificates()
+def certificates() -> Iterator[Certificates]:
+    made = make_certificates()
+    yield made
+    shutil.rmtree(made.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +173,9 @@ def server(certificates: Certificates) -> Iterator[MandateServer]:
     mandate.start()
     yield mandate
     mandate.stop()
+    # The data and the log go with the session (a failing start says the log's tail in its error).
+    shutil.rmtree(mandate.data_dir, ignore_errors=True)
+    mandate.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
