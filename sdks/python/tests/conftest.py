@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -160,8 +161,10 @@ def start_upstream(certificates: Certificates) -> tuple[Upstream, ThreadingHTTPS
 
 
 @pytest.fixture(scope="session")
-def certificates() -> Certificates:
-    return make_certificates()
+def certificates() -> Iterator[Certificates]:
+    made = make_certificates()
+    yield made
+    shutil.rmtree(made.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +173,9 @@ def server(certificates: Certificates) -> Iterator[MandateServer]:
     mandate.start()
     yield mandate
     mandate.stop()
+    # The data and the log go with the session (a failing start says the log's tail in its error).
+    shutil.rmtree(mandate.data_dir, ignore_errors=True)
+    mandate.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -204,13 +210,16 @@ AgentFactory = Callable[..., Mandate]
 @pytest.fixture
 def make_agent(tenant: Tenant, server: MandateServer, tmp_path: Path) -> Iterator[AgentFactory]:
     """An agent registered by the operator, and its runtime (``Mandate(agent_id=...)``) enrolled with a one-time token:
-    the runtime holds its own key (in the test's temp dir) and no operator key."""
+    the runtime holds its own key (in the test's temp dir) and no operator key. Other keyword arguments go to the
+    runtime (``http_client=``, ``retry=``)."""
     runtimes: list[Mandate] = []
 
-    def make(mode: str = "logged", services: tuple[str, ...] = ("echo", "slack", "stripe"), name: str = "agent") -> Mandate:
+    def make(
+        mode: str = "logged", services: tuple[str, ...] = ("echo", "slack", "stripe"), name: str = "agent", **options: Any
+    ) -> Mandate:
         agent = tenant.operator.agents.register(name, accountability_mode=mode, allowed_services=list(services))  # type: ignore[arg-type]
         token = tenant.operator.agents.enrollment_token(agent.id).token
-        runtime = Mandate(server.url, agent_id=agent.id, key_dir=tmp_path / "keys", enrollment_token=token)
+        runtime = Mandate(server.url, agent_id=agent.id, key_dir=tmp_path / "keys", enrollment_token=token, **options)
         runtimes.append(runtime)
         return runtime
 

@@ -27,8 +27,10 @@ from .errors import (
     Conflict,
     ConnectionFailed,
     EnrollmentRefused,
+    EnrollmentTokenUsed,
     Forbidden,
     IdempotencyKeyReused,
+    IntentExpired,
     MandateError,
     NotFound,
     OutOfScope,
@@ -51,7 +53,7 @@ from .errors import (
     ValidationFailed,
 )
 from .mission import AsyncMission, Mission, ProxyResponse
-from .streams import StreamEnded, StreamEvent
+from .streams import EventStream, StreamEnded, StreamEvent
 
 __all__ = [
     "AgentKey",
@@ -71,8 +73,11 @@ __all__ = [
     "Conflict",
     "ConnectionFailed",
     "EnrollmentRefused",
+    "EnrollmentTokenUsed",
+    "EventStream",
     "Forbidden",
     "IdempotencyKeyReused",
+    "IntentExpired",
     "Mandate",
     "MandateError",
     "Mission",

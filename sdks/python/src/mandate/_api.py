@@ -125,8 +125,9 @@ def revoke_passport(jti: str, reason: str | None) -> Call[g.PassportRevokedRespo
     return Call("POST", path, model(g.PassportRevokedResponse), json=_body(reason=reason), retryable=True)
 
 
-def revoke_all(reason: str | None) -> Call[g.RevocationsResponse]:
-    return Call("POST", "/v1/revocations/all", model(g.RevocationsResponse), json=_body(reason=reason), retryable=True)
+def revoke_all(reason: str) -> Call[g.RevocationsResponse]:
+    # The server requires the reason here (it is every passport of the tenant), unlike the other revocations.
+    return Call("POST", "/v1/revocations/all", model(g.RevocationsResponse), json={"reason": reason}, retryable=True)
 
 
 def checkpoint(

@@ -16,7 +16,7 @@ import httpx2 as httpx
 
 from . import _api
 from . import _generated as g
-from ._transport import AsyncTransport, SyncTransport, error_of
+from ._transport import AsyncTransport, SyncTransport, error_of, request_headers
 
 
 class _Bar(Protocol):
@@ -57,7 +57,7 @@ class _Cursor:
         call = _api.export_audit({"after_position": self.after} if self.after is not None else {})
         url = self.transport.url(call.path)
         params = {k: str(v) for k, v in (call.params or {}).items()}
-        return url, params, {**call.headers, **self.transport.auth.headers("GET", url)}
+        return url, params, request_headers(call, self.transport.auth, url)
 
     def line(self, text: str) -> g.AuditExportLine | None:
         if not text.strip():

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import httpx2 as httpx
 from pydantic import BaseModel
 
 from ._version import __version__
-from .errors import ConnectionFailed, ProblemError, problem_error
+from .errors import ConfigurationError, ConnectionFailed, ProblemError, problem_error
 
 log = logging.getLogger("mandate")
 
@@ -59,6 +60,18 @@ class OperatorKey:
 class NoAuth:
     def headers(self, method: str, url: str) -> dict[str, str]:
         return {}
+
+
+class AgentRuntime:
+    """The default of an agent's runtime (``Mandate(agent_id=...)``): it holds no operator key, so an operator's call
+    (approving an intent, revoking, reading the audit, …) is refused here, before anything is sent. The agent's own
+    calls carry their credential themselves (its assertion, its passport)."""
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        raise ConfigurationError(
+            f"{method} {urlsplit(url).path} is an operator's call: the agent's runtime holds no operator key "
+            "(create Mandate(api_key=...) for operators)"
+        )
 
 
 @dataclass(frozen=True)
@@ -171,7 +184,7 @@ class _Attempts:
         return delay
 
 
-def _request_headers(call: Call[Any], auth: Authenticator, url: str) -> dict[str, str]:
+def request_headers(call: Call[Any], auth: Authenticator, url: str) -> dict[str, str]:
     headers = {"user-agent": USER_AGENT, "accept": "application/json", **call.headers}
     headers.update((call.auth or auth).headers(call.method, url))
     return headers
@@ -208,7 +221,7 @@ class SyncTransport:
                     url,
                     json=call.json,
                     params=_params(call.params),
-                    headers=_request_headers(call, self.auth, url),
+                    headers=request_headers(call, self.auth, url),
                     timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except RETRYABLE_ERRORS as error:
@@ -258,7 +271,7 @@ class AsyncTransport:
                     url,
                     json=call.json,
                     params=_params(call.params),
-                    headers=_request_headers(call, self.auth, url),
+                    headers=request_headers(call, self.auth, url),
                     timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except RETRYABLE_ERRORS as error:

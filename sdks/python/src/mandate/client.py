@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -24,7 +24,7 @@ from . import _api, streams
 from . import _generated as g
 from ._export import AsyncAuditExport, AuditExport
 from ._keys import DEFAULT_KEY_DIR, AgentKey, AssertionAuth
-from ._transport import AsyncTransport, Authenticator, NoAuth, OperatorKey, RetryPolicy, SyncTransport
+from ._transport import AgentRuntime, AsyncTransport, Authenticator, NoAuth, OperatorKey, RetryPolicy, SyncTransport
 from .errors import ConfigurationError, Conflict
 from .mission import AsyncMission, Mission, MissionOptions
 
@@ -62,6 +62,8 @@ class _Settings:
         self.enrollment_token = enrollment_token or os.environ.get("MANDATE_ENROLLMENT_TOKEN")
 
     def auth(self) -> Authenticator:
+        if self.agent_id is not None:
+            return AgentRuntime()
         return OperatorKey(self.api_key) if self.api_key else NoAuth()
 
     def agent_key(self) -> tuple[AgentKey, bool]:
@@ -69,16 +71,21 @@ class _Settings:
         assert self.agent_id is not None
         key = AgentKey.load(self.agent_id, self.key_dir)
         if key is not None:
+            if not key.enrolled and not self.enrollment_token:
+                # Saved by an earlier run whose enrollment did not go through (a used or expired token, no server).
+                raise ConfigurationError(f"agent {self.agent_id}'s key in {key.path} was never enrolled: {self._how_to_enroll()}")
             return key, False
         if not self.enrollment_token:
-            raise ConfigurationError(
-                f"agent {self.agent_id} has no key in {self.key_dir} yet: give the runtime a one-time enrollment token "
-                "(enrollment_token=... or MANDATE_ENROLLMENT_TOKEN), made by an operator with "
-                "mandate.agents.enrollment_token(agent_id)"
-            )
+            raise ConfigurationError(f"agent {self.agent_id} has no key in {self.key_dir} yet: {self._how_to_enroll()}")
         key = AgentKey.generate(self.agent_id)
         key.save(self.key_dir)
         return key, True
+
+    def _how_to_enroll(self) -> str:
+        return (
+            "give the runtime a one-time enrollment token (enrollment_token=... or MANDATE_ENROLLMENT_TOKEN), made by an "
+            f"operator with mandate.agents.enrollment_token({self.agent_id!r})"
+        )
 
     def enrolled(self, key: AgentKey, agent_id: str, tenant_id: str | None, issuer: str) -> None:
         if agent_id != key.agent_id:
@@ -95,6 +102,14 @@ def _ceiling(allowed_services: Sequence[str] | None, max_ttl_seconds: int, max_c
         "allowed_services": list(allowed_services),
         "max_ttl_seconds": max_ttl_seconds,
         "max_concurrent_missions": max_concurrent_missions,
+    }
+
+
+def _policy(default: Decision, rules: Sequence[Mapping[str, Any]], default_approvals: int | None) -> dict[str, Any]:
+    return {
+        "default": default,
+        "rules": [dict(r) for r in rules],
+        **({"default_approvals": default_approvals} if default_approvals else {}),
     }
 
 
@@ -209,8 +224,8 @@ class Passports(_Resource):
         """Kill switch: revoke one passport."""
         return self._t.send(_api.revoke_passport(jti, reason))
 
-    def revoke_all(self, reason: str | None = None) -> g.RevocationsResponse:
-        """Kill switch: revoke every passport of the tenant (an admin key)."""
+    def revoke_all(self, reason: str) -> g.RevocationsResponse:
+        """Kill switch: revoke every passport of the tenant (an admin key). The reason is required: it is on record."""
         return self._t.send(_api.revoke_all(reason))
 
 
@@ -244,12 +259,7 @@ class Policies(_Resource):
         self, *, default: Decision, rules: Sequence[Mapping[str, Any]] = (), default_approvals: int | None = None
     ) -> g.PolicyChangedResponse:
         """Replace the tenant's intent policy: the first matching rule decides, else the default."""
-        policy = {
-            "default": default,
-            "rules": [dict(r) for r in rules],
-            **({"default_approvals": default_approvals} if default_approvals else {}),
-        }
-        return self._t.send(_api.put_policy(policy))
+        return self._t.send(_api.put_policy(_policy(default, rules, default_approvals)))
 
 
 class Services(_Resource):
@@ -391,12 +401,13 @@ class Mandate:
         options = MissionOptions.of(intent, services, checkpoint_interval, ttl, flush_interval)
         return Mission(self._transport, self.key, options)
 
-    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> Iterator[streams.StreamEvent]:
-        """Revocations as they happen; resumes after a restart without repeating or losing one."""
+    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> streams.EventStream:
+        """Revocations as they happen; resumes after a restart without repeating or losing one. ``close()`` it (from
+        any thread) or use it as ``with`` to end it."""
         return streams.iterate(self._transport, "/v1/revocations/stream", last_event_id, reconnect)
 
-    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> Iterator[streams.StreamEvent]:
-        """Findings raised to operators as they happen; resumes like ``revocations()``."""
+    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> streams.EventStream:
+        """Findings raised to operators as they happen; resumes and closes like ``revocations()``."""
         return streams.iterate(self._transport, "/v1/security-events/stream", last_event_id, reconnect)
 
     def close(self) -> None:
@@ -452,6 +463,12 @@ class AsyncAgents(_AsyncResource):
     async def set_mode(self, agent_id: str, mode: _api.Mode) -> g.AgentWrittenResponse:
         return await self._t.send(_api.update_agent(agent_id, accountability_mode=mode))
 
+    async def set_ceiling(
+        self, agent_id: str, allowed_services: Sequence[str], *, max_ttl_seconds: int = 3600, max_concurrent_missions: int = 5
+    ) -> g.AgentWrittenResponse:
+        ceiling = _ceiling(allowed_services, max_ttl_seconds, max_concurrent_missions)
+        return await self._t.send(_api.update_agent(agent_id, ceiling=ceiling))
+
     async def suspend(self, agent_id: str, reason: str | None = None) -> g.AgentWrittenResponse:
         return await self._t.send(_api.update_agent(agent_id, status="suspended", reason=reason))
 
@@ -504,7 +521,7 @@ class AsyncPassports(_AsyncResource):
     async def revoke(self, jti: str, reason: str | None = None) -> g.PassportRevokedResponse:
         return await self._t.send(_api.revoke_passport(jti, reason))
 
-    async def revoke_all(self, reason: str | None = None) -> g.RevocationsResponse:
+    async def revoke_all(self, reason: str) -> g.RevocationsResponse:
         return await self._t.send(_api.revoke_all(reason))
 
 
@@ -529,17 +546,49 @@ class AsyncIntents(_AsyncResource):
         return await self._t.send(_api.decide_intent(intent_id, "reject", note))
 
 
+class AsyncPolicies(_AsyncResource):
+    async def get(self) -> g.PolicyView:
+        return await self._t.send(_api.get_policy())
+
+    async def replace(
+        self, *, default: Decision, rules: Sequence[Mapping[str, Any]] = (), default_approvals: int | None = None
+    ) -> g.PolicyChangedResponse:
+        return await self._t.send(_api.put_policy(_policy(default, rules, default_approvals)))
+
+
+class AsyncServices(_AsyncResource):
+    async def register(
+        self,
+        name: str,
+        *,
+        hosts: Sequence[str],
+        secret: str,
+        presentation: Mapping[str, Any] | None = None,
+        internal_hosts: Sequence[str] | None = None,
+    ) -> g.ServiceWriteResponse:
+        return await self._t.send(_api.register_service(name, hosts, presentation or {"kind": "bearer"}, secret, internal_hosts))
+
+    async def list(self) -> g.ServiceListResponse:
+        return await self._t.send(_api.list_services())
+
+    async def remove(self, name: str) -> g.RemovedServiceResponse:
+        return await self._t.send(_api.remove_service(name))
+
+
 class AsyncFindings(_AsyncResource):
     async def list(
         self,
         *,
         signal: str | None = None,
+        severity: str | None = None,
         agent_id: str | None = None,
         jti: str | None = None,
         status: str | None = None,
         wait_for_position: int | None = None,
     ) -> AsyncIterator[g.SecurityEventView]:
-        filters = _finding_filters(signal=signal, agent_id=agent_id, jti=jti, status=status, wait_for_position=wait_for_position)
+        filters = _finding_filters(
+            signal=signal, severity=severity, agent_id=agent_id, jti=jti, status=status, wait_for_position=wait_for_position
+        )
         cursor: str | None = None
         while True:
             page = await self._t.send(_api.list_findings(filters, cursor))
@@ -549,11 +598,35 @@ class AsyncFindings(_AsyncResource):
                 return
             cursor = page.next_cursor
 
+    async def get(self, finding_id: str) -> g.SecurityEventView:
+        return await self._t.send(_api.get_finding(finding_id))
+
     async def resolve(self, finding_id: str, note: str) -> g.ResolvedResponse:
         return await self._t.send(_api.resolve_finding(finding_id, note))
 
 
 class AsyncAudit(_AsyncResource):
+    async def query(
+        self,
+        *,
+        agent_id: str | None = None,
+        jti: str | None = None,
+        mission_id: str | None = None,
+        type: str | None = None,
+        wait_for_position: int | None = None,
+    ) -> AsyncIterator[g.AuditEntryView]:
+        filters = _finding_filters(
+            agent_id=agent_id, jti=jti, mission_id=mission_id, type=type, wait_for_position=wait_for_position
+        )
+        cursor: str | None = None
+        while True:
+            page = await self._t.send(_api.query_audit(filters, cursor))
+            for entry in page.entries:
+                yield entry
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
     def export(self, *, after_position: int | None = None, progress: bool | None = None) -> AsyncAuditExport:
         return AsyncAuditExport(self._t, after_position, progress)
 
@@ -582,8 +655,13 @@ class AsyncMandate:
         )
         t = self._transport
         self.tenants, self.agents, self.passports = AsyncTenants(t), AsyncAgents(t), AsyncPassports(t)
-        self.intents, self.findings, self.audit = AsyncIntents(t), AsyncFindings(t), AsyncAudit(t)
+        self.intents, self.policies, self.services = AsyncIntents(t), AsyncPolicies(t), AsyncServices(t)
+        self.findings, self.audit = AsyncFindings(t), AsyncAudit(t)
         self.key: AgentKey | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
 
     async def enroll(self) -> AgentKey:
         """The agent's key, made and enrolled on first use (``async with`` and ``mission()`` call this)."""
@@ -618,10 +696,15 @@ class AsyncMandate:
         options = MissionOptions.of(intent, services, checkpoint_interval, ttl, flush_interval)
         return AsyncMission(self._transport, self.enroll, options)
 
-    def revocations(self, *, last_event_id: str | None = None, reconnect: bool = True) -> AsyncIterator[streams.StreamEvent]:
+    def revocations(
+        self, *, last_event_id: str | None = None, reconnect: bool = True
+    ) -> AsyncGenerator[streams.StreamEvent, None]:
+        """Revocations as they happen, resumed after a drop; ``aclose()`` it (or cancel its reader) to end it."""
         return streams.aiterate(self._transport, "/v1/revocations/stream", last_event_id, reconnect)
 
-    def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> AsyncIterator[streams.StreamEvent]:
+    def findings_stream(
+        self, *, last_event_id: str | None = None, reconnect: bool = True
+    ) -> AsyncGenerator[streams.StreamEvent, None]:
         return streams.aiterate(self._transport, "/v1/security-events/stream", last_event_id, reconnect)
 
     async def aclose(self) -> None:

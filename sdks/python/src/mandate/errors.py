@@ -41,6 +41,11 @@ class ProblemError(MandateError):
         self.retry_after = retry_after
         super().__init__(f"{status} {self.code}: {self.detail}" if self.detail else f"{status} {self.code}")
 
+    def __reduce__(self) -> tuple[type[ProblemError], tuple[int, dict[str, Any], float | None]]:
+        # Rebuilt from what it was made of (Exception's default would call __init__ with the message alone), so the
+        # error survives pickling and copying: a process pool, a task queue, a log handler in another process.
+        return type(self), (self.status, dict(self.problem), self.retry_after)
+
     def __getattr__(self, name: str) -> Any:
         # Extension members (jti, position, gate_reason, call_id, errors, …) read as attributes.
         problem = self.__dict__.get("problem")
@@ -120,6 +125,10 @@ class EnrollmentRefused(Unauthenticated):
     """The enrollment token is unknown, expired or already used."""
 
 
+class EnrollmentTokenUsed(EnrollmentRefused, Conflict):
+    """The enrollment token was used already (409): an ``EnrollmentRefused`` and a ``Conflict`` both."""
+
+
 class OutOfScope(Forbidden):
     """The call names a service the mission does not cover."""
 
@@ -134,6 +143,11 @@ class ApprovalRejected(Forbidden):
 
 class ApprovalExpired(Forbidden):
     """The intent expired before it was decided, or its approval before it was used."""
+
+
+class IntentExpired(ApprovalExpired, Conflict):
+    """The intent expired before it was decided (409, the state of the intent): an ``ApprovalExpired`` and a
+    ``Conflict`` both."""
 
 
 class CallMismatch(Forbidden):
@@ -201,14 +215,14 @@ _BY_CODE: dict[str, type[ProblemError]] = {
     "BOUND_PASSPORT_REQUIRED": ProofRefused,
     "ENROLLMENT_TOKEN_INVALID": EnrollmentRefused,
     "ENROLLMENT_TOKEN_EXPIRED": EnrollmentRefused,
-    "ENROLLMENT_TOKEN_USED": EnrollmentRefused,
+    "ENROLLMENT_TOKEN_USED": EnrollmentTokenUsed,
     "INTENT_OUT_OF_SCOPE": OutOfScope,
     "PROXY_SERVICE_NOT_IN_MISSION": OutOfScope,
     "ACTION_OUT_OF_SCOPE": OutOfScope,
     "APPROVAL_REQUIRED": ApprovalRequired,
     "APPROVAL_REJECTED": ApprovalRejected,
     "APPROVAL_EXPIRED": ApprovalExpired,
-    "INTENT_EXPIRED": ApprovalExpired,
+    "INTENT_EXPIRED": IntentExpired,
     "call_mismatch": CallMismatch,
     "PROXY_HOST_NOT_ALLOWED": ProxyRefused,
     "PROXY_SSRF_BLOCKED": ProxyRefused,

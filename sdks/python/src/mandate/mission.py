@@ -3,9 +3,10 @@
 On entry the agent opens its mission with its own key (the passport is bound to it: every use carries a DPoP proof).
 While the block runs, a background worker sends the calls the agent logs in batches and checkpoints before the leash
 runs out (in enforced mode the checkpoint's refreshed passport replaces the old one). On exit the remaining calls are
-sent and the mission is checked out: ``success``, or ``failure`` with the exception as the summary. The exception is
-never swallowed. If the passport was revoked meanwhile, the next call raises ``PassportRevoked`` and the exit records
-what it still can.
+sent, a last checkpoint counts the calls made since the previous one, and the mission is checked out: ``success``,
+or ``failure`` with the exception as the summary. The exception is never swallowed. If the passport was revoked
+meanwhile, the next call raises ``PassportRevoked``; once the SDK knows, it sends nothing more with the passport (a
+use after revocation is itself a finding against the agent), and what was still pending is counted in ``lost_calls``.
 
 ``Mission`` runs the worker on a thread, ``AsyncMission`` on a task; what they decide (what to send, when, what a
 refusal means) is ``_Ledger``'s, written once.
@@ -184,21 +185,42 @@ class _Ledger:
             self.services_used, self.calls_since_checkpoint = set(), 0
             return services, count
 
+    def not_checkpointed(self, services: list[str], count: int) -> None:
+        """A checkpoint that failed: what it would have counted goes to the next one, so none is left out."""
+        with self.lock:
+            self.services_used.update(services)
+            self.calls_since_checkpoint += count
+
+    @property
+    def uncounted(self) -> bool:
+        """Calls were made since the last checkpoint (logged, or through the proxy)."""
+        return self.calls_since_checkpoint > 0 or bool(self.services_used)
+
+    def ended(self, error: Unauthenticated) -> None:
+        """The server said the passport is over (revoked, expired, checked out): every later call raises it."""
+        with self.lock:
+            first = self.failure is None
+            if first:
+                self.failure = error
+        if first:
+            log.warning("mandate: the mission's passport can no longer be used (%s): %s", error.code, error.detail)
+
     def refused(self, error: Exception, what: str) -> None:
-        """A background send failed: an ended passport ends the mission; anything else is logged and retried later."""
-        if isinstance(error, PassportRevoked | PassportExpired | PassportCheckedOut):
-            if self.failure is None:
-                log.warning("mandate: the mission's passport can no longer be used (%s) while %s", error.code, what)
-            self.failure = error
-        else:
+        """A background send failed: an ended passport ends the mission (``ended`` has it); anything else is logged
+        and retried later."""
+        if not isinstance(error, PassportRevoked | PassportExpired | PassportCheckedOut):
             log.warning("mandate: %s failed: %s", what, error)
 
     def raise_if_ended(self) -> None:
-        if self.failure is not None:
-            raise self.failure
+        failure = self.failure
+        if failure is not None:
+            # A new exception each time: the stored one carries the traceback of whichever thread learnt it first.
+            raise type(failure)(failure.status, failure.problem, failure.retry_after)
 
     def unsent(self, batch: list[dict[str, Any]], error: Exception) -> None:
         """Calls that could not be sent at the end: said in the log, never silently dropped."""
+        if not batch:
+            return
         self.lost += len(batch)
         log.warning("mandate: %d logged call(s) could not be recorded (%s)", len(batch), error)
 
@@ -375,6 +397,13 @@ class Mission:
         """Logged calls that could not be recorded (the passport ended first); also said in the log."""
         return self._ledger.lost
 
+    @property
+    def ended_by(self) -> Unauthenticated | None:
+        """The refusal that ended the mission's passport (``PassportRevoked``, ``PassportExpired``,
+        ``PassportCheckedOut``) once the SDK has learnt it, in the background or from a call; else None. From then on
+        ``log()``, ``proxy()`` and the other calls raise it."""
+        return self._ledger.failure
+
     def covers(self, service: str) -> bool:
         """Whether the mission names this service (the server's rule: an exact name)."""
         return service in self.options.services
@@ -429,7 +458,11 @@ class Mission:
         """Checkpoint now (the worker does it on time by itself); in enforced mode the passport is refreshed."""
         self.flush()
         services, count = self._ledger.checkpoint_body()
-        answer = self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
+        try:
+            answer = self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
+        except BaseException:
+            self._ledger.not_checkpointed(services, count)
+            raise
         if answer.token:
             self._auth.token = answer.token
         self.checkpoints += 1
@@ -502,10 +535,11 @@ class Mission:
         if self._worker is not None:
             self._worker.join()
         outcome, summary = _summary(exc)
-        try:
-            self.flush()
-        except (ProblemError, ConnectionFailed) as error:
-            self._ledger.unsent(self._ledger.take(), error)
+        if self._ledger.failure is None:
+            self._record_the_rest()
+        if self._ledger.failure is not None:
+            self._ended_before_checkout(exc)
+            return
         try:
             self._send(_api.checkout(self.jti, self._auth, outcome, summary))
             log.info("mandate: mission %s checked out (%s)", self._opened().mission_id, outcome)
@@ -513,6 +547,31 @@ class Mission:
             if exc is None:
                 raise  # the block itself succeeded: the caller must learn the mission did not end as it thinks
             log.warning("mandate: checkout after %s failed: %s", type(exc).__name__, error)
+
+    def _record_the_rest(self) -> None:
+        """Before the checkout: the calls still pending, then a last checkpoint if calls were made since the previous
+        one (the server compares what the agent counted with the calls its proxy observed: without it, calls made
+        through the proxy since the last checkpoint would read as unreported)."""
+        try:
+            self.flush()
+        except (ProblemError, ConnectionFailed) as error:
+            self._ledger.unsent(self._ledger.take(), error)
+            return
+        if self._ledger.uncounted:
+            try:
+                self.checkpoint()
+            except (ProblemError, ConnectionFailed) as error:
+                log.warning("mandate: the last checkpoint before checkout failed: %s", error)
+
+    def _ended_before_checkout(self, exc: BaseException | None) -> None:
+        """The passport is over and the SDK knows it: nothing more is sent with it. A use would record nothing, and
+        would itself be on record as a use after the end (a ``post_checkout_access`` finding against the agent)."""
+        failure = self._ledger.failure
+        assert failure is not None
+        self._ledger.unsent(self._ledger.take(), failure)
+        if exc is None:
+            self._ledger.raise_if_ended()  # the block succeeded: the caller must learn the mission did not end well
+        log.warning("mandate: mission %s ended (%s) before its checkout", self._opened().mission_id, failure.code)
 
     # ---- inside ------------------------------------------------------------------------------------------------------
 
@@ -522,10 +581,11 @@ class Mission:
         return self.passport
 
     def _send(self, call: Call[T]) -> T:
+        self._ledger.raise_if_ended()  # a passport known to be over is not used again (see _ended_before_checkout)
         try:
             return self._t.send(call)
         except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
-            self._ledger.failure = self._ledger.failure or error
+            self._ledger.ended(error)
             raise
 
     def _work(self) -> None:
@@ -611,6 +671,21 @@ class AsyncMissionIntents:
             return _decided(submitted)
         return await self.wait(submitted.id, timeout=timeout)
 
+    async def simulate(
+        self,
+        *,
+        named_intent: str,
+        service: str,
+        url: str,
+        method: str = "POST",
+        body: Any = None,
+        action: str | None = None,
+        amount: Mapping[str, Any] | None = None,
+        reason: str = "simulation",
+    ) -> g.SimulationResponse:
+        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, None)
+        return await self._m._send(_api.simulate_intent(self._m._auth, intent))
+
 
 class AsyncMission:
     """``async with mandate.mission(...) as mission:`` — the same as ``Mission``, its calls coroutines."""
@@ -634,6 +709,10 @@ class AsyncMission:
         return self._auth.token
 
     @property
+    def services(self) -> tuple[str, ...]:
+        return self.options.services
+
+    @property
     def jti(self) -> str:
         if self.passport is None:
             raise ConfigurationError("the mission is not open: use it as `async with mandate.mission(...) as mission:`")
@@ -642,6 +721,11 @@ class AsyncMission:
     @property
     def lost_calls(self) -> int:
         return self._ledger.lost
+
+    @property
+    def ended_by(self) -> Unauthenticated | None:
+        """The refusal that ended the mission's passport, once learnt (see ``Mission.ended_by``)."""
+        return self._ledger.failure
 
     def covers(self, service: str) -> bool:
         return service in self.options.services
@@ -691,7 +775,11 @@ class AsyncMission:
     async def checkpoint(self, summary: str | None = None) -> g.CheckpointResponse:
         await self.flush()
         services, count = self._ledger.checkpoint_body()
-        answer = await self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
+        try:
+            answer = await self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
+        except BaseException:
+            self._ledger.not_checkpointed(services, count)
+            raise
         if answer.token:
             self._auth.token = answer.token
         self.checkpoints += 1
@@ -751,12 +839,19 @@ class AsyncMission:
         self._stopping = True
         self._wake.set()
         if self._worker is not None:
-            await self._worker
+            try:
+                await self._worker
+            except Exception as error:  # the worker's own failure must not replace the block's exception
+                log.warning("mandate: the mission's background recorder failed: %r", error)
         outcome, summary = _summary(exc)
-        try:
-            await self.flush()
-        except (ProblemError, ConnectionFailed) as error:
-            self._ledger.unsent(self._ledger.take(), error)
+        if self._ledger.failure is None:
+            await self._record_the_rest()
+        if self._ledger.failure is not None:
+            self._ledger.unsent(self._ledger.take(), self._ledger.failure)
+            if exc is None:
+                self._ledger.raise_if_ended()
+            log.warning("mandate: mission %s ended (%s) before its checkout", self.jti, self._ledger.failure.code)
+            return
         try:
             await self._send(_api.checkout(self.jti, self._auth, outcome, summary))
         except (ProblemError, ConnectionFailed) as error:
@@ -764,11 +859,25 @@ class AsyncMission:
                 raise
             log.warning("mandate: checkout after %s failed: %s", type(exc).__name__, error)
 
+    async def _record_the_rest(self) -> None:
+        """See ``Mission._record_the_rest``."""
+        try:
+            await self.flush()
+        except (ProblemError, ConnectionFailed) as error:
+            self._ledger.unsent(self._ledger.take(), error)
+            return
+        if self._ledger.uncounted:
+            try:
+                await self.checkpoint()
+            except (ProblemError, ConnectionFailed) as error:
+                log.warning("mandate: the last checkpoint before checkout failed: %s", error)
+
     async def _send(self, call: Call[T]) -> T:
+        self._ledger.raise_if_ended()
         try:
             return await self._t.send(call)
         except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
-            self._ledger.failure = self._ledger.failure or error
+            self._ledger.ended(error)
             raise
 
     async def _work(self) -> None:
