@@ -374,3 +374,16 @@ def test_an_agent_with_no_key_and_no_token_is_told_how_to_enroll(
     assert "MANDATE_ENROLLMENT_TOKEN" in message
     assert "agents.enrollment_token('agt_newcomer')" in message
     assert not (tmp_path / "agt_newcomer.json").exists()
+
+
+def test_a_batch_carries_at_most_one_call_that_spends_an_approval() -> None:
+    # given calls queued in the background, two of them spending an approval (the server takes one per request)
+    from mandate.mission import MissionOptions, _Ledger
+
+    ledger = _Ledger(MissionOptions.of("intent", ["echo"], "5m", None, "1s"))
+    for n, approval in enumerate([None, "apr_a", None, "apr_b", None]):
+        ledger.record({"service": "echo", "action": f"call {n}", "approval_id": approval})
+    # when the worker takes its batches
+    batches = [[call["action"] for call in batch] for batch in iter(ledger.take, [])]
+    # then the second gated call starts a batch of its own, and no call is lost or reordered
+    assert batches == [["call 0", "call 1", "call 2"], ["call 3", "call 4"]]

@@ -162,8 +162,17 @@ class _Ledger:
             self.calls_since_checkpoint += 1
 
     def take(self) -> list[dict[str, Any]]:
+        """The next batch: at most BATCH_MAX calls, and at most one that spends an approval (the server takes one gated
+        call per request, since an approval opens the door once)."""
         with self.lock:
-            batch, self.pending = self.pending[:BATCH_MAX], self.pending[BATCH_MAX:]
+            size, gated = 0, False
+            for call in self.pending[:BATCH_MAX]:
+                if "approval_id" in call:
+                    if gated:
+                        break
+                    gated = True
+                size += 1
+            batch, self.pending = self.pending[:size], self.pending[size:]
             return batch
 
     def failed(self, batch: list[dict[str, Any]], error: Exception) -> None:
