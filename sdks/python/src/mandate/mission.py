@@ -8,8 +8,9 @@ or ``failure`` with the exception as the summary. The exception is never swallow
 meanwhile, the next call raises ``PassportRevoked``; once the SDK knows, it sends nothing more with the passport (a
 use after revocation is itself a finding against the agent), and what was still pending is counted in ``lost_calls``.
 
-``Mission`` runs the worker on a thread, ``AsyncMission`` on a task; what they decide (what to send, when, what a
-refusal means) is ``_Ledger``'s, written once.
+``Mission`` runs the worker on a thread, ``AsyncMission`` on a task; everything else — what to send, when, what a
+refusal means — is written once: ``_Ledger`` keeps the books, ``_Plans`` holds each operation as a plan that either
+shell drives over its transport.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict, Unpack
 
 import httpx2 as httpx
 
@@ -282,136 +283,303 @@ def _decided(intent: g.IntentView) -> g.IntentView:
     )
 
 
-# ==== synchronous =====================================================================================================
+# ==== what a mission does, written once ===============================================================================
+#
+# Each operation is a *plan*: a generator that yields the requests it needs and receives their answers (or has their
+# errors thrown into it), and returns its result. ``drive`` runs a plan on the sync transport, ``adrive`` on the async
+# one; ``Mission`` and ``AsyncMission`` are thin shells over the same plans, so the two cannot drift apart.
+
+Plan = Generator[Call[Any], Any, T]
 
 
-class MissionIntents:
-    """Intents submitted under the mission's passport."""
+def drive(plan: Plan[T], send: Callable[[Call[Any]], Any]) -> T:
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = plan.throw(error) if error is not None else plan.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        try:
+            answer, error = send(call), None
+        except BaseException as failure:  # the plan decides: it may handle it, or it rises from the plan
+            answer, error = None, failure
 
-    def __init__(self, mission: Mission) -> None:
-        self._m = mission
 
-    def submit(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str,
-        expires_in: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> g.IntentView:
-        """Submit an intent; the tenant's policy decides (approved at once, pending for a person, or refused)."""
-        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, expires_in)
-        return self._m._send(_api.submit_intent(self._m._auth, intent, idempotency_key))
+async def adrive(plan: Plan[T], send: Callable[[Call[Any]], Awaitable[Any]]) -> T:
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = plan.throw(error) if error is not None else plan.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        try:
+            answer, error = await send(call), None
+        except BaseException as failure:
+            answer, error = None, failure
 
-    def wait(self, intent_id: str, *, timeout: float = 300.0) -> g.IntentView:
-        """Wait for a person's decision on the server's long poll: the approved intent, else ``ApprovalRejected`` or
-        ``ApprovalExpired``; ``TimeoutError`` if still pending after ``timeout`` seconds."""
+
+class IntentCall(TypedDict):
+    """An intent's call, as ``mission.intents`` takes it: the service, and exactly the request to be approved."""
+
+    named_intent: str
+    service: str
+    url: str
+    reason: str
+    method: NotRequired[str]
+    body: NotRequired[Any]
+    action: NotRequired[str | None]
+    amount: NotRequired[Mapping[str, Any] | None]
+    expires_in: NotRequired[int | None]
+
+
+class ProxyCall(TypedDict):
+    """A call for the credential proxy, as ``mission.proxy`` takes it."""
+
+    service: str
+    url: str
+    method: NotRequired[str]
+    body: NotRequired[Any]
+    headers: NotRequired[Mapping[str, str | Sequence[str]] | None]
+    query: NotRequired[Mapping[str, str | Sequence[str]] | None]
+    approval_id: NotRequired[str | None]
+    idempotency_key: NotRequired[str | None]
+    timeout: NotRequired[float | None]
+
+
+def _intent_of(call: IntentCall, reason: str | None = None) -> dict[str, Any]:
+    return _intent_body(
+        call["named_intent"],
+        call["service"],
+        call.get("action"),
+        call["url"],
+        call.get("method", "POST"),
+        call.get("body"),
+        call.get("amount"),
+        reason or call["reason"],
+        call.get("expires_in"),
+    )
+
+
+class _Plans:
+    """A mission's state and every operation on it as a plan (see above); no I/O of its own."""
+
+    def __init__(self, options: MissionOptions) -> None:
+        self.options = options
+        self.ledger = _Ledger(options)
+        self.auth = PassportAuth("", None)
+        self.passport: g.IssuedPassportResponse | None = None
+        self.checkpoints = 0
+
+    @property
+    def opened(self) -> g.IssuedPassportResponse:
+        if self.passport is None:
+            raise ConfigurationError("the mission is not open: use it as `with mandate.mission(...) as mission:`")
+        return self.passport
+
+    def use(self, call: Call[T]) -> Plan[T]:
+        """One request with the passport. A passport known to be over is not used again (see ``close``); one the
+        server says is over ends the mission for every later call."""
+        self.ledger.raise_if_ended()
+        try:
+            answer: T = yield call
+        except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
+            self.ledger.ended(error)
+            raise
+        return answer
+
+    def open(self, key: AgentKey) -> Plan[None]:
+        o = self.options
+        self.passport = yield _api.issue_passport(
+            key.agent_id,
+            intent=o.intent,
+            services=o.services,
+            ttl_seconds=o.ttl_seconds,
+            checkpoint_interval_seconds=o.server_interval,
+            bind_to_key=key.thumbprint,
+            idempotency_key=str(uuid.uuid4()),
+            auth=AssertionAuth(key),
+        )
+        self.auth = PassportAuth(self.passport.token, key)
+        log.info(
+            "mandate: mission %s opened (passport %s, %s mode)",
+            self.passport.mission_id,
+            self.passport.jti,
+            self.passport.accountability_mode,
+        )
+
+    def log(self, call: Mapping[str, Any]) -> bool:
+        """Queue one call; True when a batch is full and the worker should send it now."""
+        self.ledger.record(call)
+        return len(self.ledger.pending) >= BATCH_MAX
+
+    def report(self, service: str, action: str, target: str | None, outcome: str) -> Plan[g.ToolCallsLoggedResponse]:
+        call = {k: v for k, v in {"service": service, "action": action, "target": target, "outcome": outcome}.items() if v}
+        return (yield from self.use(_api.log_calls(self.opened.jti, self.auth, [call])))
+
+    def flush(self) -> Plan[None]:
+        while batch := self.ledger.take():
+            try:
+                yield from self.use(_api.log_calls(self.opened.jti, self.auth, batch))
+            except (ProblemError, ConnectionFailed) as error:
+                self.ledger.failed(batch, error)
+                raise
+
+    def checkpoint(self, summary: str | None) -> Plan[g.CheckpointResponse]:
+        yield from self.flush()
+        services, count = self.ledger.checkpoint_body()
+        try:
+            answer: g.CheckpointResponse = yield from self.use(
+                _api.checkpoint(self.opened.jti, self.auth, services, count, summary)
+            )
+        except BaseException:
+            self.ledger.not_checkpointed(services, count)
+            raise
+        if answer.token:
+            self.auth.token = answer.token
+        self.checkpoints += 1
+        return answer
+
+    def proxy(self, call: ProxyCall) -> Plan[ProxyResponse]:
+        self.ledger.raise_if_ended()
+        answer: g.ProxiedCallResponse = yield from self.use(
+            _api.proxy(
+                self.auth,
+                service=call["service"],
+                url=call["url"],
+                method=call.get("method", "GET"),
+                body=call.get("body"),
+                headers=call.get("headers"),
+                query=call.get("query"),
+                approval_id=call.get("approval_id") or current_approval.get(),
+                idempotency_key=call.get("idempotency_key"),
+                timeout=call.get("timeout"),
+            )
+        )
+        self.ledger.observed(call["service"])
+        return ProxyResponse.of(answer)
+
+    def tick(self, checkpoint_due: bool) -> Plan[None]:
+        """The worker's turn: a checkpoint when one is due, else the calls queued since the last turn."""
+        try:
+            if checkpoint_due:
+                yield from self.checkpoint(None)
+            else:
+                yield from self.flush()
+        except (ProblemError, ConnectionFailed) as error:
+            self.ledger.refused(error, "recording in the background")
+
+    def close(self, exc: BaseException | None) -> Plan[None]:
+        """The block's end: the calls still queued, a last checkpoint if calls were made since the previous one (the
+        server compares what the agent counted with what its proxy observed: without it, calls made through the proxy
+        since then would read as unreported), then the checkout, as failure with the exception as summary if it raised.
+        A passport the SDK knows is over is not used at all: a use would record nothing and would itself be on record
+        as a use after the end (a ``post_checkout_access`` finding against the agent)."""
+        outcome, summary = _summary(exc)
+        if self.ledger.failure is None:
+            try:
+                yield from self.flush()
+                if self.ledger.uncounted:
+                    try:
+                        yield from self.checkpoint(None)
+                    except (ProblemError, ConnectionFailed) as error:
+                        log.warning("mandate: the last checkpoint before checkout failed: %s", error)
+            except (ProblemError, ConnectionFailed) as error:
+                self.ledger.unsent(self.ledger.take(), error)
+        failure = self.ledger.failure
+        if failure is not None:
+            self.ledger.unsent(self.ledger.take(), failure)
+            log.warning("mandate: mission %s ended (%s) before its checkout", self.opened.mission_id, failure.code)
+            if exc is None:
+                self.ledger.raise_if_ended()  # the block succeeded: the caller must learn the mission did not end well
+            return
+        try:
+            yield from self.use(_api.checkout(self.opened.jti, self.auth, outcome, summary))
+            log.info("mandate: mission %s checked out (%s)", self.opened.mission_id, outcome)
+        except (ProblemError, ConnectionFailed) as error:
+            if exc is None:
+                raise  # the block itself succeeded: the caller must learn the mission did not end as it thinks
+            log.warning("mandate: checkout after %s failed: %s", type(exc).__name__, error)
+
+    # ---- intents -------------------------------------------------------------------------------------------------
+
+    def submit(self, call: IntentCall, idempotency_key: str | None) -> Plan[g.IntentView]:
+        return (yield from self.use(_api.submit_intent(self.auth, _intent_of(call), idempotency_key)))
+
+    def wait(self, intent_id: str, timeout: float) -> Plan[g.IntentView]:
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
-            intent = self._m._send(_api.get_intent(intent_id, wait=max(1, min(60, int(left))), auth=self._m._auth))
+            intent: g.IntentView = yield from self.use(
+                _api.get_intent(intent_id, wait=max(1, min(60, int(left))), auth=self.auth)
+            )
             if intent.status != "pending":
                 return _decided(intent)
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"intent {intent_id} is still pending after {timeout:.0f}s")
 
-    def submit_and_wait(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str,
-        expires_in: int | None = None,
-        idempotency_key: str | None = None,
-        timeout: float = 300.0,
-    ) -> g.IntentView:
-        """Submit, then wait for the decision: the approved intent (its ``approval_id`` opens the door once)."""
-        submitted = self.submit(
-            named_intent=named_intent,
-            service=service,
-            url=url,
-            method=method,
-            body=body,
-            action=action,
-            amount=amount,
-            reason=reason,
-            expires_in=expires_in,
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-        )
+    def submit_and_wait(self, call: IntentCall, idempotency_key: str | None, timeout: float) -> Plan[g.IntentView]:
+        submitted = yield from self.submit(call, idempotency_key or str(uuid.uuid4()))
         if submitted.status != "pending":
             return _decided(submitted)
-        return self.wait(submitted.id, timeout=timeout)
+        return (yield from self.wait(submitted.id, timeout))
 
-    def simulate(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str = "simulation",
-    ) -> g.SimulationResponse:
-        """What the policy would decide, with nothing stored."""
-        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, None)
-        return self._m._send(_api.simulate_intent(self._m._auth, intent))
+    def simulate(self, call: IntentCall) -> Plan[g.SimulationResponse]:
+        return (yield from self.use(_api.simulate_intent(self.auth, _intent_of(call))))
 
 
-class Mission:
-    """``with mandate.mission(intent=..., services=[...]) as mission:`` (see the module's doc)."""
+class _MissionView:
+    """What both missions show of their state."""
 
-    def __init__(self, transport: SyncTransport, key: AgentKey, options: MissionOptions) -> None:
-        self._t = transport
-        self._key = key
-        self.options = options
-        self._ledger = _Ledger(options)
-        self._auth = PassportAuth("", key)
-        self.passport: g.IssuedPassportResponse | None = None
-        self.intents = MissionIntents(self)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._worker: threading.Thread | None = None
-        self.checkpoints = 0
+    _plans: _Plans
 
-    # ---- what the agent's code uses ----------------------------------------------------------------------------------
+    @property
+    def options(self) -> MissionOptions:
+        return self._plans.options
+
+    @property
+    def passport(self) -> g.IssuedPassportResponse | None:
+        return self._plans.passport
 
     @property
     def token(self) -> str:
         """The passport JWT (bound to the agent's key: useless without it)."""
-        return self._auth.token
+        return self._plans.auth.token
 
     @property
     def jti(self) -> str:
-        return self._opened().jti
+        return self._plans.opened.jti
 
     @property
     def services(self) -> tuple[str, ...]:
         return self.options.services
 
     @property
+    def checkpoints(self) -> int:
+        return self._plans.checkpoints
+
+    @property
     def lost_calls(self) -> int:
         """Logged calls that could not be recorded (the passport ended first); also said in the log."""
-        return self._ledger.lost
+        return self._plans.ledger.lost
 
     @property
     def ended_by(self) -> Unauthenticated | None:
         """The refusal that ended the mission's passport (``PassportRevoked``, ``PassportExpired``,
         ``PassportCheckedOut``) once the SDK has learnt it, in the background or from a call; else None. From then on
         ``log()``, ``proxy()`` and the other calls raise it."""
-        return self._ledger.failure
+        return self._plans.ledger.failure
+
+    @property
+    def _auth(self) -> PassportAuth:
+        return self._plans.auth
+
+    @property
+    def _ledger(self) -> _Ledger:
+        return self._plans.ledger
 
     def covers(self, service: str) -> bool:
         """Whether the mission names this service (the server's rule: an exact name)."""
@@ -428,113 +596,88 @@ class Mission:
         request: Mapping[str, Any] | None = None,
     ) -> None:
         """Record a tool call; sent in the background with others (no network wait here)."""
-        self._ledger.record(
-            {
-                "service": service,
-                "action": action,
-                "target": target,
-                "outcome": outcome,
-                "approval_id": approval_id,
-                "request": dict(request) if request else None,
-            }
-        )
-        if len(self._ledger.pending) >= BATCH_MAX:
-            self._wake.set()
+        call = {
+            "service": service,
+            "action": action,
+            "target": target,
+            "outcome": outcome,
+            "approval_id": approval_id,
+            "request": dict(request) if request else None,
+        }
+        if self._plans.log(call):
+            self._wake_worker()
+
+    def _wake_worker(self) -> None:
+        raise NotImplementedError
+
+
+# ==== synchronous =====================================================================================================
+
+
+class MissionIntents:
+    """Intents submitted under the mission's passport."""
+
+    def __init__(self, mission: Mission) -> None:
+        self._m = mission
+
+    def submit(self, *, idempotency_key: str | None = None, **call: Unpack[IntentCall]) -> g.IntentView:
+        """Submit an intent; the tenant's policy decides (approved at once, pending for a person, or refused)."""
+        return self._m._run(self._m._plans.submit(call, idempotency_key))
+
+    def wait(self, intent_id: str, *, timeout: float = 300.0) -> g.IntentView:
+        """Wait for a person's decision on the server's long poll: the approved intent, else ``ApprovalRejected`` or
+        ``ApprovalExpired``; ``TimeoutError`` if still pending after ``timeout`` seconds."""
+        return self._m._run(self._m._plans.wait(intent_id, timeout))
+
+    def submit_and_wait(
+        self, *, idempotency_key: str | None = None, timeout: float = 300.0, **call: Unpack[IntentCall]
+    ) -> g.IntentView:
+        """Submit (under an idempotency key, so a retried submit never queues two), then wait for the decision: the
+        approved intent, whose ``approval_id`` opens the door once, for exactly this call."""
+        return self._m._run(self._m._plans.submit_and_wait(call, idempotency_key, timeout))
+
+    def simulate(self, **call: Unpack[IntentCall]) -> g.SimulationResponse:
+        """What the policy would decide, with nothing stored."""
+        return self._m._run(self._m._plans.simulate(call))
+
+
+class Mission(_MissionView):
+    """``with mandate.mission(intent=..., services=[...]) as mission:`` (see the module's doc)."""
+
+    def __init__(self, transport: SyncTransport, key: AgentKey, options: MissionOptions) -> None:
+        self._t = transport
+        self._key = key
+        self._plans = _Plans(options)
+        self.intents = MissionIntents(self)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._worker: threading.Thread | None = None
 
     def report(
-        self,
-        *,
-        service: str,
-        action: str,
-        target: str | None = None,
-        outcome: _api.Outcome = "failure",
+        self, *, service: str, action: str, target: str | None = None, outcome: _api.Outcome = "failure"
     ) -> g.ToolCallsLoggedResponse:
         """Record one call now and wait for it to be stored (what must not wait for the next batch, e.g. a stopped
         out-of-scope call the detectors should judge at once)."""
-        call = {k: v for k, v in {"service": service, "action": action, "target": target, "outcome": outcome}.items() if v}
-        return self._send(_api.log_calls(self.jti, self._auth, [call]))
+        return self._run(self._plans.report(service, action, target, outcome))
 
     def flush(self) -> None:
         """Send every call logged so far and wait until they are stored."""
-        while batch := self._ledger.take():
-            try:
-                self._send(_api.log_calls(self.jti, self._auth, batch))
-            except (ProblemError, ConnectionFailed) as error:
-                self._ledger.failed(batch, error)
-                raise
+        self._run(self._plans.flush())
 
     def checkpoint(self, summary: str | None = None) -> g.CheckpointResponse:
         """Checkpoint now (the worker does it on time by itself); in enforced mode the passport is refreshed."""
-        self.flush()
-        services, count = self._ledger.checkpoint_body()
-        try:
-            answer = self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
-        except BaseException:
-            self._ledger.not_checkpointed(services, count)
-            raise
-        if answer.token:
-            self._auth.token = answer.token
-        self.checkpoints += 1
-        return answer
+        return self._run(self._plans.checkpoint(summary))
 
-    def proxy(
-        self,
-        *,
-        service: str,
-        url: str,
-        method: str = "GET",
-        body: Any = None,
-        headers: Mapping[str, str | Sequence[str]] | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        approval_id: str | None = None,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-    ) -> ProxyResponse:
-        """Make a call through Mandate's credential proxy: the secret is added there, never here, and Mandate records
-        the call as one it observed. Raises the proxy's refusals (``OutOfScope``, ``ProxyRefused``,
-        ``ApprovalRequired``, ``CallMismatch``, …); an upstream's own error status is returned, not raised."""
-        self._ledger.raise_if_ended()
-        answer = self._send(
-            _api.proxy(
-                self._auth,
-                service=service,
-                url=url,
-                method=method,
-                body=body,
-                headers=headers,
-                query=query,
-                approval_id=approval_id or current_approval.get(),
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-            )
-        )
-        self._ledger.observed(service)
-        return ProxyResponse.of(answer)
-
-    # ---- the block ---------------------------------------------------------------------------------------------------
+    def proxy(self, **call: Unpack[ProxyCall]) -> ProxyResponse:
+        """Make a call through Mandate's credential proxy: ``service``, ``url``, ``method`` (GET), ``body``,
+        ``headers``, ``query``, ``approval_id``, ``idempotency_key``, ``timeout``. The secret is added there, never
+        here, and Mandate records the call as one it observed. Raises the proxy's refusals (``OutOfScope``,
+        ``ProxyRefused``, ``ApprovalRequired``, ``CallMismatch``, …); an upstream's own error status is returned."""
+        return self._run(self._plans.proxy(call))
 
     def __enter__(self) -> Mission:
-        o = self.options
-        self.passport = self._t.send(
-            _api.issue_passport(
-                self._key.agent_id,
-                intent=o.intent,
-                services=o.services,
-                ttl_seconds=o.ttl_seconds,
-                checkpoint_interval_seconds=o.server_interval,
-                bind_to_key=self._key.thumbprint,
-                idempotency_key=str(uuid.uuid4()),
-                auth=AssertionAuth(self._key),
-            )
-        )
-        self._auth.token = self.passport.token
-        log.info(
-            "mandate: mission %s opened (passport %s, %s mode)",
-            self.passport.mission_id,
-            self.passport.jti,
-            self.passport.accountability_mode,
-        )
-        self._worker = threading.Thread(target=self._work, name=f"mandate-mission-{self.passport.jti}", daemon=True)
+        self._run(self._plans.open(self._key))
+        self._worker = threading.Thread(target=self._work, name=f"mandate-mission-{self.jti}", daemon=True)
         self._worker.start()
         return self
 
@@ -543,305 +686,83 @@ class Mission:
         self._wake.set()
         if self._worker is not None:
             self._worker.join()
-        outcome, summary = _summary(exc)
-        if self._ledger.failure is None:
-            self._record_the_rest()
-        if self._ledger.failure is not None:
-            self._ended_before_checkout(exc)
-            return
-        try:
-            self._send(_api.checkout(self.jti, self._auth, outcome, summary))
-            log.info("mandate: mission %s checked out (%s)", self._opened().mission_id, outcome)
-        except (ProblemError, ConnectionFailed) as error:
-            if exc is None:
-                raise  # the block itself succeeded: the caller must learn the mission did not end as it thinks
-            log.warning("mandate: checkout after %s failed: %s", type(exc).__name__, error)
+        self._run(self._plans.close(exc))
 
-    def _record_the_rest(self) -> None:
-        """Before the checkout: the calls still pending, then a last checkpoint if calls were made since the previous
-        one (the server compares what the agent counted with the calls its proxy observed: without it, calls made
-        through the proxy since the last checkpoint would read as unreported)."""
-        try:
-            self.flush()
-        except (ProblemError, ConnectionFailed) as error:
-            self._ledger.unsent(self._ledger.take(), error)
-            return
-        if self._ledger.uncounted:
-            try:
-                self.checkpoint()
-            except (ProblemError, ConnectionFailed) as error:
-                log.warning("mandate: the last checkpoint before checkout failed: %s", error)
-
-    def _ended_before_checkout(self, exc: BaseException | None) -> None:
-        """The passport is over and the SDK knows it: nothing more is sent with it. A use would record nothing, and
-        would itself be on record as a use after the end (a ``post_checkout_access`` finding against the agent)."""
-        failure = self._ledger.failure
-        assert failure is not None
-        self._ledger.unsent(self._ledger.take(), failure)
-        if exc is None:
-            self._ledger.raise_if_ended()  # the block succeeded: the caller must learn the mission did not end well
-        log.warning("mandate: mission %s ended (%s) before its checkout", self._opened().mission_id, failure.code)
-
-    # ---- inside ------------------------------------------------------------------------------------------------------
-
-    def _opened(self) -> g.IssuedPassportResponse:
-        if self.passport is None:
-            raise ConfigurationError("the mission is not open: use it as `with mandate.mission(...) as mission:`")
-        return self.passport
+    def _run(self, plan: Plan[T]) -> T:
+        return drive(plan, self._t.send)
 
     def _send(self, call: Call[T]) -> T:
-        self._ledger.raise_if_ended()  # a passport known to be over is not used again (see _ended_before_checkout)
-        try:
-            return self._t.send(call)
-        except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
-            self._ledger.ended(error)
-            raise
+        return self._run(self._plans.use(call))
+
+    def _wake_worker(self) -> None:
+        self._wake.set()
 
     def _work(self) -> None:
         next_checkpoint = time.monotonic() + self.options.checkpoint_every
         while not self._stop.is_set():
-            timeout = min(self.options.flush_every, max(0.0, next_checkpoint - time.monotonic()))
-            self._wake.wait(timeout)
+            self._wake.wait(min(self.options.flush_every, max(0.0, next_checkpoint - time.monotonic())))
             self._wake.clear()
             if self._stop.is_set() or self._ledger.failure is not None:
                 return
-            try:
-                if time.monotonic() >= next_checkpoint:
-                    self.checkpoint()
-                    next_checkpoint = time.monotonic() + self.options.checkpoint_every
-                else:
-                    self.flush()
-            except (ProblemError, ConnectionFailed) as error:
-                self._ledger.refused(error, "recording in the background")
+            due = time.monotonic() >= next_checkpoint
+            self._run(self._plans.tick(due))
+            if due:
+                next_checkpoint = time.monotonic() + self.options.checkpoint_every
 
 
 # ==== asynchronous ====================================================================================================
 
 
 class AsyncMissionIntents:
+    """Intents submitted under the mission's passport (see ``MissionIntents``)."""
+
     def __init__(self, mission: AsyncMission) -> None:
         self._m = mission
 
-    async def submit(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str,
-        expires_in: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> g.IntentView:
-        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, expires_in)
-        return await self._m._send(_api.submit_intent(self._m._auth, intent, idempotency_key))
+    async def submit(self, *, idempotency_key: str | None = None, **call: Unpack[IntentCall]) -> g.IntentView:
+        return await self._m._run(self._m._plans.submit(call, idempotency_key))
 
     async def wait(self, intent_id: str, *, timeout: float = 300.0) -> g.IntentView:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            intent = await self._m._send(_api.get_intent(intent_id, wait=max(1, min(60, int(left))), auth=self._m._auth))
-            if intent.status != "pending":
-                return _decided(intent)
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"intent {intent_id} is still pending after {timeout:.0f}s")
+        return await self._m._run(self._m._plans.wait(intent_id, timeout))
 
     async def submit_and_wait(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str,
-        expires_in: int | None = None,
-        idempotency_key: str | None = None,
-        timeout: float = 300.0,
+        self, *, idempotency_key: str | None = None, timeout: float = 300.0, **call: Unpack[IntentCall]
     ) -> g.IntentView:
-        submitted = await self.submit(
-            named_intent=named_intent,
-            service=service,
-            url=url,
-            method=method,
-            body=body,
-            action=action,
-            amount=amount,
-            reason=reason,
-            expires_in=expires_in,
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-        )
-        if submitted.status != "pending":
-            return _decided(submitted)
-        return await self.wait(submitted.id, timeout=timeout)
+        return await self._m._run(self._m._plans.submit_and_wait(call, idempotency_key, timeout))
 
-    async def simulate(
-        self,
-        *,
-        named_intent: str,
-        service: str,
-        url: str,
-        method: str = "POST",
-        body: Any = None,
-        action: str | None = None,
-        amount: Mapping[str, Any] | None = None,
-        reason: str = "simulation",
-    ) -> g.SimulationResponse:
-        intent = _intent_body(named_intent, service, action, url, method, body, amount, reason, None)
-        return await self._m._send(_api.simulate_intent(self._m._auth, intent))
+    async def simulate(self, **call: Unpack[IntentCall]) -> g.SimulationResponse:
+        return await self._m._run(self._m._plans.simulate(call))
 
 
-class AsyncMission:
+class AsyncMission(_MissionView):
     """``async with mandate.mission(...) as mission:`` — the same as ``Mission``, its calls coroutines."""
 
     def __init__(self, transport: AsyncTransport, key: Callable[[], Awaitable[AgentKey]], options: MissionOptions) -> None:
         self._t = transport
         self._get_key = key
-        self._key: AgentKey | None = None
-        self.options = options
-        self._ledger = _Ledger(options)
-        self._auth = PassportAuth("", None)
-        self.passport: g.IssuedPassportResponse | None = None
+        self._plans = _Plans(options)
         self.intents = AsyncMissionIntents(self)
         self._wake = asyncio.Event()
         self._stopping = False
         self._worker: asyncio.Task[None] | None = None
-        self.checkpoints = 0
-
-    @property
-    def token(self) -> str:
-        return self._auth.token
-
-    @property
-    def services(self) -> tuple[str, ...]:
-        return self.options.services
-
-    @property
-    def jti(self) -> str:
-        if self.passport is None:
-            raise ConfigurationError("the mission is not open: use it as `async with mandate.mission(...) as mission:`")
-        return self.passport.jti
-
-    @property
-    def lost_calls(self) -> int:
-        return self._ledger.lost
-
-    @property
-    def ended_by(self) -> Unauthenticated | None:
-        """The refusal that ended the mission's passport, once learnt (see ``Mission.ended_by``)."""
-        return self._ledger.failure
-
-    def covers(self, service: str) -> bool:
-        return service in self.options.services
-
-    def log(
-        self,
-        *,
-        service: str,
-        action: str,
-        target: str | None = None,
-        outcome: _api.Outcome = "success",
-        approval_id: str | None = None,
-        request: Mapping[str, Any] | None = None,
-    ) -> None:
-        self._ledger.record(
-            {
-                "service": service,
-                "action": action,
-                "target": target,
-                "outcome": outcome,
-                "approval_id": approval_id,
-                "request": dict(request) if request else None,
-            }
-        )
-        if len(self._ledger.pending) >= BATCH_MAX:
-            self._wake.set()
 
     async def report(
-        self,
-        *,
-        service: str,
-        action: str,
-        target: str | None = None,
-        outcome: _api.Outcome = "failure",
+        self, *, service: str, action: str, target: str | None = None, outcome: _api.Outcome = "failure"
     ) -> g.ToolCallsLoggedResponse:
-        call = {k: v for k, v in {"service": service, "action": action, "target": target, "outcome": outcome}.items() if v}
-        return await self._send(_api.log_calls(self.jti, self._auth, [call]))
+        return await self._run(self._plans.report(service, action, target, outcome))
 
     async def flush(self) -> None:
-        while batch := self._ledger.take():
-            try:
-                await self._send(_api.log_calls(self.jti, self._auth, batch))
-            except (ProblemError, ConnectionFailed) as error:
-                self._ledger.failed(batch, error)
-                raise
+        await self._run(self._plans.flush())
 
     async def checkpoint(self, summary: str | None = None) -> g.CheckpointResponse:
-        await self.flush()
-        services, count = self._ledger.checkpoint_body()
-        try:
-            answer = await self._send(_api.checkpoint(self.jti, self._auth, services, count, summary))
-        except BaseException:
-            self._ledger.not_checkpointed(services, count)
-            raise
-        if answer.token:
-            self._auth.token = answer.token
-        self.checkpoints += 1
-        return answer
+        return await self._run(self._plans.checkpoint(summary))
 
-    async def proxy(
-        self,
-        *,
-        service: str,
-        url: str,
-        method: str = "GET",
-        body: Any = None,
-        headers: Mapping[str, str | Sequence[str]] | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        approval_id: str | None = None,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-    ) -> ProxyResponse:
-        self._ledger.raise_if_ended()
-        answer = await self._send(
-            _api.proxy(
-                self._auth,
-                service=service,
-                url=url,
-                method=method,
-                body=body,
-                headers=headers,
-                query=query,
-                approval_id=approval_id or current_approval.get(),
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-            )
-        )
-        self._ledger.observed(service)
-        return ProxyResponse.of(answer)
+    async def proxy(self, **call: Unpack[ProxyCall]) -> ProxyResponse:
+        return await self._run(self._plans.proxy(call))
 
     async def __aenter__(self) -> AsyncMission:
-        self._key = key = await self._get_key()
-        o = self.options
-        self.passport = await self._t.send(
-            _api.issue_passport(
-                key.agent_id,
-                intent=o.intent,
-                services=o.services,
-                ttl_seconds=o.ttl_seconds,
-                checkpoint_interval_seconds=o.server_interval,
-                bind_to_key=key.thumbprint,
-                idempotency_key=str(uuid.uuid4()),
-                auth=AssertionAuth(key),
-            )
-        )
-        self._auth = PassportAuth(self.passport.token, key)
-        self._worker = asyncio.create_task(self._work(), name=f"mandate-mission-{self.passport.jti}")
+        await self._run(self._plans.open(await self._get_key()))
+        self._worker = asyncio.create_task(self._work(), name=f"mandate-mission-{self.jti}")
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -852,58 +773,27 @@ class AsyncMission:
                 await self._worker
             except Exception as error:  # the worker's own failure must not replace the block's exception
                 log.warning("mandate: the mission's background recorder failed: %r", error)
-        outcome, summary = _summary(exc)
-        if self._ledger.failure is None:
-            await self._record_the_rest()
-        if self._ledger.failure is not None:
-            self._ledger.unsent(self._ledger.take(), self._ledger.failure)
-            if exc is None:
-                self._ledger.raise_if_ended()
-            log.warning("mandate: mission %s ended (%s) before its checkout", self.jti, self._ledger.failure.code)
-            return
-        try:
-            await self._send(_api.checkout(self.jti, self._auth, outcome, summary))
-        except (ProblemError, ConnectionFailed) as error:
-            if exc is None:
-                raise
-            log.warning("mandate: checkout after %s failed: %s", type(exc).__name__, error)
+        await self._run(self._plans.close(exc))
 
-    async def _record_the_rest(self) -> None:
-        """See ``Mission._record_the_rest``."""
-        try:
-            await self.flush()
-        except (ProblemError, ConnectionFailed) as error:
-            self._ledger.unsent(self._ledger.take(), error)
-            return
-        if self._ledger.uncounted:
-            try:
-                await self.checkpoint()
-            except (ProblemError, ConnectionFailed) as error:
-                log.warning("mandate: the last checkpoint before checkout failed: %s", error)
+    async def _run(self, plan: Plan[T]) -> T:
+        return await adrive(plan, self._t.send)
 
     async def _send(self, call: Call[T]) -> T:
-        self._ledger.raise_if_ended()
-        try:
-            return await self._t.send(call)
-        except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
-            self._ledger.ended(error)
-            raise
+        return await self._run(self._plans.use(call))
+
+    def _wake_worker(self) -> None:
+        self._wake.set()
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         next_checkpoint = loop.time() + self.options.checkpoint_every
         while not self._stopping:
-            timeout = min(self.options.flush_every, max(0.0, next_checkpoint - loop.time()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                await asyncio.wait_for(self._wake.wait(), min(self.options.flush_every, max(0.0, next_checkpoint - loop.time())))
             self._wake.clear()
             if self._stopping or self._ledger.failure is not None:
                 return
-            try:
-                if loop.time() >= next_checkpoint:
-                    await self.checkpoint()
-                    next_checkpoint = loop.time() + self.options.checkpoint_every
-                else:
-                    await self.flush()
-            except (ProblemError, ConnectionFailed) as error:
-                self._ledger.refused(error, "recording in the background")
+            due = loop.time() >= next_checkpoint
+            await self._run(self._plans.tick(due))
+            if due:
+                next_checkpoint = loop.time() + self.options.checkpoint_every
