@@ -258,3 +258,33 @@ def test_submit_and_wait_sends_an_idempotency_key_so_that_it_may_be_retried(tena
     assert approved.status == "approved"
     assert len(keys) == 1
     assert keys[0]
+
+
+def test_opening_a_mission_is_always_keyed_so_its_retry_opens_one_mission() -> None:
+    # given a passport issued without an idempotency key of the caller's
+    from mandate._api import issue_passport
+
+    call = issue_passport(
+        "agt_x",
+        intent="i",
+        services=["echo"],
+        ttl_seconds=None,
+        checkpoint_interval_seconds=None,
+        bind_to_key=None,
+        idempotency_key=None,
+    )
+    # then the SDK keys it itself (the server's idempotency, in the body) and may therefore retry it
+    assert call.may_retry
+    assert call.json["idempotency_key"]
+    assert (
+        issue_passport(
+            "agt_x",
+            intent="i",
+            services=["echo"],
+            ttl_seconds=None,
+            checkpoint_interval_seconds=None,
+            bind_to_key=None,
+            idempotency_key=None,
+        ).json["idempotency_key"]
+        != call.json["idempotency_key"]
+    )

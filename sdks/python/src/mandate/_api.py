@@ -6,6 +6,7 @@ field the server renames fails the SDK's type check and its contract test instea
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
@@ -104,12 +105,10 @@ def issue_passport(
         ttl_seconds=ttl_seconds,
         checkpoint_interval_seconds=checkpoint_interval_seconds,
         bind_to_key=bind_to_key,
-        idempotency_key=idempotency_key,
+        # Always keyed (the server's own idempotency rides in the body on this route), so a retry opens one mission.
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
     )
-    # The key rides in the body on this route (the server's own idempotency), so the request may be retried.
-    return Call(
-        "POST", "/v1/passports", model(g.IssuedPassportResponse), json=body, auth=auth, retryable=idempotency_key is not None
-    )
+    return Call("POST", "/v1/passports", model(g.IssuedPassportResponse), json=body, auth=auth, retryable=True)
 
 
 def get_passport(jti: str) -> Call[g.PassportView]:
