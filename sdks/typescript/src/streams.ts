@@ -90,8 +90,8 @@ export async function* follow<Frame extends { id: string }>(
 /** A connection that ended or failed, or an answer after which connecting again may work; not a refusal or a bug. */
 export function isDrop(error: unknown): boolean {
   if (error instanceof ProblemError) return RECONNECTABLE_STATUSES.has(error.status);
-  // A body cut mid-way is undici's TypeError ("terminated"); a connection never made is ConnectionFailed.
-  return error instanceof ConnectionFailed || error instanceof TypeError;
+  // A body cut mid-way is undici's TypeError ("terminated"), recognised by name: it may come from another realm.
+  return error instanceof ConnectionFailed || (error as { name?: unknown } | null)?.name === 'TypeError';
 }
 
 function endCode(data: string): string {

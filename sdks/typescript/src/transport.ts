@@ -193,9 +193,10 @@ function neverSent(error: unknown): boolean {
   return typeof code === 'string' && NEVER_SENT.has(code);
 }
 
+/** The error and its cause's code, read by shape: fetch's errors may come from another realm (a VM context, Jest). */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = cause && (typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : '');
-  return detail ? `${error.message} (${detail})` : error.message;
+  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (typeof message !== 'string') return String(error);
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  return detail ? `${message} (${detail})` : message;
 }
