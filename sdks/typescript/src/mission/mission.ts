@@ -29,6 +29,12 @@ import { endsPassport, Ledger, BATCH_MAX } from './ledger.js';
 import type { MissionPlan } from './options.js';
 
 const SUMMARY_MAX = 1000;
+/**
+ * How long a proxied call may take by default: beyond the proxy's own connect and response-header timeouts (5 s and
+ * 30 s by default), so that an upstream that hangs comes back as Mandate's `504 UPSTREAM_TIMEOUT`, on record, rather
+ * than as a client-side timeout that leaves the caller not knowing whether the call was made.
+ */
+const PROXY_TIMEOUT_MS = 75_000;
 
 /** A tool call the agent made by itself (not through the proxy), as it reports it. */
 export type ToolCall = {
@@ -55,6 +61,7 @@ export interface ProxyCall extends Signal {
   approvalId?: string;
   /** Makes the call at most once: a retry under the key is refused `409 PROXY_CALL_ALREADY_MADE`, never re-sent. */
   idempotencyKey?: string;
+  /** Milliseconds for Mandate's answer; default 75 s (or the client's timeout, if longer). */
   timeoutMs?: number;
 }
 
@@ -176,7 +183,7 @@ export class Mission implements AsyncDisposable {
     const header = { 'Idempotency-Key': idempotencyKey };
     const answer = await this.#send((init) => this.#t.api.POST('/v1/proxy', { params: { header }, body: call, ...init }), {
       signal,
-      timeoutMs,
+      timeoutMs: timeoutMs ?? Math.max(PROXY_TIMEOUT_MS, this.#t.options.timeoutMs),
     });
     this.#ledger.observed(service);
     return { ...answer, ok: answer.status >= 200 && answer.status < 300 };

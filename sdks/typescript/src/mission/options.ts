@@ -17,6 +17,7 @@ export interface MissionOptions {
   flushInterval?: Duration;
   /** Called after each checkpoint (the background's and `mission.checkpoint()`'s). */
   onCheckpoint?: (answer: CheckpointResponse) => void;
+  /** Cancels opening the mission (and the key's enrollment, on the agent's first run). */
   signal?: AbortSignal;
 }
 
