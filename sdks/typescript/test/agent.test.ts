@@ -2,6 +2,7 @@
  * The agent's runtime and its identity: a key made on the first run and kept in a 0600 file (the Python SDK's
  * shape), enrolled once with a one-time token, reused by the next run; no operator key in an agent's process.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { AgentKey, CeilingExceeded, ConfigurationError, EnrollmentRefused, Mandate, Unauthenticated } from '../src';
@@ -90,5 +91,40 @@ it("given an agent's ceiling, when the agent asks for a mission beyond it, then 
   const error = await agent.mission({ intent: 'refund everything', services: ['echo', 'stripe'] }).catch((e: unknown) => e);
   // then
   expect(error).toBeInstanceOf(CeilingExceeded);
-  expect(error).toMatchObject({ status: 403, code: 'AGENT_CEILING_EXCEEDED' });
+  expect(error).toMatchObject({ status: 403, code: 'AGENT_CEILING_EXCEEDED', problem: { exceeded: ['services'] } });
+});
+
+/** The Python SDK's environment (scripts/sdk-venv.sh makes it; `npm test` and CI have it), for the shared key dir. */
+const ROOT = path.join(__dirname, '..', '..', '..');
+const PYTHON = path.join(process.env.MANDATE_SDK_VENV ?? path.join(ROOT, '.cache', 'sdk-venv'), 'bin', 'python');
+const python = (...args: string[]) =>
+  JSON.parse(
+    execFileSync(PYTHON, ['-c', PYTHON_KEYS, ...args], { env: { ...process.env, PYTHONPATH: path.join(ROOT, 'sdks', 'python', 'src') }, encoding: 'utf8' }),
+  );
+const PYTHON_KEYS = `
+import json, sys
+from pathlib import Path
+from mandate._keys import AgentKey
+mode, agent_id, key_dir = sys.argv[1:4]
+key = AgentKey.generate(agent_id) if mode == "write" else AgentKey.load(agent_id, Path(key_dir))
+if mode == "write":
+    key.issuer, key.tenant_id = "http://issuer.test", "ten_py"
+    key.save(Path(key_dir))
+print(json.dumps({"key_id": key.thumbprint, "issuer": key.issuer, "tenant_id": key.tenant_id}))
+`;
+
+(fs.existsSync(PYTHON) ? it : it.skip)('given one key dir, when the Python SDK and this one each read the key the other wrote, then they see the same key, issuer and tenant', () => {
+  // given
+  const keyDir = tempDir('mandate-sdk-shared-keys-');
+  const fromPython = python('write', 'agt_python', keyDir);
+  const fromTypeScript = AgentKey.generate('agt_typescript');
+  fromTypeScript.issuer = 'http://issuer.test';
+  fromTypeScript.tenantId = 'ten_ts';
+  fromTypeScript.save(keyDir);
+  // when
+  const readHere = AgentKey.load('agt_python', keyDir)!;
+  const readThere = python('read', 'agt_typescript', keyDir);
+  // then
+  expect({ key_id: readHere.keyId, issuer: readHere.issuer, tenant_id: readHere.tenantId }).toEqual(fromPython);
+  expect(readThere).toEqual({ key_id: fromTypeScript.keyId, issuer: 'http://issuer.test', tenant_id: 'ten_ts' });
 });
