@@ -224,5 +224,7 @@ export function problemOf(status: number, body: unknown): Problem {
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && typeof (body as Problem).code === 'string') {
     return body as Problem;
   }
+  // Not Mandate's problem shape (a proxy in between, a crash page): the status names it, the rest is kept.
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ...(body as Record<string, unknown>), code: `HTTP_${status}` };
   return { code: `HTTP_${status}`, detail: typeof body === 'string' ? body.slice(0, 500) : '' };
 }

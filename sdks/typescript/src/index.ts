@@ -7,7 +7,7 @@
  *   });
  */
 export { Mandate, DEFAULT_URL, type MandateOptions } from './client.js';
-export { Mission, summaryOf, type ProxyCall, type ProxyResponse, type ToolCall } from './mission/mission.js';
+export { Mission, type ProxyCall, type ProxyResponse, type ToolCall } from './mission/mission.js';
 export { MissionIntents, type HttpMethod, type IntentCall, type Waiting } from './mission/intents.js';
 export { seconds, type Duration, type MissionOptions } from './mission/options.js';
 export { currentApproval, withApproval } from './mission/approval.js';

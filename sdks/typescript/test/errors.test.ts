@@ -56,6 +56,7 @@ it('given a code the SDK has no class for, when it becomes an error, then the st
 it('given an answer that is not a problem document, when it is read, then the status stands for the code and the text for the detail', () => {
   expect(problemOf(502, '<html>bad gateway</html>')).toEqual({ code: 'HTTP_502', detail: '<html>bad gateway</html>' });
   expect(problemOf(500, undefined)).toEqual({ code: 'HTTP_500', detail: '' });
+  expect(problemOf(502, { error: 'Bad Gateway' })).toEqual({ error: 'Bad Gateway', code: 'HTTP_502' });
 });
 
 it('given Retry-After as seconds or as an HTTP date, when it is read, then it is the wait in milliseconds', () => {

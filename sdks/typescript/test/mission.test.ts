@@ -4,7 +4,7 @@
  * summary, and a revoked passport surfacing as `PassportRevoked` at the next call.
  */
 import type { models } from '../src';
-import { Mandate, Mission, OutOfScope, PassportRevoked, ProxyRefused, Unauthenticated } from '../src';
+import { ConfigurationError, Mandate, Mission, OutOfScope, PassportRevoked, ProxyRefused, Unauthenticated } from '../src';
 import { Door } from './support/door';
 import { keptLogger, newTenant, SECRET, startWorld, stopWorld, Tenant, World } from './support/world';
 
@@ -20,12 +20,16 @@ beforeAll(async () => {
 
 afterAll(() => stopWorld(world));
 
-/** Resolves with the `count`th checkpoint a mission reports (an event the mission raises, not a timer). */
-function checkpoints(count: number): { onCheckpoint: (answer: models.CheckpointResponse) => void; reached: Promise<models.CheckpointResponse[]> } {
+/** Resolves with the first `count` checkpoints a mission reports (an event the mission raises, not a timer); `seen` keeps every one. */
+function checkpoints(count: number): {
+  onCheckpoint: (answer: models.CheckpointResponse) => void;
+  reached: Promise<models.CheckpointResponse[]>;
+  seen: models.CheckpointResponse[];
+} {
   const seen: models.CheckpointResponse[] = [];
   let reach!: (answers: models.CheckpointResponse[]) => void;
   const reached = new Promise<models.CheckpointResponse[]>((resolve) => (reach = resolve));
-  return { onCheckpoint: (answer) => (seen.push(answer), seen.length === count && reach([...seen])), reached };
+  return { onCheckpoint: (answer) => (seen.push(answer), seen.length === count && reach([...seen])), reached, seen };
 }
 
 it('given an enrolled agent, when it runs a mission with withMission, then the passport is bound to its key, its calls are recorded and the mission is checked out as a success', async () => {
@@ -69,11 +73,13 @@ it('given `await using`, when the block ends, then the mission is checked out as
   const agent = await tenant.agent();
   let succeeded = '';
   let failed = '';
+  let ended!: Mission;
   // when
   {
     await using m = await agent.mission(mission);
     succeeded = m.jti;
     m.log({ service: 'echo', action: 'close ticket' });
+    ended = m;
   }
   await expect(
     (async () => {
@@ -90,6 +96,8 @@ it('given `await using`, when the block ends, then the mission is checked out as
   // then
   expect(await tenant.operator.passports.get(succeeded)).toMatchObject({ actions_logged: 1, checked_out: { outcome: 'success' } });
   expect(await tenant.operator.passports.get(failed)).toMatchObject({ checked_out: { outcome: 'failure', summary: 'Error: upstream said no' } });
+  // A call logged after the end would never be sent: it is refused on the spot.
+  expect(() => ended.log({ service: 'echo', action: 'too late' })).toThrow(ConfigurationError);
 });
 
 it('given calls logged in a row, when the flush interval comes, then they are sent in the background as one batch, without the agent waiting', async () => {
@@ -135,13 +143,16 @@ it('given a short checkpoint interval, when the mission runs, then it checkpoint
 it('given an enforced agent, when the mission checkpoints, then the refreshed passport replaces the old one and is the one used from then on', async () => {
   // given
   const agent = await tenant.agent({ mode: 'enforced' });
-  const { onCheckpoint, reached } = checkpoints(1);
+  // The second checkpoint: at least a second after the issue, so its token's iat and exp differ from the first
+  // token's (a refresh within the same second is the same JWT, byte for byte: EdDSA signatures are deterministic).
+  const { onCheckpoint, reached, seen } = checkpoints(2);
   // when
   await agent.withMission({ ...mission, checkpointInterval: '1s', onCheckpoint }, async (m) => {
-    const [refresh] = await reached;
-    // then
+    const [, refresh] = await reached;
+    // then: the token in use is the latest refresh (another checkpoint may have come since)
     expect(refresh!.token).toEqual(expect.any(String));
-    expect(m.token).toBe(refresh!.token);
+    expect(Date.parse(refresh!.expires_at)).toBeGreaterThan(Date.parse(m.passport.expires_at));
+    expect(m.token).toBe(seen[seen.length - 1]!.token);
     expect(m.token).not.toBe(m.passport.token);
     const verified = await tenant.operator.passports.verify(m.token);
     expect(verified).toMatchObject({ active: true, cnf: { jkt: agent.key!.keyId } });

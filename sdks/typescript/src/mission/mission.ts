@@ -10,6 +10,7 @@
  */
 import '../disposable.js';
 import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
 import type {
   CheckedOutResponse,
   CheckpointResponse,
@@ -70,8 +71,6 @@ export type ProxyResponse = ProxiedCallResponse & { ok: boolean };
 
 export class Mission implements AsyncDisposable {
   readonly intents: MissionIntents;
-  /** Checkpoints made so far (background and explicit). */
-  checkpoints = 0;
   readonly #t: Transport;
   readonly #plan: MissionPlan;
   readonly #auth: PassportAuth;
@@ -85,6 +84,7 @@ export class Mission implements AsyncDisposable {
   #stopped = false;
   #failure: { error: unknown } | undefined;
   #closing: Promise<CheckedOutResponse | undefined> | undefined;
+  #checkpoints = 0;
 
   private constructor(t: Transport, key: AgentKey, plan: MissionPlan, passport: IssuedPassportResponse) {
     this.#t = t;
@@ -141,6 +141,11 @@ export class Mission implements AsyncDisposable {
     return this.#ledger.lost;
   }
 
+  /** Checkpoints made so far (the background's and `checkpoint()`'s). */
+  get checkpoints(): number {
+    return this.#checkpoints;
+  }
+
   /** Whether the mission names this service (the server's rule: an exact name). */
   covers(service: string): boolean {
     return this.#plan.services.includes(service);
@@ -148,6 +153,8 @@ export class Mission implements AsyncDisposable {
 
   /** Records a tool call; sent in the background with others (no network wait here). */
   log({ service, action, target, outcome = 'success', approvalId, request }: ToolCall): void {
+    // Nothing would send it any more: said now rather than lost without a word.
+    if (this.#stopped) throw new ConfigurationError(`mission ${this.#passport.mission_id} is checked out: log its calls before it ends`);
     this.#ledger.record({ service, action, target, outcome, approval_id: approvalId, request });
     if (this.#ledger.pending.length >= BATCH_MAX) this.#wake();
   }
@@ -259,9 +266,13 @@ export class Mission implements AsyncDisposable {
       { signal, retryable: true },
     );
     if (answer.token) this.#auth.token = answer.token;
-    this.checkpoints += 1;
+    this.#checkpoints += 1;
     this.#nextCheckpointAt = Date.now() + this.#plan.checkpointEveryMs;
-    this.#plan.onCheckpoint?.(answer);
+    try {
+      this.#plan.onCheckpoint?.(answer);
+    } catch (error) {
+      this.#t.logger.warn(`mandate: onCheckpoint threw: ${error}`); // the caller's hook; the checkpoint itself was made
+    }
     return answer;
   }
 
