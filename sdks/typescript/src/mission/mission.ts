@@ -76,7 +76,7 @@ export class Mission implements AsyncDisposable {
   readonly #auth: PassportAuth;
   readonly #ledger: Ledger;
   readonly #channel: PassportChannel;
-  #passport: IssuedPassportResponse;
+  readonly #passport: IssuedPassportResponse;
   #timer: NodeJS.Timeout | undefined;
   #nextCheckpointAt: number;
   /** Sends one after the other (flushes, checkpoints, the checkout), so that batches keep their order. */
@@ -97,7 +97,7 @@ export class Mission implements AsyncDisposable {
     this.#nextCheckpointAt = Date.now() + plan.checkpointEveryMs;
   }
 
-  /** Opens the agent's mission with its own key (an assertion) and a passport bound to that key. */
+  /** Opens the agent's mission with its own key (an assertion) and a passport bound to that key. @internal: `mandate.mission()`. */
   static async open(t: Transport, key: AgentKey, plan: MissionPlan, signal?: AbortSignal): Promise<Mission> {
     const body = {
       agent_id: key.agentId,
