@@ -22,5 +22,13 @@ module.exports = {
       setupFiles: ['<rootDir>/test/e2e/support/distributed.setup.js'],
       testMatch: DISTRIBUTED_SUITES.map((suite) => `<rootDir>/test/e2e/${suite}.e2e.ts`).concat(['<rootDir>/test/distributed/**/*.e2e.ts']),
     },
+    // The TypeScript SDK (sdks/typescript) against a real Mandate it starts on loopback. Its sources import each other
+    // with the `.js` extension their ES module build needs; under ts-jest that names the `.ts` file beside it.
+    {
+      ...common,
+      displayName: 'sdk-typescript',
+      testMatch: ['<rootDir>/sdks/typescript/test/**/*.test.ts'],
+      moduleNameMapper: { ...moduleNameMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
+    },
   ],
 };
