@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every suite `npm test` runs, after the build and the services: Jest (unit, integration, end-to-end in both
-# topologies, contract fuzzing), then the SDKs' suites (scripts/test-sdks.sh). Ends with the one closing line CI
-# reads, over all of them: "tests: N passed, N failed[, N skipped]", after a line per group of skipped tests.
+# topologies, contract fuzzing, the TypeScript SDK's suite), then the Python SDK's checks and suite
+# (scripts/test-sdks.sh). Ends with the one closing line CI reads, over all of them: "tests: N passed, N failed[,
+# N skipped]", after a line per group of skipped tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .cache
