@@ -13,6 +13,9 @@ describe('logs and metrics that log collectors and Prometheus read', () => {
     // No MANDATE_ADMIN_KEY: the server generates the instance admin key on its first start.
     server = await MandateProcess.startEmbedded({ LOG_LEVEL: 'log', MANDATE_ADMIN_KEY: '' });
     instanceAdminKey = fs.readFileSync(path.join(server.dataDir, 'admin-key'), 'utf8').trim();
+    // Its start-up lines may reach this process after its readiness answer did (two pipes, no order between them):
+    // the last of them, "listening on …", is awaited, not assumed.
+    await lineOf(server.node, (line) => line.includes('listening on http://'));
   });
   afterAll(() => server?.stop());
 
