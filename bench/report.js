@@ -140,6 +140,11 @@ function targetRows(s) {
       // A call the integration did not record would make it look cheaper than it is.
       if (sdk.calls_recorded !== sdk.calls_expected) Object.assign(rows[rows.length - 1], { met: false, missed: sdk.calls_expected - sdk.calls_recorded });
     }
+    const ts = s.sdk_overhead.typescript;
+    if (ts && !ts.error && ts.ratio_added_by_mandate_to_round_trip !== undefined) {
+      // Informational: the part of the TypeScript figure beyond what LangChain.js charges for any callback handler.
+      add('sdk_typescript_mandate_share_ratio', "TypeScript SDK: added beyond an empty handler's / one round trip", ts.ratio_added_by_mandate_to_round_trip, null, null, 'ratio');
+    }
   }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;

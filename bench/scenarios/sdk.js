@@ -56,6 +56,9 @@ function print(name, sdk) {
   console.log(`  ${name}: create_agent, one tool call: without ${f(sdk.plain_ms.p50)} ms p50, with ${f(sdk.with_mandate_ms.p50)} ms p50: added ${f(sdk.added_p50_ms)} ms (paired ${f(sdk.added_paired_p50_ms)} ms)`);
   console.log(`  ${name}: one round trip to Mandate (log one call, SDK): p50 ${f(sdk.round_trip_log_call_ms.p50)} ms; GET /healthz p50 ${f(sdk.round_trip_healthz_ms.p50)} ms`);
   console.log(`  ${name}: added / round trip: ${f(sdk.ratio_added_to_round_trip)} (target < 0.2); calls recorded ${sdk.calls_recorded} of ${sdk.calls_expected}`);
+  if (sdk.with_any_handler_ms) {
+    console.log(`  ${name}: of which LangChain.js's own price of any callback handler ${f(sdk.added_by_langchain_callbacks_p50_ms)} ms (an empty handler: ${f(sdk.with_any_handler_ms.p50)} ms p50), Mandate's ${f(sdk.added_by_mandate_p50_ms)} ms (${f(sdk.ratio_added_by_mandate_to_round_trip)} of a round trip)`);
+  }
 }
 
 async function scenarioSdkOverhead(server) {

@@ -5,8 +5,9 @@
 // middleware, alternately, on a warm process. The difference of the two medians is the SDK's added latency; it is
 // compared with one round trip to Mandate measured in the same run (one call reported through the SDK, i.e. what the
 // handler would cost if it sent each record before the tool returned; and a bare `GET /healthz` for reference). An
-// ungated call should wait on no network I/O: records go in the background, in batches. Prints one JSON object on its
-// last line.
+// ungated call should wait on no network I/O: records go in the background, in batches. A third run of the same loop
+// with an empty callback handler splits the figure: what LangChain.js itself charges for any handler, and what
+// Mandate's handler and middleware add beyond it. Prints one JSON object on its last line.
 //
 // It loads the SDK's CommonJS build (bash scripts/sdk-typescript.sh makes it) and LangChain.js from the SDK's own
 // node_modules, as an app that installed both would.
@@ -26,6 +27,12 @@ const { createAgent } = fromSdk('langchain');
 const { AIMessage } = fromSdk('@langchain/core/messages');
 const { fakeModel } = fromSdk('@langchain/core/testing');
 const { tool } = fromSdk('@langchain/core/tools');
+const { BaseCallbackHandler } = fromSdk('@langchain/core/callbacks/base');
+
+/** A handler that does nothing: what any callback handler costs in LangChain.js, Mandate's or another. */
+class EmptyHandler extends BaseCallbackHandler {
+  name = 'EmptyHandler';
+}
 
 /** Turns for `runs` runs: a tool call (a fresh id each time, as a model gives), then the answer. */
 function scripted(runs) {
@@ -73,11 +80,14 @@ async function main() {
   const mandateTimes = [];
   const reportTimes = [];
   const healthTimes = [];
+  const anyHandlerTimes = [];
   const mission = await runtime.mission({ intent: "bench: the SDK's overhead", services: ['langchain'], checkpointInterval: '10m' });
   try {
     const plain = createAgent({ model: scripted(runs), tools: [lookup] });
     const guarded = createAgent({ model: scripted(runs), tools: [lookup], middleware: [mandateMiddleware(mission)] });
     const handler = new MandateCallbackHandler(mission);
+    const withAnyHandler = createAgent({ model: scripted(runs), tools: [lookup] });
+    const empty = new EmptyHandler();
     const question = { messages: [{ role: 'user', content: 'look up the ticket' }] };
     for (let i = 0; i < runs; i += 1) {
       const t0 = now();
@@ -91,11 +101,14 @@ async function main() {
       const health = await fetch(`${baseUrl}/healthz`);
       await health.arrayBuffer();
       const t4 = now();
+      await withAnyHandler.invoke(question, { callbacks: [empty] });
+      const t5 = now();
       if (i >= warmup) {
         plainTimes.push(ms(t0, t1));
         mandateTimes.push(ms(t1, t2));
         reportTimes.push(ms(t2, t3));
         healthTimes.push(ms(t3, t4));
+        anyHandlerTimes.push(ms(t4, t5));
       }
     }
     await mission.flush();
@@ -110,6 +123,7 @@ async function main() {
   const added = mandateP50 - plainP50;
   const roundTrip = median(reportTimes);
   const healthz = median(healthTimes);
+  const anyHandlerP50 = median(anyHandlerTimes);
   const result = {
     iterations,
     warmup,
@@ -123,6 +137,11 @@ async function main() {
     round_trip_healthz_ms: { p50: healthz, p99: percentile(healthTimes, 0.99) },
     ratio_added_to_round_trip: added / roundTrip,
     ratio_added_to_healthz: added / healthz,
+    // The same loop with an empty handler: LangChain.js's own price of any handler, and Mandate's share beyond it.
+    with_any_handler_ms: { p50: anyHandlerP50, p99: percentile(anyHandlerTimes, 0.99) },
+    added_by_langchain_callbacks_p50_ms: anyHandlerP50 - plainP50,
+    added_by_mandate_p50_ms: mandateP50 - anyHandlerP50,
+    ratio_added_by_mandate_to_round_trip: (mandateP50 - anyHandlerP50) / roundTrip,
     // Every guarded call was recorded (reported once each) besides the round-trip probes: nothing was skipped.
     calls_recorded: view.actions_logged,
     calls_expected: 2 * runs,
