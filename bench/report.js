@@ -130,10 +130,21 @@ function targetRows(s) {
     add('dpop_to_bearer_ratio', 'single-call logging, DPoP-bound / bearer passports', s.dpop_logging.ratio_to_bearer, '>=', TARGETS.dpop_to_bearer, 'ratio');
   }
   if (s.sdk_overhead && !s.sdk_overhead.error) {
-    const py = s.sdk_overhead.python;
-    add('sdk_python_added_ratio', 'Python SDK on a LangChain tool call: added p50 / one round trip', py.ratio_added_to_round_trip, '<', TARGETS.sdk_added_to_round_trip, 'ratio');
-    // A call the integration did not record would make it look cheaper than it is.
-    if (py.calls_recorded !== py.calls_expected) Object.assign(rows[rows.length - 1], { met: false, missed: py.calls_expected - py.calls_recorded });
+    const halves = [
+      ['sdk_python_added_ratio', 'Python SDK on a LangChain tool call: added p50 / one round trip', s.sdk_overhead.python],
+      ['sdk_typescript_added_ratio', 'TypeScript SDK on a LangChain.js tool call: added p50 / one round trip', s.sdk_overhead.typescript],
+    ];
+    for (const [id, description, sdk] of halves) {
+      if (!sdk || sdk.error) continue;
+      add(id, description, sdk.ratio_added_to_round_trip, '<', TARGETS.sdk_added_to_round_trip, 'ratio');
+      // A call the integration did not record would make it look cheaper than it is.
+      if (sdk.calls_recorded !== sdk.calls_expected) Object.assign(rows[rows.length - 1], { met: false, missed: sdk.calls_expected - sdk.calls_recorded });
+    }
+    const ts = s.sdk_overhead.typescript;
+    if (ts && !ts.error && ts.ratio_added_by_mandate_to_round_trip !== undefined) {
+      // Informational: the part of the TypeScript figure beyond what LangChain.js charges for any callback handler.
+      add('sdk_typescript_mandate_share_ratio', "TypeScript SDK: added beyond an empty handler's / one round trip", ts.ratio_added_by_mandate_to_round_trip, null, null, 'ratio');
+    }
   }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;

@@ -12,7 +12,7 @@ import pytest
 from conftest import AgentFactory, MandateServer, Tenant, Upstream
 from support import eventually
 
-from mandate import AsyncMandate, ConfigurationError, Mandate, PassportRevoked
+from mandate import AsyncMandate, ConfigurationError, KeyRevoked, Mandate, PassportRevoked, ProofRefused
 from mandate._generated import AuditEntryView, PassportView
 
 # ---- opening and ending ---------------------------------------------------------------------------------------------
@@ -254,6 +254,37 @@ def test_a_block_that_ends_normally_on_a_revoked_passport_raises_at_exit(tenant:
     with pytest.raises(PassportRevoked), agent.mission(intent="Triage tickets", services=["echo"]) as mission:
         tenant.operator.passports.revoke(mission.jti, reason="kill switch")
     assert tenant.operator.passports.get(mission.jti).status == "revoked"
+
+
+def test_a_revoked_agent_key_ends_the_mission_at_its_next_call(
+    tenant: Tenant, make_agent: AgentFactory, upstream: Upstream
+) -> None:
+    # given a mission whose passport is bound to the agent's key
+    agent = make_agent("logged")
+    assert agent.key is not None
+    refused: KeyRevoked | None = None
+    log_after: Exception | None = None
+    with pytest.raises(KeyRevoked) as raised, agent.mission(intent="Refund duplicates", services=["echo"]) as mission:
+        # when an operator revokes that key, and the agent makes its next call
+        tenant.operator.agents.revoke_key(agent.key.agent_id, agent.key.thumbprint, reason="key leaked")
+        try:
+            mission.proxy(service="echo", url=f"{upstream.url}/refunds", method="POST", body={"n": 1})
+        except KeyRevoked as error:
+            refused = error
+            try:
+                mission.log(service="echo", action="refund.create")
+            except KeyRevoked as again:
+                log_after = again
+            raise
+    # then the call was refused DPOP_KEY_REVOKED (a refusal of the proof), and the block's exit did not replace it
+    assert raised.value is refused
+    assert isinstance(refused, ProofRefused)
+    assert refused.code == "DPOP_KEY_REVOKED"
+    # and the mission is over, as after a revocation: a later call is refused at once, without a request
+    assert mission.ended_by is refused
+    assert isinstance(log_after, KeyRevoked)
+    refusals = [e.what for e in tenant.operator.audit.query(jti=mission.jti, type="PassportUseRefused") if e.what]
+    assert [w["operation"] for w in refusals] == ["proxy"]
 
 
 # ---- asyncio --------------------------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ export class PassportCheckedOut extends Unauthenticated {}
 export class PassportExpired extends Unauthenticated {}
 /** The DPoP proof was missing, stale, replayed, for another key, or the key was revoked. */
 export class ProofRefused extends Unauthenticated {}
+/** The agent key the passport is bound to was revoked: no proof can make the passport usable again, so the mission is over. */
+export class KeyRevoked extends ProofRefused {}
 /** The enrollment token is unknown, expired or already used. */
 export class EnrollmentRefused extends Unauthenticated {}
 /** The call names a service the mission does not cover. */
@@ -167,7 +169,7 @@ const BY_CODE: Record<string, ProblemClass> = {
   DPOP_PROOF_STALE: ProofRefused,
   DPOP_PROOF_REPLAYED: ProofRefused,
   DPOP_KEY_MISMATCH: ProofRefused,
-  DPOP_KEY_REVOKED: ProofRefused,
+  DPOP_KEY_REVOKED: KeyRevoked,
   BOUND_PASSPORT_REQUIRED: ProofRefused,
   ENROLLMENT_TOKEN_INVALID: EnrollmentRefused,
   ENROLLMENT_TOKEN_EXPIRED: EnrollmentRefused,

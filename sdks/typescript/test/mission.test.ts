@@ -4,7 +4,7 @@
  * summary, and a revoked passport surfacing as `PassportRevoked` at the next call.
  */
 import type { models } from '../src';
-import { ConfigurationError, Mandate, Mission, OutOfScope, PassportRevoked, ProxyRefused, Unauthenticated } from '../src';
+import { ConfigurationError, KeyRevoked, Mandate, Mission, OutOfScope, PassportRevoked, ProofRefused, ProxyRefused, Unauthenticated } from '../src';
 import { Door } from './support/door';
 import { keptLogger, newTenant, SECRET, startWorld, stopWorld, Tenant, World } from './support/world';
 
@@ -181,6 +181,31 @@ it('given a mission whose passport an operator revokes, when the agent calls nex
   expect(error).toBeInstanceOf(Unauthenticated);
   expect(error).toMatchObject({ status: 401, code: 'PASSPORT_REVOKED' });
   expect(await tenant.operator.passports.get(jti)).toMatchObject({ status: 'revoked', checked_out: null });
+});
+
+it('given a mission whose agent key an operator revokes, when the agent calls next, then KeyRevoked ends the mission as a revocation does: logging throws it too, and withMission propagates it', async () => {
+  // given
+  const agent = await tenant.agent();
+  let jti = '';
+  // when
+  const outcome = agent.withMission(mission, async (m) => {
+    jti = m.jti;
+    await tenant.operator.agents.revokeKey(agent.agentId!, agent.key!.keyId, { reason: 'key leaked' });
+    try {
+      await m.proxy({ service: 'echo', url: echo() });
+    } finally {
+      // then (inside): the mission knows it is over without asking the server again
+      expect(() => m.log({ service: 'echo', action: 'one more' })).toThrow(KeyRevoked);
+    }
+  });
+  // then
+  const error = await outcome.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(KeyRevoked);
+  expect(error).toBeInstanceOf(ProofRefused);
+  expect(error).toMatchObject({ status: 401, code: 'DPOP_KEY_REVOKED' });
+  const refused = [];
+  for await (const entry of tenant.operator.audit.query({ jti, type: 'PassportUseRefused' })) refused.push(entry.what?.operation);
+  expect(refused).toEqual(['proxy']);
 });
 
 it('given `await using` whose passport was revoked, when the block ends normally, then dispose throws PassportRevoked: the caller learns the mission did not end as it thinks', async () => {

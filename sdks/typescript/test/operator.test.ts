@@ -101,7 +101,7 @@ it("given an agent's enrolled key and a passport bound to it, when the operator 
   // then
   expect(await tenant.operator.passports.verify(m.token)).toMatchObject({ active: false, reason: 'revoked' });
   // The key itself is refused first: no proof it signs is accepted any more.
-  await expect(m.close()).rejects.toMatchObject({ name: 'ProofRefused', code: 'DPOP_KEY_REVOKED' });
+  await expect(m.close()).rejects.toMatchObject({ name: 'KeyRevoked', code: 'DPOP_KEY_REVOKED' });
 });
 
 describe('approvals', () => {

@@ -55,6 +55,31 @@ it.each([
   expect(run(file, source)).toEqual({ version: VERSION, proofParts: 3, family: true, verified: { active: false, reason: 'invalid' } });
 });
 
+/** The LangChain.js integration, by its subpath: each piece made, and a URL template filled, with no server needed. */
+const langchainProbe = (lc: string) => `
+  const { MandateCallbackHandler, mandateMiddleware, mandateTool, proxiedTool, httpCall } = ${lc};
+  const mission = {}; // only its identity is used until a tool runs
+  const tool = proxiedTool(mission, { name: 'get_ticket', description: 'Read a ticket', service: 'tickets', url: 'https://t.example/tickets/{id}' });
+  console.log(JSON.stringify({
+    middleware: mandateMiddleware(mission).name,
+    handler: new MandateCallbackHandler(mission).name,
+    tool: [tool.name, tool.metadata.mandate.service, mandateTool(tool, { service: 'crm' }).metadata.mandate.service],
+    url: httpCall('GET', 'https://t.example/tickets/{id}', { id: 'T 1', q: 'a' }).url,
+  }));
+`;
+
+it.each([
+  ['CommonJS', 'langchain.cjs', "require('@mandate/sdk/langchain')"],
+  ['ES modules', 'langchain.mjs', "await import('@mandate/sdk/langchain')"],
+])('given the built package, when %s loads @mandate/sdk/langchain by name, then its middleware, handler and tools are made', (_kind, file, load) => {
+  expect(run(file, langchainProbe(load))).toEqual({
+    middleware: 'MandateMiddleware',
+    handler: 'MandateCallbackHandler',
+    tool: ['get_ticket', 'tickets', 'crm'],
+    url: 'https://t.example/tickets/T%201?q=a',
+  });
+});
+
 it('given the built declarations, when a CommonJS and an ES module TypeScript project use the SDK, then they type-check, and a call the contract does not allow does not', () => {
   // given
   const use = `
@@ -70,9 +95,16 @@ it('given the built declarations, when a CommonJS and an ES module TypeScript pr
       const view: sdk.models.PassportView | undefined = undefined;
       return answer.status + revoked.status + (view ? 1 : 0);
     }
+    export function wire(mission: sdk.Mission) {
+      const tool = lc.proxiedTool(mission, { name: 'refund', description: 'Refund', service: 'stripe', method: 'POST', url: 'https://api.stripe.com/v1/refunds', namedIntent: 'stripe:refunds:create' });
+      // @ts-expect-error not an approval mode
+      lc.mandateMiddleware(mission, { approval: 'later' });
+      const refusal: sdk.MandateError | undefined = lc.mandateErrorOf(new Error('x'));
+      return [lc.mandateMiddleware(mission, { approval: 'interrupt', scopes: { search: 'serp' } }), new lc.MandateCallbackHandler(mission), tool, refusal] as const;
+    }
   `;
-  fs.writeFileSync(path.join(consumer, 'use.mts'), `import * as sdk from '@mandate/sdk';\n${use}`);
-  fs.writeFileSync(path.join(consumer, 'use.cts'), `import sdk = require('@mandate/sdk');\n${use}`);
+  fs.writeFileSync(path.join(consumer, 'use.mts'), `import * as sdk from '@mandate/sdk';\nimport * as lc from '@mandate/sdk/langchain';\n${use}`);
+  fs.writeFileSync(path.join(consumer, 'use.cts'), `import sdk = require('@mandate/sdk');\nimport lc = require('@mandate/sdk/langchain');\n${use}`);
   const tsconfig = {
     compilerOptions: {
       module: 'NodeNext',

@@ -121,6 +121,11 @@ class ProofRefused(Unauthenticated):
     """The DPoP proof was missing, stale, replayed, for another key, or the key was revoked."""
 
 
+class KeyRevoked(ProofRefused):
+    """The agent key the passport is bound to was revoked: no proof can make the passport usable again, so the
+    mission is over (as with ``PassportRevoked``)."""
+
+
 class EnrollmentRefused(Unauthenticated):
     """The enrollment token is unknown, expired or already used."""
 
@@ -211,7 +216,7 @@ _BY_CODE: dict[str, type[ProblemError]] = {
     "DPOP_PROOF_STALE": ProofRefused,
     "DPOP_PROOF_REPLAYED": ProofRefused,
     "DPOP_KEY_MISMATCH": ProofRefused,
-    "DPOP_KEY_REVOKED": ProofRefused,
+    "DPOP_KEY_REVOKED": KeyRevoked,
     "BOUND_PASSPORT_REQUIRED": ProofRefused,
     "ENROLLMENT_TOKEN_INVALID": EnrollmentRefused,
     "ENROLLMENT_TOKEN_EXPIRED": EnrollmentRefused,

@@ -41,6 +41,7 @@ from .errors import (
     ApprovalRejected,
     ConfigurationError,
     ConnectionFailed,
+    KeyRevoked,
     MandateError,
     PassportCheckedOut,
     PassportExpired,
@@ -58,6 +59,9 @@ CHECKPOINT_AT = 0.8
 #: Calls sent in one request at most (the server takes 1,000).
 BATCH_MAX = 500
 SUMMARY_MAX = 1000
+#: The refusals that end a passport for good: the mission is over, whatever it does next. A revoked agent key is one
+#: too: the passport is bound to it, so no proof will ever make it usable again.
+ENDS_PASSPORT = (PassportRevoked, PassportExpired, PassportCheckedOut, KeyRevoked)
 
 #: The approval a gated tool call was granted, for the proxy call made while that tool runs (set by the middleware).
 current_approval: contextvars.ContextVar[str | None] = contextvars.ContextVar("mandate_current_approval", default=None)
@@ -145,7 +149,7 @@ class _Ledger:
     services_used: set[str] = field(default_factory=set)
     calls_since_checkpoint: int = 0
     lost: int = 0
-    #: The refusal that ended the passport (revoked, expired, checked out): raised at the next call.
+    #: The refusal that ended the passport (revoked, expired, checked out, its key revoked): raised at the next call.
     failure: Unauthenticated | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -207,7 +211,7 @@ class _Ledger:
         return self.calls_since_checkpoint > 0 or bool(self.services_used)
 
     def ended(self, error: Unauthenticated) -> None:
-        """The server said the passport is over (revoked, expired, checked out): every later call raises it."""
+        """The server said the passport is over (revoked, expired, checked out, its key revoked): every later call raises it."""
         with self.lock:
             first = self.failure is None
             if first:
@@ -218,7 +222,7 @@ class _Ledger:
     def refused(self, error: Exception, what: str) -> None:
         """A background send failed: an ended passport ends the mission (``ended`` has it); anything else is logged
         and retried later."""
-        if not isinstance(error, PassportRevoked | PassportExpired | PassportCheckedOut):
+        if not isinstance(error, ENDS_PASSPORT):
             log.warning("mandate: %s failed: %s", what, error)
 
     def raise_if_ended(self) -> None:
@@ -386,7 +390,7 @@ class _Plans:
         self.ledger.raise_if_ended()
         try:
             answer: T = yield call
-        except (PassportRevoked, PassportExpired, PassportCheckedOut) as error:
+        except ENDS_PASSPORT as error:
             self.ledger.ended(error)
             raise
         return answer
@@ -569,8 +573,8 @@ class _MissionView:
     @property
     def ended_by(self) -> Unauthenticated | None:
         """The refusal that ended the mission's passport (``PassportRevoked``, ``PassportExpired``,
-        ``PassportCheckedOut``) once the SDK has learnt it, in the background or from a call; else None. From then on
-        ``log()``, ``proxy()`` and the other calls raise it."""
+        ``PassportCheckedOut``, ``KeyRevoked``) once the SDK has learnt it, in the background or from a call; else
+        None. From then on ``log()``, ``proxy()`` and the other calls raise it."""
         return self._plans.ledger.failure
 
     @property

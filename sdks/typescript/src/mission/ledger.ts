@@ -1,13 +1,16 @@
-import { ConnectionFailed, PassportCheckedOut, PassportExpired, PassportRevoked, ProblemError, type Unauthenticated } from '../errors.js';
+import { ConnectionFailed, KeyRevoked, PassportCheckedOut, PassportExpired, PassportRevoked, ProblemError, type Unauthenticated } from '../errors.js';
 import type { ToolCallDto } from '../generated/openapi.js';
 import type { Logger } from '../transport.js';
 
 /** Calls sent in one request at most (the server takes 1,000). */
 export const BATCH_MAX = 500;
 
-/** The refusals that end a passport for good: the mission is over, whatever it does next. */
+/**
+ * The refusals that end a passport for good: the mission is over, whatever it does next. A revoked agent key is one
+ * too: the passport is bound to it, so no proof will ever make it usable again.
+ */
 export function endsPassport(error: unknown): error is Unauthenticated {
-  return error instanceof PassportRevoked || error instanceof PassportExpired || error instanceof PassportCheckedOut;
+  return error instanceof PassportRevoked || error instanceof PassportExpired || error instanceof PassportCheckedOut || error instanceof KeyRevoked;
 }
 
 /** What a mission has to send and what it has learnt: bookkeeping only, no I/O (the Python SDK's `_Ledger`). */
@@ -16,7 +19,7 @@ export class Ledger {
   private servicesUsed = new Set<string>();
   private callsSinceCheckpoint = 0;
   lost = 0;
-  /** The refusal that ended the passport (revoked, expired, checked out): thrown at the next call. */
+  /** The refusal that ended the passport (revoked, expired, checked out, its key revoked): thrown at the next call. */
   failure: Unauthenticated | undefined;
 
   constructor(private readonly logger: Logger) {}

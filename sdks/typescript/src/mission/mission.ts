@@ -221,6 +221,14 @@ export class Mission implements AsyncDisposable {
     const outcome = failure ? 'failure' : 'success';
     const summary = failure ? summaryOf(failure.error) : undefined;
     return this.#serially(async () => {
+      const ended = this.#ledger.failure;
+      if (ended) {
+        // Known to be over: another use would only put one more refused use on record against the agent.
+        this.#ledger.unsent(this.#ledger.take(true), ended);
+        this.#t.logger.warn(`mandate: mission ${this.#passport.mission_id} ended (${ended.code}) before its checkout`);
+        if (!failure) throw ended; // the block succeeded: the caller must learn that the mission did not end well
+        return undefined;
+      }
       try {
         await this.#flushNow();
       } catch (error) {
@@ -276,8 +284,12 @@ export class Mission implements AsyncDisposable {
     return answer;
   }
 
-  /** Every use of the passport: a fresh DPoP proof per attempt, and an ended passport remembered for the next call. */
+  /**
+   * Every use of the passport: a fresh DPoP proof per attempt, and an ended passport remembered for the next call,
+   * which then throws without a request.
+   */
   async #send<D>(call: (init: AttemptInit) => Promise<Answer<D>>, how: Omit<SendOptions, 'auth'> = {}): Promise<D> {
+    this.#ledger.throwIfEnded();
     try {
       return await this.#t.send(call, { ...how, auth: this.#auth });
     } catch (error) {

@@ -27,19 +27,20 @@ export function keptLogger(): Logger & { warnings: string[] } {
   return { warnings, info: () => undefined, warn: (message) => void warnings.push(message) };
 }
 
-export async function startWorld(env: Record<string, string> = {}): Promise<World> {
+type Route = Parameters<typeof TestUpstream.start>[0][string];
+
+/** Answers what it received; 401 unless the proxy added the service's secret. */
+const echo: Route = (request, response) => {
+  const authorized = request.headers.authorization === `Bearer ${SECRET}`;
+  response.writeHead(authorized ? 200 : 401, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ authorized, method: request.method, path: request.path, body: request.body || null }));
+};
+
+/** The server and an upstream that echoes at `/echo` and at each of `echoPaths` (exact paths, query aside). */
+export async function startWorld(env: Record<string, string> = {}, echoPaths: string[] = []): Promise<World> {
   const certificates = makeTestCertificates();
-  const upstream = await TestUpstream.start(
-    {
-      // Answers what it received; 401 unless the proxy added the service's secret.
-      '/echo': (request, response) => {
-        const authorized = request.headers.authorization === `Bearer ${SECRET}`;
-        response.writeHead(authorized ? 200 : 401, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ authorized, method: request.method, path: request.path, body: request.body || null }));
-      },
-    },
-    certificates,
-  );
+  const routes = Object.fromEntries(['/echo', ...echoPaths].map((path) => [path, echo]));
+  const upstream = await TestUpstream.start(routes, certificates);
   const server = await MandateProcess.startEmbedded({ MANDATE_PROXY_CA_FILE: certificates.caFile, ...env });
   return { server, upstream, certificates };
 }
