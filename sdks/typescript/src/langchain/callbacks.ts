@@ -51,6 +51,12 @@ export class MandateCallbackHandler extends BaseCallbackHandler {
    */
   override awaitHandlers = true;
   override raiseError = false;
+  // Only tool events (and the root run's end) are read: LangChain.js then skips this handler for the model's and the
+  // retrievers' events, a little of what any handler costs per run (bench scenario 13). Not ignoreAgent: LangChain.js
+  // gates tool events by it.
+  override ignoreLLM = true;
+  override ignoreRetriever = true;
+  override ignoreCustomEvent = true;
   readonly mission: Mission;
   readonly scopes: Scopes | undefined;
   readonly #recorder: Recorder;
