@@ -5,6 +5,7 @@ import { answerClientError, problem } from '../../../libs/platform/src/problem-d
 import { createLogger, parseLogLevel, requestIdFor } from '../../../libs/platform/src/logging';
 import { loadHttpLimits } from '../../../libs/platform/src/config';
 import { guardConnections, serverOptions } from '../../../libs/platform/src/connections';
+import { ConsoleFiles, isConsolePath } from '../../../libs/platform/src/console-files';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serviceFor, ServiceName } from './routes';
 
@@ -31,6 +32,8 @@ const logger = createLogger('gateway', parseLogLevel(process.env.LOG_LEVEL));
  */
 const CONTRACT_FILE = path.join(__dirname, '..', '..', '..', 'openapi.json');
 const contract = fs.readFileSync(CONTRACT_FILE);
+/** The operator console (dist/console, built by `npm run build`), served here as the embedded process serves it. */
+const consoleFiles = ConsoleFiles.load();
 /** The same timeouts and connection cap as the services (MANDATE_*_TIMEOUT_MS, MANDATE_MAX_CONNECTIONS). */
 const limits = loadHttpLimits();
 /** Probes come every few seconds; a line each would bury the requests people look for. */
@@ -103,6 +106,10 @@ const server = http.createServer(serverOptions(limits), (req, res) => {
     return;
   }
   if (url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(contract);
+  if ((req.method === 'GET' || req.method === 'HEAD') && isConsolePath(url.pathname)) {
+    const answer = consoleFiles.answer(url.pathname);
+    return void res.writeHead(answer.status, answer.headers).end(req.method === 'HEAD' ? undefined : answer.body);
+  }
   if (url.pathname === '/readyz') {
     // Ready when every service is; the head is the store's, as each service reads it.
     void Promise.all(Object.entries(upstreams).map(async ([name, base]) => [name, await getJson(new URL('/readyz', base))] as const)).then((answers) => {

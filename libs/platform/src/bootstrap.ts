@@ -52,6 +52,7 @@ import { installRateLimits } from './rate-limits';
 import { Authenticator } from './auth';
 import { TenantStates } from './tenant-states';
 import { MANDATE_CONFIG } from './config';
+import { CONSOLE_PATH, ConsoleFiles } from './console-files';
 
 /** Probes and scrapes come every few seconds; a line each would bury the requests people look for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -136,6 +137,23 @@ export async function createMandateApp(rootModule: Type<unknown>, config: Mandat
   });
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * The operator console's static files at /console (embedded mode; the front door serves them in distributed mode).
+ * Plain Fastify routes, not a controller: the console is no API operation, so it is not in the contract, needs no
+ * credential (the page asks for the key itself) and takes no part in the API's validation. The rate limits and the
+ * request log hold for it like for any request.
+ */
+export function serveConsole(app: NestFastifyApplication, files = ConsoleFiles.load()): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // GET routes answer HEAD too (Fastify's exposeHeadRoutes); other methods get the API's 404.
+  for (const url of [CONSOLE_PATH, `${CONSOLE_PATH}/*`]) {
+    fastify.get(url, (request, reply) => {
+      const answer = files.answer(pathOf(request.url));
+      reply.code(answer.status).headers(answer.headers).send(answer.body);
+    });
+  }
 }
 
 export async function listen(app: INestApplication, config: MandateConfig, name: string): Promise<void> {

@@ -15,6 +15,7 @@ export * from './credentials';
 export * from './metrics';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './console-files';
 export * from './ops.controller';
 export * from './passport-use';
 export * from './sse';
