@@ -19,6 +19,8 @@ COPY scripts ./scripts
 COPY libs ./libs
 COPY apps ./apps
 COPY bin ./bin
+# The console (apps/console) reads the API's types generated from the contract for the TypeScript SDK.
+COPY sdks/typescript/src/generated ./sdks/typescript/src/generated
 # `npm run build` is tsc plus scripts/link-libs.js, which links dist/node_modules/@mandate/* to dist/libs/*/src with
 # relative symlinks (COPY --from keeps them as symlinks). Then drop the dev dependencies, keeping the compiled addon.
 RUN npm run build \

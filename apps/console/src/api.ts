@@ -1,0 +1,88 @@
+import type { ProblemResponse } from './types';
+
+/** An answer of the API that is not a success: its problem details, as the server wrote them. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    /** From Retry-After (429, 503): when asking again makes sense. */
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(detail);
+  }
+}
+
+/** The problem of a failed answer, whatever its body (a proxy in between may answer with anything). */
+export async function problemOf(response: Response): Promise<ApiProblem> {
+  const retryAfter = Number(response.headers.get('retry-after'));
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
+  try {
+    const body = (await response.json()) as Partial<ProblemResponse>;
+    return new ApiProblem(response.status, String(body.code ?? 'HTTP_ERROR'), String(body.detail ?? response.statusText), retryAfterSeconds);
+  } catch {
+    return new ApiProblem(response.status, 'HTTP_ERROR', `HTTP ${response.status}`, retryAfterSeconds);
+  }
+}
+
+/**
+ * The API as the console calls it: same origin, the operator key in the Authorization header of each request (never
+ * in a URL, never a cookie: `credentials: 'omit'`), nothing cached.
+ */
+export class MandateApi {
+  constructor(private readonly key: string) {}
+
+  get authorization(): string {
+    return `Bearer ${this.key}`;
+  }
+
+  get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, undefined, signal);
+  }
+
+  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('POST', path, body, signal);
+  }
+
+  /** An event stream's response, for the caller to read (see sse.ts). */
+  stream(path: string, lastEventId: string | null, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { authorization: this.authorization, accept: 'text/event-stream' };
+    if (lastEventId !== null) headers['last-event-id'] = lastEventId;
+    return fetch(path, { headers, signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store',
+      credentials: 'omit',
+      redirect: 'error',
+    });
+    if (!response.ok) throw await problemOf(response);
+    return (await response.json()) as T;
+  }
+}
+
+/** An abort (sign-out, a page torn down) is not an error to show. */
+export const isAbort = (error: unknown): boolean => error instanceof DOMException && error.name === 'AbortError';
+
+/** Waits `ms`, or less if `signal` aborts first (then rejects with the abort). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
