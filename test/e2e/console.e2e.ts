@@ -1,0 +1,486 @@
+/**
+ * The operator console in a real browser: Chromium from Debian's packages (scripts/browser.sh) driven by
+ * playwright-core, against the real server on loopback, embedded or behind the front door. An agent works through the
+ * HTTP API while a person uses the console; what the agent sees (its long poll, its next call) and what the page shows
+ * are both asserted.
+ *
+ * Nothing sleeps: every step awaits an element, a request or an answer. Screenshots of each page are saved under
+ * .cache/console-screenshots/<topology>/ for a reviewer, and their paths printed.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { call, newTenant, Tenant } from './support/client';
+import { DistributedMandate, MandateProcess, MandateServer, ROOT, TOPOLOGY } from './support/server';
+
+/**
+ * The browser globals the callbacks run in the page touch. This test is compiled as Node code, without the DOM
+ * library (which would retype the whole program), so these few are declared here, for this file only.
+ */
+interface PageElement {
+  id: string;
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  matches(selector: string): boolean;
+  append(...nodes: PageElement[]): void;
+}
+declare const document: { activeElement: PageElement | null; body: PageElement; cookie: string; createElement(tag: string): PageElement };
+declare const window: Record<string, unknown>;
+declare const sessionStorage: { length: number; getItem(key: string): string | null };
+declare const localStorage: { length: number };
+
+type Issued = Awaited<ReturnType<Tenant['passport']>> & { agentId: string };
+
+const SCREENSHOTS = path.join(ROOT, '.cache', 'console-screenshots', TOPOLOGY);
+const AXE = require.resolve('axe-core/axe.min.js');
+const REFUND_URL = 'https://api.stripe.com/v1/refunds';
+
+let server: MandateServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+/** A page of the console, with everything that would betray script running where it should not. */
+interface ConsolePage {
+  page: Page;
+  dialogs: string[];
+  errors: string[];
+}
+
+async function openConsole(options: { bypassCSP?: boolean } = {}): Promise<ConsolePage> {
+  const context = await browser.newContext({ bypassCSP: options.bypassCSP ?? false, viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  const opened: ConsolePage = { page, dialogs: [], errors: [] };
+  page.on('dialog', (dialog) => {
+    opened.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('pageerror', (error) => opened.errors.push(error.message));
+  const response = await page.goto(`${server.url}/console`);
+  expect(response?.status()).toBe(200);
+  return opened;
+}
+
+/** Signs in with the keyboard only: the key field has the focus when the page opens. */
+async function signIn({ page }: ConsolePage, key: string, role: string): Promise<void> {
+  await page.waitForFunction(() => document.activeElement?.id === 'key');
+  await page.keyboard.insertText(key);
+  await page.keyboard.press('Enter');
+  await page.locator('#who-text', { hasText: `${role} key` }).waitFor();
+}
+
+/** Presses Tab until the focus is on `selector` (at most `max` times): how a keyboard user gets there. */
+async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${max} presses of Tab never reached ${selector}`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`console screenshot: ${file}`);
+}
+
+/** axe-core's serious and critical violations on the page as it is (injected where CSP is bypassed for it). */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = window.axe as { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
+    return (await axe.run()).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+const refundCall = (overrides: Record<string, unknown> = {}) => ({
+  url: REFUND_URL,
+  method: 'POST',
+  body: { charge: 'ch_4821', amount: 4200, metadata: { ticket: 'T-4821', reason: 'duplicate' } },
+  ...overrides,
+});
+
+async function refundBot(tenant: Tenant, mode: 'enforced' | 'logged' = 'enforced', name = 'refund-bot', summary = 'refund duplicate charges'): Promise<Issued> {
+  const agentId = await tenant.agent(mode, name);
+  const passport = await tenant.passport(agentId, { ttl_seconds: 3600, intent: { summary, services: ['stripe'] } });
+  return { agentId, ...passport };
+}
+
+async function submitIntent(bot: Issued, overrides: Record<string, unknown> = {}): Promise<string> {
+  const reply = await call(server, 'POST', '/v1/intents', {
+    token: bot.token,
+    body: {
+      named_intent: 'stripe:refunds:create',
+      target: 'stripe',
+      action: 'POST /v1/refunds',
+      parameters: refundCall(),
+      amount: { value: 42, currency: 'EUR' },
+      reason: 'Customer was charged twice on ticket 4821',
+      expires_in: 3600,
+      ...overrides,
+    },
+  });
+  expect([reply.status, reply.body?.status]).toEqual([201, 'pending']);
+  return reply.body.id as string;
+}
+
+const card = (page: Page, intentId: string) => page.locator(`li[data-intent-id="${intentId}"]`);
+
+/** The process that serves the revocation stream: the embedded one, or the audit service behind the door. */
+async function restartRevocationStream(): Promise<void> {
+  if (server instanceof DistributedMandate) {
+    await server.services.audit.kill('SIGTERM');
+    await server.services.audit.boot();
+  } else {
+    await server.restart();
+  }
+}
+
+beforeAll(async () => {
+  // Installs Chromium with apt-get when the machine has none yet (npm test and .ci/run have usually done it already).
+  const executablePath = execFileSync('bash', [path.join(ROOT, 'scripts', 'browser.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  [server, browser] = await Promise.all([MandateProcess.start(), chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })]);
+}, 300_000);
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('served by Mandate at /console', () => {
+  it('given the server, when /console is asked for, then it answers the page, its script and its style with a strict CSP, nosniff and no referrer, and anything else under /console/ with 404 problem details', async () => {
+    const page = await call(server, 'GET', '/console');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = page.headers.get('content-security-policy')!;
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    expect(directives).toMatchObject({
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'"],
+      'connect-src': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'none'"],
+    });
+    // No inline script or style, no eval, no other origin anywhere in the policy.
+    expect(csp).not.toMatch(/unsafe-|https?:|\*|data:|blob:|nonce-|sha\d+-/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.body).toContain('<script src="/console/console.js" defer></script>');
+    expect(page.body).not.toMatch(/<script>|<style|style="|\son[a-z]+=/);
+
+    for (const [file, type] of [['console.js', 'text/javascript; charset=utf-8'], ['console.css', 'text/css; charset=utf-8']]) {
+      const asset = await call(server, 'GET', `/console/${file}`);
+      expect([asset.status, asset.headers.get('content-type'), asset.headers.get('content-security-policy')]).toEqual([200, type, csp]);
+    }
+    expect((await call(server, 'GET', '/console/')).status).toBe(200);
+    expect((await fetch(`${server.url}/console`, { method: 'HEAD' })).status).toBe(200);
+
+    const unknown = await call(server, 'GET', '/console/approvals');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(unknown.body).toMatchObject({ status: 404, code: 'NOT_FOUND', instance: '/console/approvals' });
+    expect((await call(server, 'POST', '/console', { body: {} })).status).toBe(404);
+    // The console is no API operation: the contract does not list it.
+    const contract = await call(server, 'GET', '/openapi.json');
+    expect(Object.keys(contract.body.paths).filter((p) => p.startsWith('/console'))).toEqual([]);
+  });
+});
+
+describe('sign-in and roles', () => {
+  it('given a key of each role, when it signs in, then the console names the role and offers only what the role may do; the key lives in sessionStorage only and is gone at sign-out', async () => {
+    const acme = await newTenant(server, 'console-roles');
+    const bot = await refundBot(acme);
+    const intentId = await submitIntent(bot);
+    const keys = { admin: acme.adminKey, operator: await acme.key('operator'), approver: await acme.key('approver'), auditor: await acme.key('auditor') };
+    const expected = {
+      admin: { activity: true, decide: true },
+      operator: { activity: true, decide: false },
+      approver: { activity: false, decide: true },
+      auditor: { activity: true, decide: false },
+    };
+
+    for (const [role, key] of Object.entries(keys) as Array<[keyof typeof keys, string]>) {
+      const opened = await openConsole();
+      const { page } = opened;
+      await signIn(opened, key, role);
+      await card(page, intentId).locator('.url').waitFor();
+      expect({
+        activity: await page.locator('a[data-page="activity"]').isVisible(),
+        decide: (await card(page, intentId).locator('button[data-action="approve"]').count()) > 0,
+      }).toEqual(expected[role]);
+      // Where the key is, and where it is not.
+      expect(await page.evaluate(() => ({ session: sessionStorage.getItem('mandate.console.key'), local: localStorage.length, cookie: document.cookie }))).toEqual({ session: key, local: 0, cookie: '' });
+      expect(page.url()).not.toContain(key.split('.')[3]);
+      expect(await page.context().cookies()).toEqual([]);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.locator('#sign-in-page').waitFor();
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(await page.locator('li[data-intent-id]').count()).toBe(0);
+      expect(opened.errors).toEqual([]);
+    }
+  });
+
+  it('given a key that is not one, when it signs in, then the console says so and stays on the sign-in page', async () => {
+    const opened = await openConsole();
+    await opened.page.waitForFunction(() => document.activeElement?.id === 'key');
+    await opened.page.keyboard.insertText('mdt.tnt_nobody.key_nobody.not-a-secret');
+    await opened.page.keyboard.press('Enter');
+    await opened.page.locator('#sign-in-error', { hasText: 'does not know this key' }).waitFor();
+    expect(await opened.page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+});
+
+describe('the approval queue, live', () => {
+  it('given an agent waiting on its intent, when an approver approves it in the console with the keyboard only, then the waiting long poll returns approved with the note', async () => {
+    const acme = await newTenant(server, 'console-approve');
+    const approverKey = await acme.key('approver');
+    const bot = await refundBot(acme, 'enforced', 'refund-bot', 'Refund duplicate charges of ticket 4821');
+    const intentId = await submitIntent(bot);
+    // The agent waits for the decision, as an SDK does.
+    const waiting = call(server, 'GET', `/v1/intents/${intentId}?wait=30`, { token: bot.token });
+
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, approverKey, 'approver');
+    const pending = card(page, intentId);
+    await pending.locator('.url').waitFor();
+    // Names come from their own reads (the agent, the passport's mission): awaited, not assumed.
+    await pending.getByText('refund-bot').waitFor();
+    await pending.getByText("Rejecting also revokes the agent's passport (enforced mode).").waitFor();
+    // The exact call: method, full URL, the body as a canonical tree (keys sorted: amount before charge).
+    expect(await pending.locator('.method').textContent()).toBe('POST');
+    expect(await pending.locator('.url').textContent()).toBe(REFUND_URL);
+    expect(await pending.locator('.json-key').allTextContents()).toEqual(['"amount"', '"charge"', '"metadata"', '"reason"', '"ticket"']);
+    expect(await pending.locator('.json-string').allTextContents()).toEqual(['"ch_4821"', '"duplicate"', '"T-4821"']);
+    const facts = await pending.innerText();
+    for (const text of ['refund-bot', bot.agentId, 'Refund duplicate charges of ticket 4821', 'enforced mode', 'Customer was charged twice on ticket 4821', '€42.00', '0 of 1', 'stripe: POST /v1/refunds']) {
+      expect(facts).toContain(text);
+    }
+    expect(facts).toMatch(/Expires\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (\d+ h )?\d+ min \d+ s\)/);
+    await screenshot(page, 'approvals');
+
+    // Keyboard only: Tab to the note, type it, Tab to Approve, Enter.
+    await tabTo(page, `#note-${intentId}`);
+    await page.keyboard.type('checked the duplicate charge');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.dataset.action)).toBe('approve');
+    await page.keyboard.press('Enter');
+
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: intentId, status: 'approved', decision: { by: { kind: 'operator', id: approverKey.split('.')[2] } } });
+    // The note is the approval's, in the audit.
+    const head = (await call(server, 'GET', '/readyz')).body.head as number;
+    const given = (await acme.audit(`?jti=${bot.jti}&wait_for_position=${head}`)).find((e) => e.type === 'IntentApprovalGiven');
+    expect(given?.what).toMatchObject({ note: 'checked the duplicate charge' });
+    await pending.waitFor({ state: 'detached' });
+    await page.locator('#announcer', { hasText: `Approved: stripe:refunds:create (${intentId})` }).waitFor();
+    expect(opened.errors).toEqual([]);
+  });
+
+  it('given an intent on screen needing two approvals, when one person approves elsewhere and then another rejects elsewhere, then the count moves and the intent leaves the queue without a reload', async () => {
+    const acme = await newTenant(server, 'console-elsewhere');
+    const put = await call(server, 'PUT', '/v1/policies/intents', { token: acme.adminKey, body: { default: 'require_approval', default_approvals: 2, rules: [] } });
+    expect(put.status).toBe(200);
+    const bot = await refundBot(acme, 'logged');
+    const intentId = await submitIntent(bot);
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, acme.adminKey, 'admin');
+    const pending = card(page, intentId);
+    await pending.locator('.url').waitFor();
+    expect(await pending.innerText()).toContain('0 of 2');
+    await page.locator('a[data-page="approvals"]', { hasText: 'Approvals (1)' }).waitFor();
+
+    const alice = await acme.key('approver');
+    expect((await call(server, 'POST', `/v1/intents/${intentId}/approve`, { token: alice, body: { note: 'one' } })).status).toBe(200);
+    await pending.getByText(`1 of 2 (operator ${alice.split('.')[2]})`).waitFor();
+
+    const bob = await acme.key('approver');
+    expect((await call(server, 'POST', `/v1/intents/${intentId}/reject`, { token: bob, body: { note: 'no' } })).body.status).toBe('rejected');
+    await pending.waitFor({ state: 'detached' });
+    await page.getByText('No intent is waiting for a decision.').waitFor();
+    expect(await page.locator('a[data-page="approvals"]').textContent()).toBe('Approvals');
+    expect(opened.errors).toEqual([]);
+  });
+});
+
+describe('revocations and findings, live', () => {
+  it('given an operator watching, when a detector revokes a drifting agent, then the revocation and the finding appear without a reload, and the finding is resolved with a note', async () => {
+    const acme = await newTenant(server, 'console-detector');
+    const operatorKey = await acme.key('operator');
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, operatorKey, 'operator');
+    await page.getByRole('link', { name: 'Revocations and findings' }).click();
+    await page.locator('#revocations .feed-state[data-state="live"]').waitFor();
+    await page.locator('#findings .feed-state[data-state="live"]').waitFor();
+
+    // An enforced agent on a slack mission calls github: scope_drift, and the detector revokes its passport.
+    const agentId = await acme.agent('enforced', 'drifting-bot');
+    const bot = await acme.passport(agentId, { ttl_seconds: 3600 });
+    const drift = await call(server, 'POST', `/v1/passports/${bot.jti}/actions`, { token: bot.token, body: { service: 'github', action: 'repos.delete' } });
+    expect(drift.status).toBe(201);
+
+    const revocation = page.locator(`#revocations li[data-jti="${bot.jti}"]`);
+    await revocation.getByText('drifting-bot').waitFor();
+    const revocationText = await revocation.innerText();
+    expect(revocationText).toContain('detector scope_drift');
+    expect(revocationText).toContain('"github"');
+    const finding = page.locator(`#findings li[data-jti="${bot.jti}"]`, { hasText: 'scope_drift' });
+    await finding.waitFor();
+    expect(await finding.innerText()).toContain('the passport was revoked');
+    const findingId = (await finding.getAttribute('data-finding-id'))!;
+    await screenshot(page, 'revocations-and-findings');
+
+    await finding.getByLabel('Resolution note').fill('confirmed: repository access was never granted');
+    await finding.getByRole('button', { name: 'Resolve' }).click();
+    await finding.getByText('resolved: confirmed: repository access was never granted').waitFor();
+    const stored = await call(server, 'GET', `/v1/security-events/${findingId}`, { token: acme.adminKey });
+    expect(stored.body).toMatchObject({ status: 'resolved', resolution: { note: 'confirmed: repository access was never granted', by: operatorKey.split('.')[2] } });
+    expect(opened.errors).toEqual([]);
+  });
+
+  it('given the revocation stream dropped, when revocations happen while the console cannot reconnect, then on reconnecting it resumes with Last-Event-ID and shows each exactly once', async () => {
+    const acme = await newTenant(server, 'console-resume');
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, acme.adminKey, 'admin');
+    await page.getByRole('link', { name: 'Revocations and findings' }).click();
+    const revoke = async (name: string) => {
+      const agentId = await acme.agent('logged', name);
+      const passport = await acme.passport(agentId, { ttl_seconds: 3600 });
+      const reply = await call(server, 'POST', `/v1/passports/${passport.jti}/revoke`, { token: acme.adminKey, body: { reason: `${name} went off-script` } });
+      expect(reply.status).toBe(200);
+      return passport.jti;
+    };
+    const first = await revoke('first-bot');
+    const firstEntry = page.locator(`#revocations li[data-jti="${first}"]`);
+    await firstEntry.waitFor();
+    const lastSeen = (await firstEntry.getAttribute('data-position'))!;
+
+    // The console cannot reconnect while the process serving the stream restarts and two passports are revoked.
+    const stream = '**/v1/revocations/stream';
+    await page.route(stream, (route) => route.abort('connectionrefused'));
+    const refused = page.waitForEvent('requestfailed', (r) => r.url().includes('/v1/revocations/stream'));
+    await restartRevocationStream();
+    await refused;
+    await page.locator('#revocations .feed-state[data-state="reconnecting"]').waitFor();
+    const missed = [await revoke('second-bot'), await revoke('third-bot')];
+
+    const resumed = page.waitForRequest((r: Request) => r.url().includes('/v1/revocations/stream') && r.headers()['last-event-id'] !== undefined);
+    await page.unroute(stream);
+    expect((await resumed).headers()['last-event-id']).toBe(lastSeen);
+    for (const jti of missed) await page.locator(`#revocations li[data-jti="${jti}"]`).waitFor();
+    await page.locator('#revocations .feed-state[data-state="live"]').waitFor();
+    const shown = await page.locator('#revocations li[data-jti]').evaluateAll((items) => items.map((i) => i.getAttribute('data-jti')));
+    // Newest first, each once: no gap, no repeat.
+    expect(shown).toEqual([...missed].reverse().concat(first));
+    expect(opened.errors).toEqual([]);
+  });
+});
+
+describe('hostile input is shown as text, never run', () => {
+  it('given an agent whose name, mission, intent and call are full of markup and script, when an admin looks at every page, then nothing runs, no element is injected and each string reads as sent', async () => {
+    const acme = await newTenant(server, 'console-hostile');
+    const hostile = {
+      name: `<img src=x onerror="window.__pwned='name'">`,
+      summary: `<script>window.__pwned='summary'</script>`,
+      reason: `"><svg onload="window.__pwned='reason'"></svg><img src=x onerror=alert('reason')>`,
+      action: `<a href="javascript:window.__pwned='action'">click</a>`,
+      // The API takes only absolute http(s) URLs: the markup rides in the query and the fragment, behind a
+      // right-to-left override that the console shows as \u202e.
+      url: `https://api.stripe.com/v1/refunds?next=<script>window.__pwned='url'</script>&to=javascript:alert(1)#\u202e"><img src=x onerror=alert(1)>`,
+      revocation: `</li><iframe src="javascript:alert('revocation')"></iframe>`,
+    };
+    const body = {
+      '<img src=x onerror=alert(1)>': `<script>alert('body')</script>`,
+      href: 'javascript:alert(document.domain)',
+      nested: { '</li></ul><b onmouseover=alert(1)>': [`<iframe srcdoc="<script>parent.__pwned='srcdoc'</script>">`] },
+    };
+    const bot = await refundBot(acme, 'logged', hostile.name, hostile.summary);
+    const intentId = await submitIntent(bot, { reason: hostile.reason, action: hostile.action, parameters: { url: hostile.url, method: 'POST', body } });
+    // Tool calls of the same agent, with markup in their action and target: stored, and shown by no page yet.
+    const calls = await call(server, 'POST', `/v1/passports/${bot.jti}/actions`, {
+      token: bot.token,
+      body: { calls: [{ service: 'stripe', action: hostile.action, target: hostile.reason }, { service: 'stripe', action: 'x', target: hostile.summary }] },
+    });
+    expect(calls.status).toBe(201);
+
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, acme.adminKey, 'admin');
+    const pending = card(page, intentId);
+    await pending.locator('.url').waitFor();
+    await pending.getByText(hostile.name.slice(0, 20)).waitFor();
+    await pending.getByText(hostile.summary).waitFor();
+    expect(await pending.locator('.reason').textContent()).toBe(hostile.reason);
+    expect(await pending.locator('.url').textContent()).toBe(hostile.url.replace('\u202e', '\\u202e'));
+    expect(await pending.innerText()).toContain(hostile.action);
+    // Keys sorted at each level, in the order of the tree.
+    expect(await pending.locator('.json-key').allTextContents()).toEqual(['"<img src=x onerror=alert(1)>"', '"href"', '"nested"', '"</li></ul><b onmouseover=alert(1)>"']);
+    expect(await pending.locator('.json-string').allTextContents()).toEqual([`"<script>alert('body')</script>"`, '"javascript:alert(document.domain)"', JSON.stringify(body.nested['</li></ul><b onmouseover=alert(1)>'][0])]);
+    await screenshot(page, 'hostile-approvals');
+
+    const kill = await call(server, 'POST', `/v1/passports/${bot.jti}/revoke`, { token: acme.adminKey, body: { reason: hostile.revocation } });
+    expect(kill.status).toBe(200);
+
+    await page.getByRole('link', { name: 'Revocations and findings' }).click();
+    const revocation = page.locator(`#revocations li[data-jti="${bot.jti}"]`);
+    await revocation.waitFor();
+    expect(await revocation.locator('.reason').textContent()).toBe(hostile.revocation);
+    await revocation.getByText(hostile.name.slice(0, 20)).waitFor();
+    await screenshot(page, 'hostile-revocations');
+
+    // Nothing ran, and nothing the agent wrote became an element.
+    expect(opened.dialogs).toEqual([]);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(await page.locator('img, svg, iframe, b, a[href^="javascript"], script:not([src="/console/console.js"])').count()).toBe(0);
+    // Were the console ever to put markup in the page, the page's policy would still refuse to run it.
+    const injected = await page.evaluate(() => {
+      try {
+        const script = document.createElement('script');
+        script.textContent = 'window.__pwned = "inline"';
+        document.body.append(script);
+        return 'appended';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    });
+    expect(injected).toBe('TypeError');
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(opened.errors).toEqual([]);
+  });
+});
+
+describe('accessibility', () => {
+  it('given each page with content on it, when axe-core checks it, then it reports no serious or critical violation', async () => {
+    const acme = await newTenant(server, 'console-axe');
+    const bot = await refundBot(acme, 'enforced');
+    await submitIntent(bot);
+    const drift = await call(server, 'POST', `/v1/passports/${bot.jti}/actions`, { token: bot.token, body: { service: 'github', action: 'repos.delete' } });
+    expect(drift.status).toBe(201);
+
+    // CSP is bypassed in this context only, so that axe's script can be injected into the page.
+    const opened = await openConsole({ bypassCSP: true });
+    const { page } = opened;
+    await screenshot(page, 'sign-in');
+    const results: Record<string, string[]> = { 'sign-in': await accessibilityViolations(page) };
+    await signIn(opened, acme.adminKey, 'admin');
+    await page.locator('li[data-intent-id] .url').waitFor();
+    results.approvals = await accessibilityViolations(page);
+    await page.getByRole('link', { name: 'Revocations and findings' }).click();
+    await page.locator(`#revocations li[data-jti="${bot.jti}"]`).waitFor();
+    await page.locator(`#findings li[data-jti="${bot.jti}"]`).first().waitFor();
+    results['revocations-and-findings'] = await accessibilityViolations(page);
+    expect(results).toEqual({ 'sign-in': [], approvals: [], 'revocations-and-findings': [] });
+  });
+});
