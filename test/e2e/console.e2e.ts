@@ -200,10 +200,10 @@ describe('sign-in and roles', () => {
     const intentId = await submitIntent(bot);
     const keys = { admin: acme.adminKey, operator: await acme.key('operator'), approver: await acme.key('approver'), auditor: await acme.key('auditor') };
     const expected = {
-      admin: { activity: true, decide: true },
-      operator: { activity: true, decide: false },
-      approver: { activity: false, decide: true },
-      auditor: { activity: true, decide: false },
+      admin: { activity: true, killSwitch: true, decide: true },
+      operator: { activity: true, killSwitch: true, decide: false },
+      approver: { activity: false, killSwitch: false, decide: true },
+      auditor: { activity: true, killSwitch: false, decide: false },
     };
 
     for (const [role, key] of Object.entries(keys) as Array<[keyof typeof keys, string]>) {
@@ -213,6 +213,7 @@ describe('sign-in and roles', () => {
       await card(page, intentId).locator('.url').waitFor();
       expect({
         activity: await page.locator('a[data-page="activity"]').isVisible(),
+        killSwitch: await page.locator('a[data-page="kill-switch"]').isVisible(),
         decide: (await card(page, intentId).locator('button[data-action="approve"]').count()) > 0,
       }).toEqual(expected[role]);
       // Where the key is, and where it is not.
@@ -388,6 +389,83 @@ describe('revocations and findings, live', () => {
   });
 });
 
+describe('the kill switch', () => {
+  const agentCall = (passport: { jti: string; token: string }) =>
+    call(server, 'POST', `/v1/passports/${passport.jti}/actions`, { token: passport.token, body: { service: 'slack', action: 'chat.postMessage' } });
+
+  it('given an operator, when they review a passport, cancel, then revoke it after a confirmation naming its agent and mission, then the agent\'s next call is refused and the feed shows who and why', async () => {
+    const acme = await newTenant(server, 'console-kill');
+    const operatorKey = await acme.key('operator');
+    const agentId = await acme.agent('logged', 'invoice-bot');
+    const passport = await acme.passport(agentId, { ttl_seconds: 3600, intent: { summary: 'nightly invoice sync', services: ['slack'] } });
+    expect((await agentCall(passport)).status).toBe(201);
+
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, operatorKey, 'operator');
+    await page.getByRole('link', { name: 'Kill switch' }).click();
+    // An operator may not stop the whole tenant: that switch is an admin's.
+    expect(await page.locator('#kill-tenant-title').count()).toBe(0);
+    await page.getByLabel('Passport (jti)').fill(passport.jti);
+    await page.locator('#kill-passport-reason').fill('runaway loop');
+    const form = page.locator('section.kill', { has: page.locator('#kill-passport-title') });
+    await form.getByRole('button', { name: 'Review' }).click();
+    const confirmation = form.locator('.confirmation');
+    await confirmation.getByText('invoice-bot').waitFor();
+    expect(await confirmation.innerText()).toContain(`This stops passport ${passport.jti} (active) of agent invoice-bot ${agentId}, on the mission “nightly invoice sync” (services: slack).`);
+
+    // Reviewing stops nothing: only the confirmation's button does.
+    await confirmation.getByRole('button', { name: 'Cancel' }).click();
+    await confirmation.waitFor({ state: 'hidden' });
+    expect((await call(server, 'POST', '/v1/passports/verify', { body: { token: passport.token } })).body.active).toBe(true);
+
+    await form.getByRole('button', { name: 'Review' }).click();
+    await confirmation.getByRole('button', { name: `Revoke passport ${passport.jti}` }).click();
+    await form.getByText(`Revoked passport ${passport.jti}.`).waitFor();
+    const next = await agentCall(passport);
+    expect([next.status, next.body.code]).toEqual([401, 'PASSPORT_REVOKED']);
+
+    await page.getByRole('link', { name: 'Revocations and findings' }).click();
+    const revocation = page.locator(`#revocations li[data-jti="${passport.jti}"]`);
+    await revocation.waitFor();
+    expect(await revocation.locator('.reason').textContent()).toBe('runaway loop');
+    expect(await revocation.innerText()).toContain(`operator ${operatorKey.split('.')[2]}`);
+    expect(opened.errors).toEqual([]);
+  });
+
+  it('given an admin, when they stop an agent and then the whole tenant from the console, then every live passport of each is refused', async () => {
+    const acme = await newTenant(server, 'console-kill-all');
+    const agentId = await acme.agent('logged', 'sync-bot');
+    const agentsPassports = [await acme.passport(agentId, { ttl_seconds: 3600 }), await acme.passport(agentId, { ttl_seconds: 3600 })];
+    const otherId = await acme.agent('logged', 'other-bot');
+    const others = await acme.passport(otherId, { ttl_seconds: 3600 });
+
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, acme.adminKey, 'admin');
+    await page.getByRole('link', { name: 'Kill switch' }).click();
+    const agentForm = page.locator('section.kill', { has: page.locator('#kill-agent-title') });
+    await agentForm.getByLabel('Agent id').fill(agentId);
+    await agentForm.getByRole('button', { name: 'Review' }).click();
+    await agentForm.locator('.confirmation').getByText('This stops every live passport of agent sync-bot').waitFor();
+    await agentForm.getByRole('button', { name: 'Revoke every passport of sync-bot' }).click();
+    await agentForm.getByText('Revoked 2 passports of agent sync-bot.').waitFor();
+    for (const p of agentsPassports) expect((await agentCall(p)).body.code).toBe('PASSPORT_REVOKED');
+    expect((await agentCall(others)).status).toBe(201);
+
+    const tenantForm = page.locator('section.kill', { has: page.locator('#kill-tenant-title') });
+    await tenantForm.getByRole('button', { name: 'Review' }).click();
+    // The tenant's switch needs a reason.
+    await tenantForm.getByText('Say why').waitFor();
+    await tenantForm.getByLabel('Reason (recorded)').fill('credential leak');
+    await tenantForm.getByRole('button', { name: 'Review' }).click();
+    await tenantForm.getByRole('button', { name: `Revoke every passport of tenant ${acme.tenantId}` }).click();
+    await tenantForm.getByText('Revoked 1 passport of the tenant.').waitFor();
+    expect((await agentCall(others)).body.code).toBe('PASSPORT_REVOKED');
+    expect(opened.errors).toEqual([]);
+  });
+});
+
 describe('hostile input is shown as text, never run', () => {
   it('given an agent whose name, mission, intent and call are full of markup and script, when an admin looks at every page, then nothing runs, no element is injected and each string reads as sent', async () => {
     const acme = await newTenant(server, 'console-hostile');
@@ -481,6 +559,13 @@ describe('accessibility', () => {
     await page.locator(`#revocations li[data-jti="${bot.jti}"]`).waitFor();
     await page.locator(`#findings li[data-jti="${bot.jti}"]`).first().waitFor();
     results['revocations-and-findings'] = await accessibilityViolations(page);
-    expect(results).toEqual({ 'sign-in': [], approvals: [], 'revocations-and-findings': [] });
+    // The kill switch with a confirmation open (reviewed, not pulled).
+    await page.getByRole('link', { name: 'Kill switch' }).click();
+    await page.getByLabel('Passport (jti)').fill(bot.jti);
+    await page.locator('section.kill', { has: page.locator('#kill-passport-title') }).getByRole('button', { name: 'Review' }).click();
+    await page.locator('.confirmation', { hasText: `Passport ${bot.jti} of agent refund-bot` }).waitFor();
+    await screenshot(page, 'kill-switch');
+    results['kill-switch'] = await accessibilityViolations(page);
+    expect(results).toEqual({ 'sign-in': [], approvals: [], 'revocations-and-findings': [], 'kill-switch': [] });
   });
 });

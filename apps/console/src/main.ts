@@ -2,6 +2,7 @@ import { ApiProblem, MandateApi } from './api';
 import { ActivityPage } from './activity';
 import { ApprovalQueue } from './approvals';
 import { Directory } from './directory';
+import { KillSwitchPage } from './kill-switch';
 import { byId, el, fill } from './dom';
 import { can, keyParts, Role, ROLE_PROBES, roleFromProbes } from './roles';
 
@@ -15,6 +16,7 @@ const KEY_STORAGE = 'mandate.console.key';
 const PAGES = {
   approvals: { title: 'Approvals', allowed: (role: Role) => can(role, 'readQueue') },
   activity: { title: 'Revocations and findings', allowed: (role: Role) => can(role, 'followRevocations') && can(role, 'followFindings') },
+  'kill-switch': { title: 'Kill switch', allowed: (role: Role) => can(role, 'revokePassport') && can(role, 'revokeAgent') },
 } as const;
 type Page = keyof typeof PAGES;
 
@@ -114,6 +116,7 @@ function start(api: MandateApi, role: Role, key: { tenantId: string; keyId: stri
     fill(byId('activity-page'), activity.element);
     activity.start();
   }
+  if (PAGES['kill-switch'].allowed(role)) fill(byId('kill-switch-page'), new KillSwitchPage({ api, role, tenantId: key.tenantId, directory, announce }).element);
   session = {
     role,
     stop: () => {
@@ -134,7 +137,7 @@ function signOut(message = 'Signed out.'): void {
   session?.stop();
   session = null;
   sessionStorage.removeItem(KEY_STORAGE);
-  for (const id of ['approvals-page', 'activity-page']) {
+  for (const id of Object.keys(PAGES).map((name) => `${name}-page`)) {
     const page = byId(id);
     page.replaceChildren();
     page.hidden = true;

@@ -16,6 +16,9 @@ export const OPERATIONS = {
   followRevocations: { operation: 'GET /v1/revocations/stream', roles: ['admin', 'operator', 'auditor'] },
   followFindings: { operation: 'GET /v1/security-events/stream', roles: ['admin', 'operator', 'auditor'] },
   resolveFinding: { operation: 'POST /v1/security-events/{id}/resolve', roles: ['admin', 'operator'] },
+  revokePassport: { operation: 'POST /v1/passports/{jti}/revoke', roles: ['admin', 'operator'] },
+  revokeAgent: { operation: 'POST /v1/agents/{agentId}/revoke', roles: ['admin', 'operator'] },
+  revokeTenant: { operation: 'POST /v1/revocations/all', roles: ['admin'] },
 } as const satisfies Record<string, { operation: string; roles: readonly Role[] }>;
 export type ConsoleOperation = keyof typeof OPERATIONS;
 
