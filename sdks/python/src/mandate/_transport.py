@@ -16,7 +16,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -300,3 +300,42 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
             continue
         out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
+
+
+# ---- plans: an operation written once, run by either transport -------------------------------------------------------
+#
+# A plan is a generator that yields the requests it needs and receives their answers (or has their errors thrown into
+# it), and returns its result. ``drive`` runs it on the sync transport, ``adrive`` on the async one, so what an
+# operation of several requests decides is written once for both clients.
+
+Plan = Generator[Call[Any], Any, T]
+
+
+def drive(plan: Plan[T], send: Callable[[Call[Any]], Any]) -> T:
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = plan.throw(error) if error is not None else plan.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        try:
+            answer, error = send(call), None
+        except BaseException as failure:  # the plan decides: it may handle it, or it rises from the plan
+            answer, error = None, failure
+
+
+async def adrive(plan: Plan[T], send: Callable[[Call[Any]], Awaitable[Any]]) -> T:
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = plan.throw(error) if error is not None else plan.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        try:
+            answer, error = await send(call), None
+        except BaseException as failure:
+            answer, error = None, failure

@@ -24,7 +24,18 @@ from . import _api, streams
 from . import _generated as g
 from ._export import AsyncAuditExport, AuditExport
 from ._keys import DEFAULT_KEY_DIR, AgentKey, AssertionAuth
-from ._transport import AgentRuntime, AsyncTransport, Authenticator, NoAuth, OperatorKey, RetryPolicy, SyncTransport
+from ._transport import (
+    AgentRuntime,
+    AsyncTransport,
+    Authenticator,
+    NoAuth,
+    OperatorKey,
+    Plan,
+    RetryPolicy,
+    SyncTransport,
+    adrive,
+    drive,
+)
 from .errors import ConfigurationError, Conflict
 from .mission import AsyncMission, Mission, MissionOptions
 
@@ -86,6 +97,24 @@ class _Settings:
             "give the runtime a one-time enrollment token (enrollment_token=... or MANDATE_ENROLLMENT_TOKEN), made by an "
             f"operator with mandate.agents.enrollment_token({self.agent_id!r})"
         )
+
+    def enrollment(self) -> Plan[AgentKey]:
+        """The agent's key, enrolled with the one-time token when it is not yet (both clients drive this plan)."""
+        key, new = self.agent_key()
+        if key.enrolled:
+            return key
+        token = self.enrollment_token
+        assert token is not None, "agent_key() refuses a key that is not enrolled when there is no token"
+        try:
+            answer: g.KeyEnrolledResponse = yield _api.enroll_key(token, key.public_jwk, NoAuth())
+            self.enrolled(key, answer.agent_id, answer.tenant_id, answer.issuer)
+        except Conflict as error:
+            if new or error.code != "AGENT_KEY_EXISTS":
+                raise
+            # Enrolled by an earlier run that stopped before it saved the answer: the issuer is all it lacks.
+            config: g.OpenIdConfigurationResponse = yield _api.discovery()
+            self.enrolled(key, key.agent_id, key.tenant_id, config.issuer)
+        return key
 
     def enrolled(self, key: AgentKey, agent_id: str, tenant_id: str | None, issuer: str) -> None:
         if agent_id != key.agent_id:
@@ -372,19 +401,7 @@ class Mandate:
         return self._settings.base_url
 
     def _enroll(self) -> AgentKey:
-        key, new = self._settings.agent_key()
-        if not key.enrolled:
-            token = self._settings.enrollment_token
-            assert token is not None, "a key saved before enrollment is enrolled with the token it was made for"
-            try:
-                answer = self._transport.send(_api.enroll_key(token, key.public_jwk, NoAuth()))
-                self._settings.enrolled(key, answer.agent_id, answer.tenant_id, answer.issuer)
-            except Conflict as error:
-                if new or error.code != "AGENT_KEY_EXISTS":
-                    raise
-                # Enrolled by an earlier run that stopped before it saved the answer: the issuer is all it lacks.
-                self._settings.enrolled(key, key.agent_id, key.tenant_id, self._transport.send(_api.discovery()).issuer)
-        return key
+        return drive(self._settings.enrollment(), self._transport.send)
 
     def mission(
         self,
@@ -667,17 +684,7 @@ class AsyncMandate:
         """The agent's key, made and enrolled on first use (``async with`` and ``mission()`` call this)."""
         if self.key is not None:
             return self.key
-        key, new = self._settings.agent_key()
-        if not key.enrolled:
-            token = self._settings.enrollment_token
-            assert token is not None
-            try:
-                answer = await self._transport.send(_api.enroll_key(token, key.public_jwk, NoAuth()))
-                self._settings.enrolled(key, answer.agent_id, answer.tenant_id, answer.issuer)
-            except Conflict as error:
-                if new or error.code != "AGENT_KEY_EXISTS":
-                    raise
-                self._settings.enrolled(key, key.agent_id, key.tenant_id, (await self._transport.send(_api.discovery())).issuer)
+        key = await adrive(self._settings.enrollment(), self._transport.send)
         self.key = key
         return key
 

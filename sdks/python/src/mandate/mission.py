@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, NotRequired, TypedDict, Unpack
@@ -35,7 +35,7 @@ import httpx2 as httpx
 from . import _api
 from . import _generated as g
 from ._keys import AgentKey, AssertionAuth, PassportAuth
-from ._transport import AsyncTransport, Call, SyncTransport, T
+from ._transport import AsyncTransport, Call, Plan, SyncTransport, T, adrive, drive
 from .errors import (
     ApprovalExpired,
     ApprovalRejected,
@@ -289,41 +289,8 @@ def _decided(intent: g.IntentView) -> g.IntentView:
 
 # ==== what a mission does, written once ===============================================================================
 #
-# Each operation is a *plan*: a generator that yields the requests it needs and receives their answers (or has their
-# errors thrown into it), and returns its result. ``drive`` runs a plan on the sync transport, ``adrive`` on the async
+# Each operation is a plan (``_transport.Plan``), driven by ``drive`` on the sync transport and ``adrive`` on the async
 # one; ``Mission`` and ``AsyncMission`` are thin shells over the same plans, so the two cannot drift apart.
-
-Plan = Generator[Call[Any], Any, T]
-
-
-def drive(plan: Plan[T], send: Callable[[Call[Any]], Any]) -> T:
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            call = plan.throw(error) if error is not None else plan.send(answer)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        try:
-            answer, error = send(call), None
-        except BaseException as failure:  # the plan decides: it may handle it, or it rises from the plan
-            answer, error = None, failure
-
-
-async def adrive(plan: Plan[T], send: Callable[[Call[Any]], Awaitable[Any]]) -> T:
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            call = plan.throw(error) if error is not None else plan.send(answer)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        try:
-            answer, error = await send(call), None
-        except BaseException as failure:
-            answer, error = None, failure
 
 
 class IntentCall(TypedDict):
