@@ -3,154 +3,26 @@
  * playwright-core, against the real server on loopback, embedded or behind the front door. An agent works through the
  * HTTP API while a person uses the console; what the agent sees (its long poll, its next call) and what the page shows
  * are both asserted.
+ * The harness (server, browser, sign-in, screenshots, axe) is ./support/console.ts.
  *
  * Nothing sleeps: every step awaits an element, a request or an answer. Screenshots of each page are saved under
  * .cache/console-screenshots/<topology>/ for a reviewer, and their paths printed.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
-import { call, newTenant, Tenant } from './support/client';
-import { DistributedMandate, MandateProcess, MandateServer, ROOT, TOPOLOGY } from './support/server';
-
-/**
- * The browser globals the callbacks run in the page touch. This test is compiled as Node code, without the DOM
- * library (which would retype the whole program), so these few are declared here, for this file only.
- */
-interface PageElement {
-  id: string;
-  dataset: Record<string, string | undefined>;
-  textContent: string | null;
-  matches(selector: string): boolean;
-  append(...nodes: PageElement[]): void;
-}
-declare const document: { activeElement: PageElement | null; body: PageElement; cookie: string; createElement(tag: string): PageElement };
-declare const window: Record<string, unknown>;
-declare const sessionStorage: { length: number; getItem(key: string): string | null };
-declare const localStorage: { length: number };
-
-type Issued = Awaited<ReturnType<Tenant['passport']>> & { agentId: string };
-
-const SCREENSHOTS = path.join(ROOT, '.cache', 'console-screenshots', TOPOLOGY);
-const AXE = require.resolve('axe-core/axe.min.js');
-const REFUND_URL = 'https://api.stripe.com/v1/refunds';
-
-let server: MandateServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-/** A page of the console, with everything that would betray script running where it should not. */
-interface ConsolePage {
-  page: Page;
-  dialogs: string[];
-  errors: string[];
-}
-
-async function openConsole(options: { bypassCSP?: boolean } = {}): Promise<ConsolePage> {
-  const context = await browser.newContext({ bypassCSP: options.bypassCSP ?? false, viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const opened: ConsolePage = { page, dialogs: [], errors: [] };
-  page.on('dialog', (dialog) => {
-    opened.dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  page.on('pageerror', (error) => opened.errors.push(error.message));
-  const response = await page.goto(`${server.url}/console`);
-  expect(response?.status()).toBe(200);
-  return opened;
-}
-
-/** Signs in with the keyboard only: the key field has the focus when the page opens. */
-async function signIn({ page }: ConsolePage, key: string, role: string): Promise<void> {
-  await page.waitForFunction(() => document.activeElement?.id === 'key');
-  await page.keyboard.insertText(key);
-  await page.keyboard.press('Enter');
-  await page.locator('#who-text', { hasText: `${role} key` }).waitFor();
-}
-
-/** Presses Tab until the focus is on `selector` (at most `max` times): how a keyboard user gets there. */
-async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`${max} presses of Tab never reached ${selector}`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`console screenshot: ${file}`);
-}
-
-/** axe-core's serious and critical violations on the page as it is (injected where CSP is bypassed for it). */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = window.axe as { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
-    return (await axe.run()).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-const refundCall = (overrides: Record<string, unknown> = {}) => ({
-  url: REFUND_URL,
-  method: 'POST',
-  body: { charge: 'ch_4821', amount: 4200, metadata: { ticket: 'T-4821', reason: 'duplicate' } },
-  ...overrides,
-});
-
-async function refundBot(tenant: Tenant, mode: 'enforced' | 'logged' = 'enforced', name = 'refund-bot', summary = 'refund duplicate charges'): Promise<Issued> {
-  const agentId = await tenant.agent(mode, name);
-  const passport = await tenant.passport(agentId, { ttl_seconds: 3600, intent: { summary, services: ['stripe'] } });
-  return { agentId, ...passport };
-}
-
-async function submitIntent(bot: Issued, overrides: Record<string, unknown> = {}): Promise<string> {
-  const reply = await call(server, 'POST', '/v1/intents', {
-    token: bot.token,
-    body: {
-      named_intent: 'stripe:refunds:create',
-      target: 'stripe',
-      action: 'POST /v1/refunds',
-      parameters: refundCall(),
-      amount: { value: 42, currency: 'EUR' },
-      reason: 'Customer was charged twice on ticket 4821',
-      expires_in: 3600,
-      ...overrides,
-    },
-  });
-  expect([reply.status, reply.body?.status]).toEqual([201, 'pending']);
-  return reply.body.id as string;
-}
-
-const card = (page: Page, intentId: string) => page.locator(`li[data-intent-id="${intentId}"]`);
-
-/** The process that serves the revocation stream: the embedded one, or the audit service behind the door. */
-async function restartRevocationStream(): Promise<void> {
-  if (server instanceof DistributedMandate) {
-    await server.services.audit.kill('SIGTERM');
-    await server.services.audit.boot();
-  } else {
-    await server.restart();
-  }
-}
-
-beforeAll(async () => {
-  // Installs Chromium with apt-get when the machine has none yet (npm test and .ci/run have usually done it already).
-  const executablePath = execFileSync('bash', [path.join(ROOT, 'scripts', 'browser.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  [server, browser] = await Promise.all([MandateProcess.start(), chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })]);
-}, 300_000);
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+import { Request } from 'playwright-core';
+import { call, newTenant } from './support/client';
+import {
+  accessibilityViolations,
+  card,
+  openConsole,
+  refundBot,
+  REFUND_URL,
+  restartRevocationStream,
+  screenshot,
+  server,
+  signIn,
+  submitIntent,
+  tabTo,
+} from './support/console';
 
 describe('served by Mandate at /console', () => {
   it('given the server, when /console is asked for, then it answers the page, its script and its style with a strict CSP, nosniff and no referrer, and anything else under /console/ with 404 problem details', async () => {
