@@ -9,6 +9,8 @@ import { IntentAccess, IntentChanges } from './intent-access';
 import { ListIntentsRoute } from './listing/list-intents.route';
 import { ChangeIntentPolicyHandler } from './policies/change-policy.handler';
 import { PolicyRoute } from './policies/policy.route';
+import { SimulatePolicyHandler } from './policies/simulate-policy.handler';
+import { SimulatePolicyRoute } from './policies/simulate-policy.route';
 import { SimulateIntentHandler } from './simulating/simulate-intent.handler';
 import { SimulateIntentRoute } from './simulating/simulate-intent.route';
 import { SubmitIntentHandler } from './submitting/submit-intent.handler';
@@ -19,7 +21,7 @@ import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
 /** Intents, policy, the approval queue and the gate's consume route, each use case in its folder. */
 @Module({
   imports: [CqrsModule],
-  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute],
+  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute, SimulatePolicyRoute],
   providers: [
     IntentAccess,
     IntentChanges,
@@ -31,6 +33,7 @@ import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
     ExpireIntentHandler,
     ConsumeApprovalHandler,
     ChangeIntentPolicyHandler,
+    SimulatePolicyHandler,
   ],
 })
 export class IntentModule {}
