@@ -1335,6 +1335,35 @@ class PolicyChangedResponse(BaseModel):
     """
 
 
+class SimulatedIntentDto(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    named_intent: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9._:*-]{0,127}$")]
+    target: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9._:-]{0,63}$")]
+    action: Annotated[str, Field(max_length=200, min_length=1)]
+    parameters: CallRequestDto
+    amount: AmountDto | None = None
+
+
+class SimulatePolicyDto(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    policy: PolicyDto | None = None
+    intent: SimulatedIntentDto
+
+
+class PolicySimulationResponse(BaseModel):
+    decision: Literal["auto_approve", "require_approval", "deny"]
+    approvals_required: Annotated[int, Field(ge=0)]
+    rule: Annotated[str | None, Field(...)]
+    """
+    the rule that matched, or null for the default
+    """
+    reason: str
+
+
 class ResolutionView(BaseModel):
     note: str
     by: str

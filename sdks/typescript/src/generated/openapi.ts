@@ -763,6 +763,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/policies/intents/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a policy (an unsaved one, or the saved one) would decide for an intent, with no state change */
+        post: operations["SimulatePolicyRoute_simulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/security-events/stream": {
         parameters: {
             query?: never;
@@ -1861,6 +1878,25 @@ export interface components {
             /** @description the global position of this write (use as wait_for_position) */
             position: number;
         };
+        SimulatedIntentDto: {
+            named_intent: string;
+            target: string;
+            action: string;
+            parameters: components["schemas"]["CallRequestDto"];
+            amount?: components["schemas"]["AmountDto"];
+        };
+        SimulatePolicyDto: {
+            policy?: components["schemas"]["PolicyDto"];
+            intent: components["schemas"]["SimulatedIntentDto"];
+        };
+        PolicySimulationResponse: {
+            /** @enum {string} */
+            decision: "auto_approve" | "require_approval" | "deny";
+            approvals_required: number;
+            /** @description the rule that matched, or null for the default */
+            rule: string | null;
+            reason: string;
+        };
         ResolutionView: {
             note: string;
             /** @description the operator key that resolved it */
@@ -2238,6 +2274,9 @@ export type MatchDto = components['schemas']['MatchDto'];
 export type RuleDto = components['schemas']['RuleDto'];
 export type PolicyDto = components['schemas']['PolicyDto'];
 export type PolicyChangedResponse = components['schemas']['PolicyChangedResponse'];
+export type SimulatedIntentDto = components['schemas']['SimulatedIntentDto'];
+export type SimulatePolicyDto = components['schemas']['SimulatePolicyDto'];
+export type PolicySimulationResponse = components['schemas']['PolicySimulationResponse'];
 export type ResolutionView = components['schemas']['ResolutionView'];
 export type SecurityEventView = components['schemas']['SecurityEventView'];
 export type SecurityEventListResponse = components['schemas']['SecurityEventListResponse'];
@@ -7267,6 +7306,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyChangedResponse"];
+                };
+            };
+            /** @description the body is not JSON or nests too deep, or the URL cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description no credential, or one that is not valid (unknown, revoked, expired, checked out) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the credential is valid, but not for this route or this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the resource's state forbids it (it exists, is decided, consumed or resolved), or concurrent writes kept conflicting */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the body is larger than MANDATE_BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description a field, query parameter or header is not valid; `errors` names each refused field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description too many requests or open connections: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the store is unavailable or the read models are catching up: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    SimulatePolicyRoute_simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatePolicyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicySimulationResponse"];
                 };
             };
             /** @description the body is not JSON or nests too deep, or the URL cannot be read */
