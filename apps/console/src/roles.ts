@@ -19,6 +19,12 @@ export const OPERATIONS = {
   revokePassport: { operation: 'POST /v1/passports/{jti}/revoke', roles: ['admin', 'operator'] },
   revokeAgent: { operation: 'POST /v1/agents/{agentId}/revoke', roles: ['admin', 'operator'] },
   revokeTenant: { operation: 'POST /v1/revocations/all', roles: ['admin'] },
+  listAgents: { operation: 'GET /v1/agents', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  readAgentKeys: { operation: 'GET /v1/agents/{agentId}/keys', roles: ['admin', 'operator', 'auditor'] },
+  changeAgentMode: { operation: 'PATCH /v1/agents/{agentId}', roles: ['admin', 'operator'] },
+  readPolicy: { operation: 'GET /v1/policies/intents', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  changePolicy: { operation: 'PUT /v1/policies/intents', roles: ['admin'] },
+  simulatePolicy: { operation: 'POST /v1/policies/intents/simulate', roles: ['admin', 'operator', 'approver', 'auditor'] },
 } as const satisfies Record<string, { operation: string; roles: readonly Role[] }>;
 export type ConsoleOperation = keyof typeof OPERATIONS;
 
