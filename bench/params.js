@@ -57,6 +57,7 @@ const PARAMS = OPTS.quick
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
       dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
       sdk: { iterations: 200, warmup: 30 },
+      console: { iterations: 30, warmup: 5 },
       settle_timeout_ms: 60_000,
     }
   : {
@@ -81,6 +82,7 @@ const PARAMS = OPTS.quick
       proxy: { agents: 32, service: 'bench-upstream', nginx_worker_processes: 1 },
       dpop: { agents: 32, ceiling: { allowed_services: ['slack'], max_ttl_seconds: 3600, max_concurrent_missions: 2 } },
       sdk: { iterations: 1000, warmup: 100 },
+      console: { iterations: 200, warmup: 20 },
       settle_timeout_ms: 90_000,
     };
 PARAMS.revocation_under_load.enabled = OPTS.revocationUnderLoad;
@@ -105,6 +107,8 @@ const TARGETS = {
   proxy_to_logging: 0.8,
   // Issue 12: a bound passport's proof is one Ed25519 verify and a replay-cache lookup per request.
   dpop_to_bearer: 0.8,
+  // Issue 15: an open console shows an intent or a revocation within 1.5x of a plain SSE client's time.
+  console_to_plain_sse: 1.5,
 };
 
 /** The call scenario 8's enforced agents make with a passport whose mission names only slack. */

@@ -146,6 +146,10 @@ function targetRows(s) {
       add('sdk_typescript_mandate_share_ratio', "TypeScript SDK: added beyond an empty handler's / one round trip", ts.ratio_added_by_mandate_to_round_trip, null, null, 'ratio');
     }
   }
+  if (s.console && !s.console.error) {
+    add('console_intent_to_plain_sse_ratio', 'console: intent -> queue card p50 / plain SSE reader p50', s.console.intent_to_queue.ratio_p50, '<=', TARGETS.console_to_plain_sse, 'ratio');
+    add('console_revocation_to_plain_sse_ratio', 'console: detector revocation -> feed p50 / plain SSE p50', s.console.revocation_to_feed.ratio_p50, '<=', TARGETS.console_to_plain_sse, 'ratio');
+  }
   if (s.detector_memory && !s.detector_memory.error) {
     const m = s.detector_memory;
     add('memory_100k_missions_rss', `resident memory, ${fmt(m.missions, 0)} active missions`, m.rss_mb, '<=', TARGETS.memory_100k_missions_rss_mb, 'MB');
@@ -334,6 +338,16 @@ function printSummary(report) {
   printDetectorSummary(report, line);
   if (s.proxy) printProxySummary(s.proxy, line);
   if (s.dpop_logging) printDpopSummary(s.dpop_logging, line);
+  if (s.console) {
+    const c = s.console;
+    console.log('\n 14. The console in Chromium beside a plain SSE reader in the same page (idle server, sequential)');
+    if (c.error) line('ERROR', c.error);
+    else
+      for (const [label, m] of [['intent submitted -> card in the queue', c.intent_to_queue], ['offending call -> revocation in the feed', c.revocation_to_feed]]) {
+        line(label, `console p50 ${fmt(m.console_ms.p50, 2)} ms   p99 ${fmt(m.console_ms.p99, 2)} ms   (${m.iterations} rounds)`);
+        line('  same event, plain SSE reader', `p50 ${fmt(m.plain_sse_ms.p50, 2)} ms   p99 ${fmt(m.plain_sse_ms.p99, 2)} ms   ratio p50 ${fmt(m.ratio_p50, 2)}, p99 ${fmt(m.ratio_p99, 2)}`);
+      }
+  }
   console.log('\n Targets');
   for (const t of report.targets) {
     const verdict = t.met === null ? 'informational' : t.met ? 'met' : t.informational ? 'missed (informational)' : 'MISSED';

@@ -32,6 +32,7 @@ const { scenarioVerifyFlood } = require('./scenarios/flood');
 const { scenarioProxy } = require('./scenarios/proxy');
 const { scenarioDpopLogging } = require('./scenarios/dpop');
 const { scenarioSdkOverhead } = require('./scenarios/sdk');
+const { scenarioConsole } = require('./scenarios/console');
 
 const RESULTS = path.join(__dirname, 'results');
 
@@ -135,6 +136,8 @@ async function main() {
       detectorRevocations = await SseClient.open(server, fixture.key);
       return detectors.scenarioDetectorRevocation(server, fixture, detectorRevocations);
     });
+    // The console in a browser, on tenants of its own.
+    await scenario('console', () => scenarioConsole(server));
     // The server-less ones, each in a process of its own (the server idles meanwhile).
     await scenario('detector_throughput', detectors.scenarioDetectorThroughput, { needsServer: false });
     await scenario('detector_replay', detectors.scenarioDetectorReplay, { needsServer: false });
