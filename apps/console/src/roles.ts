@@ -19,6 +19,11 @@ export const OPERATIONS = {
   revokePassport: { operation: 'POST /v1/passports/{jti}/revoke', roles: ['admin', 'operator'] },
   revokeAgent: { operation: 'POST /v1/agents/{agentId}/revoke', roles: ['admin', 'operator'] },
   revokeTenant: { operation: 'POST /v1/revocations/all', roles: ['admin'] },
+  listAgents: { operation: 'GET /v1/agents', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  listMissions: { operation: 'GET /v1/missions', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  readAudit: { operation: 'GET /v1/audit', roles: ['admin', 'auditor'] },
+  verifyAudit: { operation: 'GET /v1/audit/verify', roles: ['admin', 'auditor'] },
+  exportAudit: { operation: 'GET /v1/audit/export', roles: ['admin', 'auditor'] },
 } as const satisfies Record<string, { operation: string; roles: readonly Role[] }>;
 export type ConsoleOperation = keyof typeof OPERATIONS;
 
