@@ -11,6 +11,8 @@ describe('the front door routes each path to its service', () => {
     ['POST', '/v1/passports/introspect', 'passport'],
     ['GET', '/v1/agents/agt_1', 'passport'],
     ['POST', '/v1/passports/verify', 'passport'],
+    ['GET', '/v1/missions', 'passport'],
+    ['GET', '/v1/intents/stream', 'intent'],
     ['GET', '/.well-known/jwks.json', 'passport'],
     ['POST', '/v1/revocations/all', 'passport'],
     ['GET', '/v1/revocations/stream', 'audit'],

@@ -12,7 +12,7 @@ export function serviceFor(method: string, pathname: string): ServiceName | null
   if (under('/v1/revocations')) return 'passport';
   // The passport service signs; the others only learn of a rotation from the keys directory.
   if (under('/v1/admin/signing-keys')) return 'passport';
-  if (under('/v1/tenants') || under('/v1/keys') || under('/v1/limits') || under('/v1/settings') || under('/v1/agents') || under('/v1/passports') || under('/v1/services') || under('/v1/proxy') || under('/.well-known')) return 'passport';
+  if (under('/v1/tenants') || under('/v1/keys') || under('/v1/limits') || under('/v1/settings') || under('/v1/agents') || under('/v1/passports') || under('/v1/missions') || under('/v1/services') || under('/v1/proxy') || under('/.well-known')) return 'passport';
   if (under('/v1/intents') || under('/v1/policies')) return 'intent';
   if (under('/v1/security-events') || under('/v1/detectors') || under('/v1/admin/replay')) return 'detector';
   if (under('/v1/audit')) return 'audit';

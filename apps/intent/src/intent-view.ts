@@ -1,4 +1,5 @@
 import { IntentFacts } from '@mandate/intents';
+import { IntentSummary } from '@mandate/read-models';
 
 /** How long an agent waits before asking again about a pending intent. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -26,5 +27,14 @@ export function intentView(intent: IntentFacts, position?: number) {
     consumed: intent.consumed,
     ...(intent.status === 'pending' ? { retry_after_seconds: RETRY_AFTER_SECONDS } : {}),
     ...(position !== undefined ? { position } : {}),
+  };
+}
+
+/** An intent as the queue lists it and its feed sends it. */
+export function intentSummaryView(i: IntentSummary) {
+  return {
+    id: i.intentId, status: i.status, named_intent: i.namedIntent, target: i.service, agent_id: i.agentId, jti: i.jti,
+    mission_id: i.missionId, submitted_at: i.submittedAt, expires_at: i.expiresAt,
+    approvals: { required: i.approvalsRequired, given: i.approvalsGiven },
   };
 }

@@ -5,6 +5,7 @@ import { ConsumeApprovalRoute } from './consuming/consume-approval.route';
 import { DecideIntentHandler } from './deciding/decide-intent.handler';
 import { DecideIntentRoute } from './deciding/decide-intent.route';
 import { ExpireIntentHandler, ExpirySweep } from './expiring/expire-intent.handler';
+import { FollowQueueRoute } from './following/follow-queue.route';
 import { IntentAccess, IntentChanges } from './intent-access';
 import { ListIntentsRoute } from './listing/list-intents.route';
 import { ChangeIntentPolicyHandler } from './policies/change-policy.handler';
@@ -19,7 +20,7 @@ import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
 /** Intents, policy, the approval queue and the gate's consume route, each use case in its folder. */
 @Module({
   imports: [CqrsModule],
-  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute],
+  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, FollowQueueRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute],
   providers: [
     IntentAccess,
     IntentChanges,

@@ -58,6 +58,7 @@ describe('each process maps only its own routes and runs only its own timers', (
     expect(routes.intent.sort()).toEqual([
       'GET /v1/intents',
       'GET /v1/intents/:intentId',
+      'GET /v1/intents/stream',
       'GET /v1/policies/intents',
       'POST /v1/intents',
       'POST /v1/intents/:intentId/approve',

@@ -42,6 +42,7 @@ import { TenantSettingsRoute } from './tenants/settings/tenant-settings.route';
 import { EnrollmentRoutes } from './agents/enrolling/enrollment.routes';
 import { AgentKeysRoutes } from './agents/keys/agent-keys.routes';
 import { ServicesModule } from './services/services.module';
+import { ListMissionsRoute } from './passports/listing/list-missions.route';
 
 /** Tenants, keys, agents, passports and missions, verification, the kill switch and signing keys, each use case in its folder. */
 @Module({
@@ -63,6 +64,7 @@ import { ServicesModule } from './services/services.module';
     IssuePassportRoute,
     VerifyPassportRoute,
     ReadPassportRoute,
+    ListMissionsRoute,
     RecordCheckpointRoute,
     LogToolCallsRoute,
     CheckOutRoute,

@@ -55,10 +55,18 @@ describe('agents', () => {
 });
 
 describe('passports (what a kill switch must reach)', () => {
-  it('given a mission, when its passport is issued, then it is open until its first leash ends, in the tenant of the envelope', () =>
-    when(issued()).then([
-      { kind: 'passportIssued', passport: { jti: 'pp_1', missionId: 'msn_1', tenantId: 'ten_1', agentId: 'agt_1', tokenExpiresAt: at(300), issuedAt: at(0) } },
-    ]));
+  it('given a mission, when its passport is issued, then it is open until its first leash ends, in the tenant of the envelope, listed with its intent and mode', () => {
+    const event = issued();
+    when(event).then([
+      {
+        kind: 'passportIssued',
+        passport: {
+          position: event.position, jti: 'pp_1', missionId: 'msn_1', tenantId: 'ten_1', agentId: 'agt_1', accountabilityMode: 'enforced',
+          summary: 'triage tickets', services: ['slack'], tokenExpiresAt: at(300), issuedAt: at(0), expiresAt: at(900),
+        },
+      },
+    ]);
+  });
 
   it('given an open passport, when a checkpoint is recorded, then its token can be accepted until the new leash ends', () =>
     when(recorded('CheckpointRecorded', { ...ref, servicesUsed: ['slack'], actionsCount: 3, summary: 'half way', at: at(200), leashExpiresAt: at(500), checkpointDueAt: at(500) }))
@@ -89,6 +97,7 @@ describe('revocations (the feed verifiers follow)', () => {
     const feeds = liveFeedsOf(batch);
     expect(feeds.revocations.map((r) => [r.position, r.revokedBy])).toEqual([[batch[1].position, 'key_ada'], [batch[3].position, 'expiry']]);
     expect(feeds.findings.map((f) => f.findingId)).toEqual([batch[2].id]);
+    expect(feeds.queueChanges).toEqual([]);
   });
 
   it('given an event that is not a revocation, then it is refused as a revocation rather than read as one', () =>
@@ -110,7 +119,7 @@ describe('the intents queue', () => {
       {
         kind: 'intentQueued',
         intent: {
-          intentId: 'int_1', tenantId: 'ten_1', agentId: 'agt_1', jti: 'pp_1', missionId: 'msn_1', namedIntent: 'refund.partial', service: 'stripe',
+          position: expect.any(Number), intentId: 'int_1', tenantId: 'ten_1', agentId: 'agt_1', jti: 'pp_1', missionId: 'msn_1', namedIntent: 'refund.partial', service: 'stripe',
           status: 'pending', submittedAt: at(0), expiresAt: at(900), approvalsRequired: 2, approvalsGiven: 0,
         },
       },
@@ -118,7 +127,7 @@ describe('the intents queue', () => {
 
   it('given an intent needing two approvals, when the first is given, then the queue counts one', () =>
     when(recorded('IntentApprovalGiven', { ...intentRef, approver: ada, note: 'ok', given: 1, required: 2, at: at(10) }, ada))
-      .then([{ kind: 'intentApprovalsCounted', intentId: 'int_1', approvalsGiven: 1 }]));
+      .then([{ kind: 'intentApprovalsCounted', intentId: 'int_1', approvalsGiven: 1, position }]));
 
   it.each([
     ['approved by people', 'approved', recorded('IntentApproved', { ...intentRef, approvalId: 'apr_1', approvers: [ada], approvalExpiresAt: at(310), at: at(10) })],
@@ -126,7 +135,12 @@ describe('the intents queue', () => {
     ['rejected', 'rejected', recorded('IntentRejected', { ...intentRef, by: ada, note: 'no', at: at(10) })],
     ['left past its deadline', 'expired', recorded('IntentExpired', { ...intentRef, at: at(900) })],
   ] as const)('given a pending intent, when it is %s, then it leaves the pending queue as %s', (_how, status, event) =>
-    when(event).then([{ kind: 'intentDecided', intentId: 'int_1', status }]));
+    when(event).then([{ kind: 'intentDecided', intentId: 'int_1', status, position: event.position }]));
+
+  it('given a batch with a submission, an approval and a ticking clock, then the queue feed hears of the intent changes only, at their positions', () => {
+    const batch = [submitted(), recorded('ClockTicked', { at: at(1) }), recorded('IntentApprovalGiven', { ...intentRef, approver: ada, note: 'ok', given: 1, required: 2, at: at(10) }, ada)];
+    expect(liveFeedsOf(batch).queueChanges).toEqual([{ tenantId: 'ten_1', position: batch[0].position }, { tenantId: 'ten_1', position: batch[2].position }]);
+  });
 });
 
 describe('findings', () => {
@@ -206,6 +220,47 @@ describe('the writes, carried out by the SQLite read models', () => {
     given(submittedNeedingTwo, firstApproval, approved).then((read) => {
       expect(read.intents('ten_1', 'pending', '', 10)).toEqual([]);
       expect(read.intents('ten_1', 'approved', '', 10).map((i) => i.intentId)).toEqual(['int_1']);
+    });
+  });
+
+  it('given two intents, one approved after the other was submitted, then the queue feed after a position gives each changed intent once, at its state, in the order of its last change', () => {
+    const submittedAs = (n: number) =>
+      recorded('IntentSubmitted', {
+        ...intentRef, intentId: `int_${n}`, namedIntent: 'refund.partial', service: 'stripe', action: 'refunds.create',
+        call: { service: 'stripe', method: 'POST', scheme: 'https', host: 'api.stripe.com', path: '/v1/refunds', bodyDigest: 'd' },
+        amount: null, reason: 'charged twice', authorizationDetails: [], accountabilityMode: 'enforced', submittedAt: at(0), expiresAt: at(900),
+        approvalTtlSeconds: 300, policy: { decision: 'require_approval', approvalsRequired: 1, rule: null },
+      });
+    const first = submittedAs(1);
+    const second = submittedAs(2);
+    const approved = recorded('IntentApproved', { ...intentRef, intentId: 'int_1', approvalId: 'apr_1', approvers: [ada], approvalExpiresAt: at(320), at: at(20) });
+    given(first, second, approved).then((read) => {
+      expect(read.intentsChangedAfter('ten_1', 0, 10).map((i) => [i.intentId, i.status, i.position])).toEqual([['int_2', 'pending', second.position], ['int_1', 'approved', approved.position]]);
+      expect(read.intentsChangedAfter('ten_1', second.position, 10).map((i) => i.intentId)).toEqual(['int_1']);
+      expect(read.intentsChangedAfter('ten_2', 0, 10)).toEqual([]);
+    });
+  });
+
+  it('given missions of two agents in two modes, one checked out, one revoked, one past its end, then the list filters by agent, mode and status, newest first, paged by position', () => {
+    const registered = (agentId: string, name: string) =>
+      recorded('AgentRegistered', { agentId, tenantId: 'ten_1', name, description: '', accountabilityMode: 'standard', registeredAt: at(0) });
+    const missionOf = (n: number, agentId: string, accountabilityMode: 'logged' | 'enforced', expiresAt: string) =>
+      recorded('PassportIssued', { ...issued().data, ...passport(n), agentId, accountabilityMode, expiresAt, intent: { summary: `mission ${n}`, services: ['slack'] } });
+    given(
+      registered('agt_1', 'refund-bot'), registered('agt_2', 'triage-bot'),
+      missionOf(1, 'agt_1', 'enforced', at(900)), missionOf(2, 'agt_1', 'enforced', at(900)), missionOf(3, 'agt_2', 'logged', at(900)), missionOf(4, 'agt_2', 'logged', at(100)),
+      recorded('MissionCheckedOut', { ...passport(2), summary: 'done', outcome: 'success', at: at(100) }),
+      recorded('PassportRevoked', { ...passport(3), agentId: 'agt_2', reason: 'off-script', scope: 'passport', at: at(100), tokenExpiresAt: at(300) }, ada),
+    ).then((read) => {
+      const list = (filter: Partial<Parameters<SqliteReadModels['missions']>[0]> = {}) =>
+        read.missions({ tenantId: 'ten_1', now: at(200), beforePosition: 0, limit: 10, ...filter }).map((m) => `${m.jti} ${m.agentName} ${m.accountabilityMode} ${m.status}`);
+      expect(list()).toEqual(['pp_4 triage-bot logged expired', 'pp_3 triage-bot logged revoked', 'pp_2 refund-bot enforced checked_out', 'pp_1 refund-bot enforced active']);
+      expect(list({ agentId: 'agt_1' })).toEqual(['pp_2 refund-bot enforced checked_out', 'pp_1 refund-bot enforced active']);
+      expect(list({ mode: 'logged', status: 'expired' })).toEqual(['pp_4 triage-bot logged expired']);
+      expect(list({ status: 'active' })).toEqual(['pp_1 refund-bot enforced active']);
+      const [newest] = read.missions({ tenantId: 'ten_1', now: at(200), beforePosition: 0, limit: 1 });
+      expect(read.missions({ tenantId: 'ten_1', now: at(200), beforePosition: newest.position, limit: 1 }).map((m) => m.jti)).toEqual(['pp_3']);
+      expect(read.missions({ tenantId: 'ten_2', now: at(200), beforePosition: 0, limit: 10 })).toEqual([]);
     });
   });
 

@@ -5,12 +5,19 @@ import { AgentSummary, IntentSummary, Revocation, SecurityEventSummary, TenantCh
 
 /** A passport as the kill switches find it: which are still open, and until when their tokens could be accepted. */
 export interface PassportRow {
+  /** Where the passport was issued: the missions list's order (newest first) and cursor. */
+  position: number;
   jti: string;
   missionId: string;
   tenantId: string;
   agentId: string;
+  accountabilityMode: AccountabilityMode;
+  summary: string;
+  services: string[];
   tokenExpiresAt: string;
   issuedAt: string;
+  /** The mission's end (the token's leash, tokenExpiresAt, may be nearer). */
+  expiresAt: string;
 }
 
 /**
@@ -27,10 +34,10 @@ export type ReadModelChange =
   | { kind: 'agentRegistered'; agent: AgentSummary }
   | { kind: 'agentModeChanged'; agentId: string; accountabilityMode: AccountabilityMode }
   | { kind: 'agentSuspensionChanged'; agentId: string; suspended: boolean }
-  /** Queued as pending with no approval given. */
+  /** Queued as pending with no approval given. Every change of an intent moves its position: the queue's feed. */
   | { kind: 'intentQueued'; intent: IntentSummary }
-  | { kind: 'intentApprovalsCounted'; intentId: string; approvalsGiven: number }
-  | { kind: 'intentDecided'; intentId: string; status: 'approved' | 'rejected' | 'expired' }
+  | { kind: 'intentApprovalsCounted'; intentId: string; approvalsGiven: number; position: number }
+  | { kind: 'intentDecided'; intentId: string; status: 'approved' | 'rejected' | 'expired'; position: number }
   /** Listed as open. */
   | { kind: 'findingRaised'; finding: SecurityEventSummary }
   | { kind: 'findingResolved'; findingId: string; resolution: { note: string; by: string; at: string } };
@@ -75,20 +82,35 @@ export function toTenantChange(event: RecordedMandateEvent): TenantChange | null
   }
 }
 
-/** What committed events bring to the live feeds: revocations, findings and tenant changes, in commit order. */
-export function liveFeedsOf(events: RecordedEvent[]): { revocations: Revocation[]; findings: SecurityEventSummary[]; tenantChanges: TenantChange[] } {
-  const revocations: Revocation[] = [];
-  const findings: SecurityEventSummary[] = [];
-  const tenantChanges: TenantChange[] = [];
+/** What committed events bring to the live feeds: revocations, findings, tenant changes and queue changes, in commit order. */
+export function liveFeedsOf(events: RecordedEvent[]): LiveFeeds {
+  const feeds: LiveFeeds = { revocations: [], findings: [], tenantChanges: [], queueChanges: [] };
   for (const event of events) {
     if (!isMandateEvent(event)) continue;
-    if (event.type === 'PassportRevoked') revocations.push(toRevocation(event));
-    if (event.type === 'SecurityEventRaised') findings.push(toSecurityEvent(event));
+    if (event.type === 'PassportRevoked') feeds.revocations.push(toRevocation(event));
+    if (event.type === 'SecurityEventRaised') feeds.findings.push(toSecurityEvent(event));
     const change = toTenantChange(event);
-    if (change) tenantChanges.push(change);
+    if (change) feeds.tenantChanges.push(change);
+    if (QUEUE_EVENTS.has(event.type)) feeds.queueChanges.push({ tenantId: event.tenantId, position: event.position });
   }
-  return { revocations, findings, tenantChanges };
+  return feeds;
 }
+
+export interface LiveFeeds {
+  revocations: Revocation[];
+  findings: SecurityEventSummary[];
+  tenantChanges: TenantChange[];
+  /** Where an intent of a tenant changed: the queue's feed reads the intents changed since (their rows say how). */
+  queueChanges: QueueChange[];
+}
+
+export interface QueueChange {
+  tenantId: string;
+  position: number;
+}
+
+/** The events that change an intent's row (readModelChanges' intent kinds): what moves the approval queue. */
+const QUEUE_EVENTS: ReadonlySet<string> = new Set(['IntentSubmitted', 'IntentApprovalGiven', 'IntentAutoApproved', 'IntentApproved', 'IntentRejected', 'IntentExpired']);
 
 /** The writes one committed event makes to the read models (the audit trail aside: it takes every event as it is). */
 export function readModelChanges(event: RecordedEvent): ReadModelChange[] {
@@ -99,7 +121,11 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
   switch (event.type) {
     case 'PassportIssued': {
       const d = event.data;
-      const passport = { jti: d.jti, missionId: d.missionId, tenantId: event.tenantId, agentId: d.agentId, tokenExpiresAt: d.leashExpiresAt, issuedAt: d.issuedAt };
+      const passport: PassportRow = {
+        position: event.position, jti: d.jti, missionId: d.missionId, tenantId: event.tenantId, agentId: d.agentId,
+        accountabilityMode: d.accountabilityMode, summary: d.intent.summary, services: d.intent.services,
+        tokenExpiresAt: d.leashExpiresAt, issuedAt: d.issuedAt, expiresAt: d.expiresAt,
+      };
       return [{ kind: 'passportIssued', passport }];
     }
     case 'CheckpointRecorded':
@@ -122,14 +148,14 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
     case 'IntentSubmitted':
       return [{ kind: 'intentQueued', intent: queuedIntent(event) }];
     case 'IntentApprovalGiven':
-      return [{ kind: 'intentApprovalsCounted', intentId: event.data.intentId, approvalsGiven: event.data.given }];
+      return [{ kind: 'intentApprovalsCounted', intentId: event.data.intentId, approvalsGiven: event.data.given, position: event.position }];
     case 'IntentAutoApproved':
     case 'IntentApproved':
-      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'approved' }];
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'approved', position: event.position }];
     case 'IntentRejected':
-      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'rejected' }];
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'rejected', position: event.position }];
     case 'IntentExpired':
-      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'expired' }];
+      return [{ kind: 'intentDecided', intentId: event.data.intentId, status: 'expired', position: event.position }];
     case 'SecurityEventRaised':
       return [{ kind: 'findingRaised', finding: toSecurityEvent(event) }];
     case 'SecurityEventResolved':
@@ -174,7 +200,7 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
 function queuedIntent(event: RecordedEventOf<'IntentSubmitted'>): IntentSummary {
   const d = event.data;
   return {
-    intentId: d.intentId, tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, namedIntent: d.namedIntent,
+    position: event.position, intentId: d.intentId, tenantId: event.tenantId, agentId: d.agentId, jti: d.jti, missionId: d.missionId, namedIntent: d.namedIntent,
     service: d.service, status: 'pending', submittedAt: d.submittedAt, expiresAt: d.expiresAt, approvalsRequired: d.policy.approvalsRequired, approvalsGiven: 0,
   };
 }

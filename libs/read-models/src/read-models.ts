@@ -1,4 +1,5 @@
 import { AuditEntry } from '@mandate/audit';
+import type { QueueChange } from './projection';
 
 export interface Revocation {
   position: number;
@@ -25,6 +26,8 @@ export interface AgentSummary {
 }
 
 export interface IntentSummary {
+  /** The position of the intent's last change (its submission, an approval, its decision). */
+  position: number;
   intentId: string;
   tenantId: string;
   agentId: string;
@@ -37,6 +40,37 @@ export interface IntentSummary {
   expiresAt: string;
   approvalsRequired: number;
   approvalsGiven: number;
+}
+
+/** A mission as the console's list shows it: its passport, its agent, and where it stands. */
+export interface MissionSummary {
+  /** Where its passport was issued: the list's order, newest first, and its cursor. */
+  position: number;
+  jti: string;
+  missionId: string;
+  agentId: string;
+  agentName: string;
+  accountabilityMode: string;
+  status: MissionStatus;
+  summary: string;
+  services: string[];
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export const MISSION_STATUSES = ['active', 'expired', 'checked_out', 'revoked'] as const;
+export type MissionStatus = (typeof MISSION_STATUSES)[number];
+
+export interface MissionQuery {
+  tenantId: string;
+  agentId?: string;
+  status?: MissionStatus;
+  mode?: string;
+  /** What `expired` means: an active mission whose end is at or before now. */
+  now: string;
+  /** Missions issued before this position (0: from the newest). */
+  beforePosition: number;
+  limit: number;
 }
 
 export interface SecurityEventSummary {
@@ -100,6 +134,12 @@ export interface ReadModels {
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   /** The approval queue: a tenant's intents in a status, oldest first. */
   intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]>;
+  /** The queue's feed: a tenant's intents changed after a position, each at its current state, in the order of their last change. */
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]>;
+  /** Where intents changed, live, as the read models learn of it (from the stream in distributed mode). */
+  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void;
+  /** A tenant's missions, newest first. */
+  missions(query: MissionQuery): Promise<MissionSummary[]>;
   /** Pending intents whose deadline has passed, across tenants: what the expiry sweep must record. */
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>>;
   securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]>;

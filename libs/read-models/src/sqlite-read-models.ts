@@ -4,14 +4,15 @@ import Database from 'better-sqlite3';
 import { canonicalJson, RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
 import { readModelChanges, ReadModelChange } from './projection';
-import { AgentSummary, AuditQuery, IntentSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
+import { AgentSummary, AuditQuery, IntentSummary, MissionQuery, MissionSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
 /**
  * The shape of the read-model tables. A data directory written with another shape has its read models dropped and
  * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened. 3: what
- * they say is canonical JSON, whatever the key order of the event object it was projected from.
+ * they say is canonical JSON, whatever the key order of the event object it was projected from. 5: passports hold what
+ * the missions list shows; intents, the position of their last change (the queue's feed).
  */
-const READ_MODEL_VERSION = 4;
+const READ_MODEL_VERSION = 5;
 const READ_MODEL_TABLES = ['read_model_checkpoint', 'audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
 
 const SCHEMA = `
@@ -31,8 +32,10 @@ CREATE TABLE IF NOT EXISTS revocations (
 CREATE INDEX IF NOT EXISTS revocations_by_tenant ON revocations (tenant_id, position);
 CREATE TABLE IF NOT EXISTS passports (
   jti TEXT PRIMARY KEY, mission_id TEXT NOT NULL, tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL,
-  status TEXT NOT NULL, token_expires_at TEXT NOT NULL, issued_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS passports_by_agent ON passports (tenant_id, agent_id);
+  status TEXT NOT NULL, token_expires_at TEXT NOT NULL, issued_at TEXT NOT NULL, position INTEGER NOT NULL,
+  accountability_mode TEXT NOT NULL, summary TEXT NOT NULL, services TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS passports_by_agent ON passports (tenant_id, agent_id, position);
+CREATE INDEX IF NOT EXISTS passports_by_tenant ON passports (tenant_id, position);
 CREATE TABLE IF NOT EXISTS agents (
   agent_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
   accountability_mode TEXT NOT NULL, suspended INTEGER NOT NULL, registered_at TEXT NOT NULL);
@@ -40,8 +43,9 @@ CREATE INDEX IF NOT EXISTS agents_by_tenant ON agents (tenant_id, agent_id);
 CREATE TABLE IF NOT EXISTS intents (
   intent_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, jti TEXT NOT NULL, mission_id TEXT NOT NULL,
   named_intent TEXT NOT NULL, service TEXT NOT NULL, status TEXT NOT NULL, submitted_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL, approvals_required INTEGER NOT NULL, approvals_given INTEGER NOT NULL);
+  expires_at TEXT NOT NULL, approvals_required INTEGER NOT NULL, approvals_given INTEGER NOT NULL, position INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS intents_by_status ON intents (tenant_id, status, intent_id);
+CREATE INDEX IF NOT EXISTS intents_by_change ON intents (tenant_id, position);
 CREATE INDEX IF NOT EXISTS intents_due ON intents (status, expires_at);
 CREATE TABLE IF NOT EXISTS security_events (
   position INTEGER PRIMARY KEY, finding_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, signal TEXT NOT NULL,
@@ -100,7 +104,10 @@ export class SqliteReadModels {
         `INSERT OR IGNORE INTO revocations VALUES (@position, @tenantId, @jti, @agentId, @missionId, @reason, @scope,
            @revokedByKind, @revokedBy, @revokedAt, @tokenExpiresAt)`,
       ),
-      passportIssued: db.prepare(`INSERT OR IGNORE INTO passports VALUES (?, ?, ?, ?, 'active', ?, ?)`),
+      passportIssued: db.prepare(
+        `INSERT OR IGNORE INTO passports VALUES (@jti, @missionId, @tenantId, @agentId, 'active', @tokenExpiresAt, @issuedAt, @position,
+           @accountabilityMode, @summary, @services, @expiresAt)`,
+      ),
       passportLeash: db.prepare(`UPDATE passports SET token_expires_at = ? WHERE jti = ?`),
       passportStatus: db.prepare(`UPDATE passports SET status = ? WHERE jti = ? AND status <> 'revoked'`),
       agentRegistered: db.prepare(`INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -112,10 +119,11 @@ export class SqliteReadModels {
         `SELECT jti, mission_id FROM passports WHERE tenant_id = ? AND agent_id = ? AND status <> 'revoked' AND token_expires_at > ?`,
       ),
       agentsPage: db.prepare(`SELECT * FROM agents WHERE tenant_id = ? AND agent_id > ? ORDER BY agent_id LIMIT ?`),
-      intentQueued: db.prepare(`INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      intentStatus: db.prepare(`UPDATE intents SET status = ? WHERE intent_id = ?`),
-      intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ? WHERE intent_id = ?`),
+      intentQueued: db.prepare(`INSERT OR IGNORE INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      intentStatus: db.prepare(`UPDATE intents SET status = ?, position = ? WHERE intent_id = ?`),
+      intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ?, position = ? WHERE intent_id = ?`),
       intentsPage: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND status = ? AND intent_id > ? ORDER BY intent_id LIMIT ?`),
+      intentsChanged: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?`),
       securityEvent: db.prepare(
         `INSERT OR IGNORE INTO security_events VALUES (@position, @findingId, @tenantId, @signal, @severity, @agentId, @jti,
            @missionId, @detail, @evidence, @action, @revoke, @raised, @raisedAt, 'open', NULL)`,
@@ -177,8 +185,7 @@ export class SqliteReadModels {
     const sql = this.sql;
     switch (change.kind) {
       case 'passportIssued': {
-        const p = change.passport;
-        sql.passportIssued.run(p.jti, p.missionId, p.tenantId, p.agentId, p.tokenExpiresAt, p.issuedAt);
+        sql.passportIssued.run({ ...change.passport, services: JSON.stringify(change.passport.services) });
         return;
       }
       case 'passportLeashMoved':
@@ -203,14 +210,14 @@ export class SqliteReadModels {
         return;
       case 'intentQueued': {
         const i = change.intent;
-        sql.intentQueued.run(i.intentId, i.tenantId, i.agentId, i.jti, i.missionId, i.namedIntent, i.service, i.status, i.submittedAt, i.expiresAt, i.approvalsRequired, i.approvalsGiven);
+        sql.intentQueued.run(i.intentId, i.tenantId, i.agentId, i.jti, i.missionId, i.namedIntent, i.service, i.status, i.submittedAt, i.expiresAt, i.approvalsRequired, i.approvalsGiven, i.position);
         return;
       }
       case 'intentApprovalsCounted':
-        sql.intentApprovals.run(change.approvalsGiven, change.intentId);
+        sql.intentApprovals.run(change.approvalsGiven, change.position, change.intentId);
         return;
       case 'intentDecided':
-        sql.intentStatus.run(change.status, change.intentId);
+        sql.intentStatus.run(change.status, change.position, change.intentId);
         return;
       case 'findingRaised': {
         const f = change.finding;
@@ -244,10 +251,45 @@ export class SqliteReadModels {
   }
 
   intents(tenantId: string, status: string, afterIntentId: string, limit: number): IntentSummary[] {
-    return (this.sql.intentsPage.all(tenantId, status, afterIntentId, limit) as any[]).map((r) => ({
-      intentId: r.intent_id, tenantId: r.tenant_id, agentId: r.agent_id, jti: r.jti, missionId: r.mission_id,
-      namedIntent: r.named_intent, service: r.service, status: r.status, submittedAt: r.submitted_at,
-      expiresAt: r.expires_at, approvalsRequired: r.approvals_required, approvalsGiven: r.approvals_given,
+    return (this.sql.intentsPage.all(tenantId, status, afterIntentId, limit) as any[]).map(intentRow);
+  }
+
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): IntentSummary[] {
+    return (this.sql.intentsChanged.all(tenantId, afterPosition, limit) as any[]).map(intentRow);
+  }
+
+  missions(query: MissionQuery): MissionSummary[] {
+    const where = ['p.tenant_id = @tenantId'];
+    const params: Record<string, unknown> = { tenantId: query.tenantId, now: query.now, limit: query.limit };
+    if (query.beforePosition > 0) {
+      where.push('p.position < @beforePosition');
+      params.beforePosition = query.beforePosition;
+    }
+    if (query.agentId !== undefined) {
+      where.push('p.agent_id = @agentId');
+      params.agentId = query.agentId;
+    }
+    if (query.mode !== undefined) {
+      where.push('p.accountability_mode = @mode');
+      params.mode = query.mode;
+    }
+    // 'expired' is no stored status: an active mission past its end.
+    if (query.status === 'active') where.push(`p.status = 'active' AND p.expires_at > @now`);
+    else if (query.status === 'expired') where.push(`p.status = 'active' AND p.expires_at <= @now`);
+    else if (query.status !== undefined) {
+      where.push('p.status = @status');
+      params.status = query.status;
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT p.*, a.name AS agent_name FROM passports p LEFT JOIN agents a ON a.agent_id = p.agent_id
+         WHERE ${where.join(' AND ')} ORDER BY p.position DESC LIMIT @limit`,
+      )
+      .all(params) as any[];
+    return rows.map((r) => ({
+      position: r.position, jti: r.jti, missionId: r.mission_id, agentId: r.agent_id, agentName: r.agent_name ?? '',
+      accountabilityMode: r.accountability_mode, summary: r.summary, services: JSON.parse(r.services),
+      status: r.status === 'active' && r.expires_at <= query.now ? 'expired' : r.status, issuedAt: r.issued_at, expiresAt: r.expires_at,
     }));
   }
 
@@ -298,6 +340,14 @@ export class SqliteReadModels {
       outcome: r.outcome, code: r.code, what: r.what === null ? null : JSON.parse(r.what),
     }));
   }
+}
+
+function intentRow(r: any): IntentSummary {
+  return {
+    position: r.position, intentId: r.intent_id, tenantId: r.tenant_id, agentId: r.agent_id, jti: r.jti, missionId: r.mission_id,
+    namedIntent: r.named_intent, service: r.service, status: r.status, submittedAt: r.submitted_at,
+    expiresAt: r.expires_at, approvalsRequired: r.approvals_required, approvalsGiven: r.approvals_given,
+  };
 }
 
 function securityEventRow(r: any): SecurityEventSummary {

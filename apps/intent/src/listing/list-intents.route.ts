@@ -4,6 +4,7 @@ import { Allow, CurrentPrincipal, operatorOf, Principal } from '@mandate/platfor
 import { READ_MODELS, ReadModels } from '@mandate/read-models';
 import { ListIntentsQuery } from './list-intents.query';
 import { IntentListResponse } from '../intent.response';
+import { intentSummaryView } from '../intent-view';
 
 @Controller('v1/intents')
 export class ListIntentsRoute {
@@ -18,11 +19,7 @@ export class ListIntentsRoute {
     const limit = query.limit ?? 100;
     const page = await this.readModels.intents(operatorOf(principal).tenantId, query.status ?? 'pending', query.cursor ?? '', limit);
     return {
-      intents: page.map((i) => ({
-        id: i.intentId, status: i.status, named_intent: i.namedIntent, target: i.service, agent_id: i.agentId, jti: i.jti,
-        mission_id: i.missionId, submitted_at: i.submittedAt, expires_at: i.expiresAt,
-        approvals: { required: i.approvalsRequired, given: i.approvalsGiven },
-      })),
+      intents: page.map(intentSummaryView),
       next_cursor: page.length === limit ? page[page.length - 1].intentId : null,
     };
   }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ACCOUNTABILITY_MODES } from '@mandate/agents';
 import { POSITION } from '@mandate/platform';
+import { MISSION_STATUSES } from '@mandate/read-models';
 
 export class MissionIntentView {
   @ApiProperty() summary: string;
@@ -117,4 +118,26 @@ export class IntrospectionResponse {
   @ApiProperty({ required: false, type: ConfirmationView }) cnf?: ConfirmationView;
   @ApiProperty({ required: false, description: 'the tenant' }) tid?: string;
   @ApiProperty({ required: false }) mission_id?: string;
+}
+
+export class MissionAgentView {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+}
+
+export class MissionSummaryView {
+  @ApiProperty() jti: string;
+  @ApiProperty() mission_id: string;
+  @ApiProperty() agent: MissionAgentView;
+  @ApiProperty({ enum: ACCOUNTABILITY_MODES, description: 'the mode the mission was opened in' }) accountability_mode: string;
+  @ApiProperty({ enum: MISSION_STATUSES }) status: string;
+  @ApiProperty({ description: "the mission's intent, as the agent or operator stated it" }) summary: string;
+  @ApiProperty({ type: [String] }) services: string[];
+  @ApiProperty({ format: 'date-time' }) issued_at: string;
+  @ApiProperty({ format: 'date-time', description: "the mission's end" }) expires_at: string;
+}
+
+export class MissionListResponse {
+  @ApiProperty({ type: [MissionSummaryView] }) missions: MissionSummaryView[];
+  @ApiProperty({ type: String, nullable: true, description: 'pass as `cursor` for the next (older) page; null on the last' }) next_cursor: string | null;
 }

@@ -9,6 +9,9 @@ import {
   AuditQuery,
   compareReadModelsWithRebuild,
   IntentSummary,
+  MissionQuery,
+  MissionSummary,
+  QueueChange,
   ReadModelDifference,
   ReadModelOptions,
   ReadModels,
@@ -36,6 +39,7 @@ export class ProjectedReadModels implements ReadModels {
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly intentListeners = new Set<(streamIds: string[]) => void>();
   private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
+  private readonly queueListeners = new Set<(changes: QueueChange[]) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -74,10 +78,11 @@ export class ProjectedReadModels implements ReadModels {
     const fresh = events.filter((e) => e.position > this.models.position);
     if (fresh.length === 0) return;
     this.db.transaction(() => this.models.apply(fresh))();
-    const { revocations, findings, tenantChanges } = liveFeedsOf(fresh);
+    const { revocations, findings, tenantChanges, queueChanges } = liveFeedsOf(fresh);
     if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
     if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
     if (tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(tenantChanges));
+    if (queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(queueChanges));
     if (this.intentListeners.size > 0) {
       const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith(INTENT_STREAM_PREFIX)).map((e) => e.streamId))];
       if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
@@ -126,6 +131,11 @@ export class ProjectedReadModels implements ReadModels {
     return () => this.tenantListeners.delete(listener);
   }
 
+  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+    this.queueListeners.add(listener);
+    return () => this.queueListeners.delete(listener);
+  }
+
   async revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {
     await this.current();
     return this.models.revocationsAfter(tenantId, afterPosition, limit);
@@ -150,6 +160,16 @@ export class ProjectedReadModels implements ReadModels {
   async intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]> {
     await this.current();
     return this.models.intents(tenantId, status, afterIntentId, limit);
+  }
+
+  async intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]> {
+    await this.current();
+    return this.models.intentsChangedAfter(tenantId, afterPosition, limit);
+  }
+
+  async missions(query: MissionQuery): Promise<MissionSummary[]> {
+    await this.current();
+    return this.models.missions(query);
   }
 
   async dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>> {

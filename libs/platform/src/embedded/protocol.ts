@@ -1,6 +1,6 @@
 import { DomainError, RecordedEvent } from '@mandate/core';
 import { AppendResult, DuplicateEventId, ExpectedVersion, StreamAppend, WrongExpectedVersion } from '@mandate/event-store';
-import { Revocation, SecurityEventSummary, TenantChange } from '@mandate/read-models';
+import { LiveFeeds } from '@mandate/read-models';
 
 /** Messages between the main thread and the storage worker. An item is one append or appendMany: all its parts or none. */
 export type AppendItem = StreamAppend[];
@@ -23,6 +23,8 @@ export type QueryMethod =
   | 'agents'
   | 'audit'
   | 'intents'
+  | 'intentsChangedAfter'
+  | 'missions'
   | 'dueIntents'
   | 'securityEvents'
   | 'securityEvent'
@@ -37,7 +39,7 @@ export type QueryMethod =
 
 export type Message =
   | { kind: 'ready'; head: number; caughtUp: number }
-  | { kind: 'commit'; head: number; events: RecordedEvent[]; revocations: Revocation[]; findings: SecurityEventSummary[]; tenantChanges: TenantChange[] }
+  | ({ kind: 'commit'; head: number; events: RecordedEvent[] } & LiveFeeds)
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: WireError };
 

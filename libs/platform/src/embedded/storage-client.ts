@@ -7,7 +7,20 @@ import { Logger } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@mandate/core';
 import { AppendResult, BatchHandler, ChainedEvent, EventStore, EventStream, ExpectedVersion, follow, InProcessEventStream, KeyVerifierStore, malformedAppend, SecretStore, StreamAppend, Subscription } from '@mandate/event-store';
 import { AuditEntry } from '@mandate/audit';
-import { AgentSummary, AuditQuery, IntentSummary, ReadModelDifference, ReadModels, Revocation, SecurityEventQuery, SecurityEventSummary, TenantChange } from '@mandate/read-models';
+import {
+  AgentSummary,
+  AuditQuery,
+  IntentSummary,
+  MissionQuery,
+  MissionSummary,
+  QueueChange,
+  ReadModelDifference,
+  ReadModels,
+  Revocation,
+  SecurityEventQuery,
+  SecurityEventSummary,
+  TenantChange,
+} from '@mandate/read-models';
 import { AppendItem, AppendOutcome, appendResults, fromWire, Message, QueryMethod, Request } from './protocol';
 import { MandateStorage, RevokeCommand } from '../storage';
 
@@ -45,6 +58,7 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
+  private readonly queueListeners = new Set<(changes: QueueChange[]) => void>();
   private closing = false;
   /**
    * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
@@ -96,6 +110,7 @@ export class EmbeddedStorage implements MandateStorage {
             if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
             if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
             if (message.tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(message.tenantChanges));
+            if (message.queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(message.queueChanges));
             return;
           case 'reply': {
             const waiting = this.pending.get(message.id);
@@ -258,6 +273,11 @@ export class EmbeddedStorage implements MandateStorage {
     return () => this.tenantListeners.delete(listener);
   }
 
+  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+    this.queueListeners.add(listener);
+    return () => this.queueListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     while (this.appendQueue.length > 0 || this.appendScheduled || this.appendInFlight) await new Promise((r) => setImmediate(r));
@@ -353,6 +373,18 @@ class WorkerReadModels implements ReadModels {
 
   intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]> {
     return this.storage.query('intents', tenantId, status, afterIntentId, limit);
+  }
+
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]> {
+    return this.storage.query('intentsChangedAfter', tenantId, afterPosition, limit);
+  }
+
+  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+    return this.storage.onQueueChanges(listener);
+  }
+
+  missions(query: MissionQuery): Promise<MissionSummary[]> {
+    return this.storage.query('missions', query);
   }
 
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>> {

@@ -1,0 +1,54 @@
+import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { IntentSummary, READ_MODELS, ReadModels } from '@mandate/read-models';
+import { IntentSummaryView } from '../intent.response';
+import { intentSummaryView } from '../intent-view';
+
+/**
+ * The approval queue as Server-Sent Events, so a console shows a new intent, an approval given elsewhere or a
+ * decision the moment it commits instead of at its next poll. The feed is of intents, not of events: each frame is one
+ * intent at its current state, with the position of its last change as its id. Without Last-Event-ID it starts with
+ * the pending intents; with it, every intent that changed since, once, at its state now (an intent that changed twice
+ * while the client was away is sent once, as it stands), then live.
+ */
+@Controller('v1/intents')
+export class FollowQueueRoute {
+  constructor(
+    private readonly streams: OpenStreams,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+  ) {}
+
+  @Get('stream')
+  @Allow('admin', 'approver', 'operator', 'auditor')
+  @EventStreamResponse('intent', IntentSummaryView, 'Intents of the tenant as they change: the pending ones first, then each submission, approval and decision')
+  @ApiOperation({ summary: 'The approval queue as Server-Sent Events, resumable with Last-Event-ID' })
+  async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
+    const operator = operatorOf(principal);
+    const { tenantId } = operator;
+    const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
+    const changedAfter = (after: number, limit: number) => this.readModels.intentsChangedAfter(tenantId, after, limit);
+    await this.streams.open(operator, reply, () => serveFeed<IntentSummary>(
+      reply.raw,
+      {
+        event: 'intent',
+        backlog: changedAfter,
+        // A change says where, not what: the rows changed since the last one read say what, each at its state. Reads
+        // may overlap; serveFeed drops what it has sent by position.
+        live: (listener) => {
+          let readUpTo = this.readModels.position();
+          return this.readModels.onQueueChanges((changes) => {
+            const mine = changes.filter((c) => c.tenantId === tenantId);
+            if (mine.length === 0) return;
+            const after = readUpTo;
+            readUpTo = Math.max(readUpTo, mine[mine.length - 1].position);
+            void changedAfter(after, 500).then(listener, () => undefined);
+          });
+        },
+        fresh: (i) => i.status === 'pending',
+        data: intentSummaryView,
+      },
+      resumeFrom,
+    ));
+  }
+}
