@@ -39,7 +39,7 @@ const missionCard = (page: ConsolePage['page'], jti: string) => page.locator(`#m
 
 /** The jtis the list shows once its answer to the filters as they are now has arrived. */
 async function listed(page: ConsolePage['page']): Promise<string[]> {
-  await page.locator('#missions-page ul.missions[aria-busy="false"]').waitFor();
+  await page.locator('#missions-page ul.missions[aria-busy="false"]').waitFor({ state: 'attached' });
   return page.locator('#missions-page ul.missions > li').evaluateAll((items) => items.map((item) => item.getAttribute('data-jti') ?? ''));
 }
 

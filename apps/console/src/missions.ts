@@ -8,8 +8,9 @@ import { can, Role } from './roles';
 import type { AgentListResponse, AmountView, AuditEntryView, AuditPageResponse, ChainVerificationResponse, PassportView } from './types';
 
 /**
- * One mission of GET /v1/missions, newest first. Written here until the contract (and the generated types) carry the
- * list; its fields are those of the contract the endpoint is built to.
+ * One mission of GET /v1/missions (the contract's MissionSummaryView), newest first. Written out here because the
+ * SDK's generated types (sdks/typescript/src/generated/openapi.ts) do not carry it yet: once regenerated, this becomes
+ * `Schemas['MissionSummaryView']` in types.ts.
  */
 export interface MissionSummaryView {
   jti: string;
