@@ -117,6 +117,23 @@ describe('the missions list', () => {
     expect(await page.getByLabel('Mode').inputValue()).toBe('enforced');
     expect(opened.errors).toEqual([]);
   });
+
+  it('given more missions than a page holds, when the auditor asks for more, then the older ones follow the newer, none twice', async () => {
+    const acme = await newTenant(server, 'console-missions-pages');
+    const agentId = await acme.agent('logged', 'busy-bot');
+    const issued: string[] = [];
+    // One more than the page the console asks for (50).
+    for (let i = 0; i < 51; i++) issued.push((await acme.passport(agentId, { intent: { summary: `ticket ${i}`, services: ['slack'] } })).jti);
+    const opened = await openConsole();
+    const { page } = opened;
+    await signIn(opened, await acme.key('auditor'), 'auditor');
+    await page.getByRole('link', { name: 'Missions' }).click();
+    expect(await listed(page)).toEqual(issued.slice(1).reverse());
+    await page.getByText('50 missions, and more, newest first.').waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    expect(await listed(page)).toEqual([...issued].reverse());
+    expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+  });
 });
 
 describe("a mission's timeline", () => {
