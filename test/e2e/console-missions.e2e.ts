@@ -35,6 +35,9 @@ async function openTimeline(page: ConsolePage['page'], jti: string): Promise<voi
   await page.locator(`#missions-page [data-jti="${jti}"] h1`, { hasText: 'Mission: ' }).waitFor();
 }
 
+/** A filter of the missions list, by its label (the Agents page has an "Agents" section of its own). */
+const filter = (page: ConsolePage['page'], label: string) => page.locator('#missions-page').getByLabel(label, { exact: true });
+
 const missionCard = (page: ConsolePage['page'], jti: string) => page.locator(`#missions-page li[data-jti="${jti}"]`);
 
 /** The jtis the list shows once its answer to the filters as they are now has arrived. */
@@ -92,29 +95,29 @@ describe('the missions list', () => {
     await missionCard(page, active.jti).getByText('active-bot').waitFor();
     await screenshot(page, 'missions');
 
-    await page.getByLabel('Agent').selectOption(done.agentId);
+    await filter(page, 'Agent').selectOption(done.agentId);
     expect(await listed(page)).toEqual([done.jti]);
-    await page.getByLabel('Agent').selectOption('');
-    await page.getByLabel('Status').selectOption('revoked');
+    await filter(page, 'Agent').selectOption('');
+    await filter(page, 'Status').selectOption('revoked');
     expect(await listed(page)).toEqual([stopped.jti]);
-    await page.getByLabel('Status').selectOption('active');
+    await filter(page, 'Status').selectOption('active');
     expect(await listed(page)).toEqual([active.jti]);
-    await page.getByLabel('Status').selectOption('');
-    await page.getByLabel('Mode').selectOption('logged');
+    await filter(page, 'Status').selectOption('');
+    await filter(page, 'Mode').selectOption('logged');
     expect(await listed(page)).toEqual([done.jti]);
-    await page.getByLabel('Mode').selectOption('enforced');
-    await page.getByLabel('Status').selectOption('checked_out');
+    await filter(page, 'Mode').selectOption('enforced');
+    await filter(page, 'Status').selectOption('checked_out');
     expect(await listed(page)).toEqual([]);
     await page.getByText('No mission matches these filters.').waitFor();
 
     // A mission opens its timeline; the back link returns to the list, its filters as they were.
-    await page.getByLabel('Status').selectOption('');
+    await filter(page, 'Status').selectOption('');
     await missionCard(page, active.jti).getByRole('link', { name: 'refund duplicate charges' }).click();
     await page.locator('#missions-page h1', { hasText: 'Mission: refund duplicate charges' }).waitFor();
     expect(page.url()).toContain(`#missions/${active.jti}`);
     await page.getByRole('link', { name: '← All missions' }).click();
     expect(await listed(page)).toEqual([active.jti]);
-    expect(await page.getByLabel('Mode').inputValue()).toBe('enforced');
+    expect(await filter(page, 'Mode').inputValue()).toBe('enforced');
     expect(opened.errors).toEqual([]);
   });
 
@@ -291,7 +294,7 @@ describe('hostile input is shown as text, never run', () => {
     const listedCard = missionCard(page, bot.jti);
     await listedCard.getByRole('link', { name: hostile.summary }).waitFor();
     expect(await listedCard.innerText()).toContain(hostile.name);
-    await page.getByLabel('Agent').locator('option', { hasText: hostile.name }).waitFor({ state: 'attached' });
+    await filter(page, 'Agent').locator('option', { hasText: hostile.name }).waitFor({ state: 'attached' });
     await screenshot(page, 'hostile-missions');
 
     await listedCard.getByRole('link').click();

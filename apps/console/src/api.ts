@@ -1,4 +1,4 @@
-import type { ProblemResponse } from './types';
+import type { FieldProblem, ProblemResponse } from './types';
 
 /** An answer of the API that is not a success: its problem details, as the server wrote them. */
 export class ApiProblem extends Error {
@@ -8,6 +8,8 @@ export class ApiProblem extends Error {
     detail: string,
     /** From Retry-After (429, 503): when asking again makes sense. */
     readonly retryAfterSeconds: number | null,
+    /** With VALIDATION_FAILED: each refused field and why, for a form to show beside its fields. */
+    readonly fieldProblems: readonly FieldProblem[] = [],
   ) {
     super(detail);
   }
@@ -19,7 +21,8 @@ export async function problemOf(response: Response): Promise<ApiProblem> {
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
   try {
     const body = (await response.json()) as Partial<ProblemResponse>;
-    return new ApiProblem(response.status, String(body.code ?? 'HTTP_ERROR'), String(body.detail ?? response.statusText), retryAfterSeconds);
+    const fieldProblems = Array.isArray(body.errors) ? body.errors : [];
+    return new ApiProblem(response.status, String(body.code ?? 'HTTP_ERROR'), String(body.detail ?? response.statusText), retryAfterSeconds, fieldProblems);
   } catch {
     return new ApiProblem(response.status, 'HTTP_ERROR', `HTTP ${response.status}`, retryAfterSeconds);
   }
@@ -42,6 +45,14 @@ export class MandateApi {
 
   post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
     return this.request<T>('POST', path, body, signal);
+  }
+
+  put<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('PUT', path, body, signal);
+  }
+
+  patch<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('PATCH', path, body, signal);
   }
 
   /** An event stream's response, for the caller to read (see sse.ts). */

@@ -1,9 +1,11 @@
 import { ApiProblem, MandateApi } from './api';
 import { ActivityPage } from './activity';
+import { AgentsPage } from './agents';
 import { ApprovalQueue } from './approvals';
 import { AuditPage } from './audit';
 import { Directory } from './directory';
 import { KillSwitchPage } from './kill-switch';
+import { PolicyPage } from './policy';
 import { MissionsPage } from './missions';
 import { byId, el, fill } from './dom';
 import { can, keyParts, Role, ROLE_PROBES, roleFromProbes } from './roles';
@@ -19,6 +21,8 @@ const PAGES = {
   approvals: { title: 'Approvals', allowed: (role: Role) => can(role, 'readQueue') },
   activity: { title: 'Revocations and findings', allowed: (role: Role) => can(role, 'followRevocations') && can(role, 'followFindings') },
   'kill-switch': { title: 'Kill switch', allowed: (role: Role) => can(role, 'revokePassport') && can(role, 'revokeAgent') },
+  agents: { title: 'Agents', allowed: (role: Role) => can(role, 'listAgents') },
+  policy: { title: 'Intent policy', allowed: (role: Role) => can(role, 'readPolicy') && can(role, 'simulatePolicy') },
   missions: { title: 'Missions', allowed: (role: Role) => can(role, 'listMissions') && can(role, 'readPassport') },
   audit: { title: 'Audit', allowed: (role: Role) => can(role, 'verifyAudit') && can(role, 'exportAudit') },
 } as const;
@@ -123,6 +127,16 @@ function start(api: MandateApi, role: Role, key: { tenantId: string; keyId: stri
     activity.start();
   }
   if (PAGES['kill-switch'].allowed(role)) fill(byId('kill-switch-page'), new KillSwitchPage({ api, role, tenantId: key.tenantId, directory, announce }).element);
+  const agents = PAGES.agents.allowed(role) ? new AgentsPage({ api, role, announce }) : null;
+  if (agents) {
+    fill(byId('agents-page'), agents.element);
+    agents.start();
+  }
+  const policy = PAGES.policy.allowed(role) ? new PolicyPage({ api, role, announce }) : null;
+  if (policy) {
+    fill(byId('policy-page'), policy.element);
+    policy.start();
+  }
   const opened: Session['opened'] = {};
   if (PAGES.missions.allowed(role)) {
     const missions = new MissionsPage({ api, role, directory, announce, signal: abort.signal });
@@ -141,6 +155,8 @@ function start(api: MandateApi, role: Role, key: { tenantId: string; keyId: stri
       abort.abort();
       queue.stop();
       activity?.stop();
+      agents?.stop();
+      policy?.stop();
     },
   };
   fill(byId('who-text'), `${role} key `, el('code', {}, key.keyId), ' of tenant ', el('code', {}, key.tenantId));

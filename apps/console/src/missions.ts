@@ -5,28 +5,7 @@ import { actorText, amountText, revealInvisible, timeText } from './format';
 import { jsonTree } from './json-tree';
 import { reviewPassportRevocation } from './kill-switch';
 import { can, Role } from './roles';
-import type { AgentListResponse, AmountView, AuditEntryView, AuditPageResponse, ChainVerificationResponse, PassportView } from './types';
-
-/**
- * One mission of GET /v1/missions (the contract's MissionSummaryView), newest first. Written out here because the
- * SDK's generated types (sdks/typescript/src/generated/openapi.ts) do not carry it yet: once regenerated, this becomes
- * `Schemas['MissionSummaryView']` in types.ts.
- */
-export interface MissionSummaryView {
-  jti: string;
-  mission_id: string;
-  agent: { id: string; name: string };
-  accountability_mode: 'standard' | 'logged' | 'enforced';
-  status: 'active' | 'expired' | 'checked_out' | 'revoked';
-  summary: string;
-  services: string[];
-  issued_at: string;
-  expires_at: string;
-}
-export interface MissionListResponse {
-  missions: MissionSummaryView[];
-  next_cursor: string | null;
-}
+import type { AgentListResponse, AmountView, AuditEntryView, AuditPageResponse, ChainVerificationResponse, MissionListResponse, MissionSummaryView, PassportView } from './types';
 
 export interface MissionsContext {
   api: MandateApi;

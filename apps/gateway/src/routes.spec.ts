@@ -19,6 +19,7 @@ describe('the front door routes each path to its service', () => {
     ['GET', '/v1/revocations/stream/', 'audit'],
     ['POST', '/v1/intents/int_1/approve', 'intent'],
     ['PUT', '/v1/policies/intents', 'intent'],
+    ['POST', '/v1/policies/intents/simulate', 'intent'],
     ['GET', '/v1/security-events/stream', 'detector'],
     ['PUT', '/v1/detectors/settings', 'detector'],
     ['POST', '/v1/admin/replay', 'detector'],

@@ -10,6 +10,8 @@ import { IntentAccess, IntentChanges } from './intent-access';
 import { ListIntentsRoute } from './listing/list-intents.route';
 import { ChangeIntentPolicyHandler } from './policies/change-policy.handler';
 import { PolicyRoute } from './policies/policy.route';
+import { SimulatePolicyHandler } from './policies/simulate-policy.handler';
+import { SimulatePolicyRoute } from './policies/simulate-policy.route';
 import { SimulateIntentHandler } from './simulating/simulate-intent.handler';
 import { SimulateIntentRoute } from './simulating/simulate-intent.route';
 import { SubmitIntentHandler } from './submitting/submit-intent.handler';
@@ -20,7 +22,17 @@ import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
 /** Intents, policy, the approval queue and the gate's consume route, each use case in its folder. */
 @Module({
   imports: [CqrsModule],
-  controllers: [SubmitIntentRoute, SimulateIntentRoute, ListIntentsRoute, FollowQueueRoute, WaitForIntentRoute, DecideIntentRoute, ConsumeApprovalRoute, PolicyRoute],
+  controllers: [
+    SubmitIntentRoute,
+    SimulateIntentRoute,
+    ListIntentsRoute,
+    FollowQueueRoute,
+    WaitForIntentRoute,
+    DecideIntentRoute,
+    ConsumeApprovalRoute,
+    PolicyRoute,
+    SimulatePolicyRoute,
+  ],
   providers: [
     IntentAccess,
     IntentChanges,
@@ -32,6 +44,7 @@ import { WaitForIntentRoute } from './waiting/wait-for-intent.route';
     ExpireIntentHandler,
     ConsumeApprovalHandler,
     ChangeIntentPolicyHandler,
+    SimulatePolicyHandler,
   ],
 })
 export class IntentModule {}

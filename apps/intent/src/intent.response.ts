@@ -95,6 +95,14 @@ export class SimulationResponse {
   @ApiProperty() in_scope: boolean;
 }
 
+/** What a policy alone would decide for an intent (no mission is in play, so nothing is out of scope). */
+export class PolicySimulationResponse {
+  @ApiProperty({ enum: POLICY_DECISIONS }) decision: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) approvals_required: number;
+  @ApiProperty({ type: String, nullable: true, description: 'the rule that matched, or null for the default' }) rule: string | null;
+  @ApiProperty() reason: string;
+}
+
 export class ConsumedResponse {
   @ApiProperty() approval_id: string;
   @ApiProperty() intent_id: string;

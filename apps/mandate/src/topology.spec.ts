@@ -65,6 +65,7 @@ describe('each process maps only its own routes and runs only its own timers', (
       'POST /v1/intents/:intentId/consume',
       'POST /v1/intents/:intentId/reject',
       'POST /v1/intents/simulate',
+      'POST /v1/policies/intents/simulate',
       'PUT /v1/policies/intents',
     ]);
     expect(routes.passport.filter((r) => r.includes('/v1/intents'))).toEqual([]);

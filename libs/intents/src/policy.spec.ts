@@ -1,6 +1,6 @@
 import { fold, specFor } from '@mandate/core';
 import { Amount } from './intent';
-import { DEFAULT_POLICY, evaluatePolicy, IntentPolicy, PolicyRule, PolicySubject } from './policy';
+import { DEFAULT_POLICY, evaluatePolicy, IntentPolicy, policyOf, PolicyRule, PolicySubject } from './policy';
 import { PolicyEvent, policyDecider, policyStream } from './policy-stream';
 
 const refund = (amount: Amount | null = { value: 50, currency: 'USD' }, overrides: Partial<PolicySubject> = {}): PolicySubject => ({
@@ -157,6 +157,23 @@ describe('matching the amount', () => {
     expect(
       evaluatePolicy(only(rule({ amount_max: 100 }, { name: 'small', decision: 'auto_approve' }), rule({ service: 'stripe' }, { name: 'stripe', decision: 'require_approval' })), refund(null)),
     ).toMatchObject({ rule: 'stripe', decision: 'require_approval', approvalsRequired: 1 }));
+});
+
+describe('reading a written policy', () => {
+  it('given a written policy that leaves out the default approvals, then the default waits for one person', () =>
+    expect(policyOf({ default: 'require_approval', rules: [] })).toEqual({ default: 'require_approval', default_approvals: 1, rules: [] }));
+
+  it('given a rule written with approvals 0, then the rule is kept without them and one approval is what it asks', () => {
+    const policy = policyOf({ default: 'deny', rules: [rule({ service: 'stripe' }, { decision: 'require_approval', approvals: 0 })] });
+    expect(policy.rules).toEqual([{ name: 'r', match: { service: 'stripe' }, decision: 'require_approval' }]);
+    expect(evaluatePolicy(policy, refund())).toMatchObject({ decision: 'require_approval', approvalsRequired: 1 });
+  });
+
+  it('given a written policy, when its reading is changed, then the written one is not', () => {
+    const written = { default: 'deny' as const, default_approvals: 2, rules: [rule({ service: 'stripe' })] };
+    policyOf(written).rules[0].match.service = 'github';
+    expect(written.rules[0].match.service).toBe('stripe');
+  });
 });
 
 describe('a tenant changing its policy', () => {

@@ -21,6 +21,25 @@ export interface IntentPolicy {
   rules: PolicyRule[];
 }
 
+/** A policy as an admin writes it: the number of approvals the default needs may be left out. */
+export interface WrittenPolicy {
+  default: PolicyDecision;
+  default_approvals?: number;
+  rules: PolicyRule[];
+}
+
+/**
+ * The policy a written one stands for, as it is kept and evaluated: the one reading shared by saving a policy and
+ * simulating one before it is saved, so what a simulation says is what the saved policy will do.
+ */
+export function policyOf(written: WrittenPolicy): IntentPolicy {
+  return {
+    default: written.default,
+    default_approvals: written.default_approvals ?? 1,
+    rules: written.rules.map((r) => ({ name: r.name, match: { ...r.match }, decision: r.decision, ...(r.approvals ? { approvals: r.approvals } : {}) })),
+  };
+}
+
 /** Until a tenant says otherwise, every intent waits for one person. */
 export const DEFAULT_POLICY: IntentPolicy = { default: 'require_approval', default_approvals: 1, rules: [] };
 

@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { IntentPolicy, policyDecider, policyStream } from '@mandate/intents';
+import { policyDecider, policyOf, policyStream } from '@mandate/intents';
 import { Decisions, Principal } from '@mandate/platform';
 import { PolicyDto } from './policy.dto';
 
@@ -14,11 +14,7 @@ export class ChangeIntentPolicyHandler implements ICommandHandler<ChangeIntentPo
 
   async execute({ principal, body }: ChangeIntentPolicy) {
     const decision = this.decisions.byOperator(principal);
-    const policy: IntentPolicy = {
-      default: body.default,
-      default_approvals: body.default_approvals ?? 1,
-      rules: body.rules.map((r) => ({ name: r.name, match: { ...r.match }, decision: r.decision, ...(r.approvals ? { approvals: r.approvals } : {}) })),
-    };
+    const policy = policyOf(body);
     const { position } = await decision.execute(policyDecider, policyStream(decision.tenantId), { type: 'ChangeIntentPolicy', policy });
     return { ...policy, position };
   }

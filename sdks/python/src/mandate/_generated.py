@@ -635,6 +635,40 @@ class PassportView(BaseModel):
     revoked: Annotated[RevokedView | None, Field(...)]
 
 
+class MissionAgentView(BaseModel):
+    id: str
+    name: str
+
+
+class MissionSummaryView(BaseModel):
+    jti: str
+    mission_id: str
+    agent: MissionAgentView
+    accountability_mode: Literal["standard", "logged", "enforced"]
+    """
+    the mode the mission was opened in
+    """
+    status: Literal["active", "expired", "checked_out", "revoked"]
+    summary: str
+    """
+    the mission's intent, as the agent or operator stated it
+    """
+    services: list[str]
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime
+    """
+    the mission's end
+    """
+
+
+class MissionListResponse(BaseModel):
+    missions: list[MissionSummaryView]
+    next_cursor: Annotated[str | None, Field(...)]
+    """
+    pass as `cursor` for the next (older) page; null on the last
+    """
+
+
 class ServicesUsedItem(RootModel[str]):
     root: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9._:-]{0,63}$")]
 
@@ -1333,6 +1367,35 @@ class PolicyChangedResponse(BaseModel):
     """
     the global position of this write (use as wait_for_position)
     """
+
+
+class SimulatedIntentDto(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    named_intent: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9._:*-]{0,127}$")]
+    target: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9._:-]{0,63}$")]
+    action: Annotated[str, Field(max_length=200, min_length=1)]
+    parameters: CallRequestDto
+    amount: AmountDto | None = None
+
+
+class SimulatePolicyDto(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    policy: PolicyDto | None = None
+    intent: SimulatedIntentDto
+
+
+class PolicySimulationResponse(BaseModel):
+    decision: Literal["auto_approve", "require_approval", "deny"]
+    approvals_required: Annotated[int, Field(ge=0)]
+    rule: Annotated[str | None, Field(...)]
+    """
+    the rule that matched, or null for the default
+    """
+    reason: str
 
 
 class ResolutionView(BaseModel):

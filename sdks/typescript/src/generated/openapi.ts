@@ -383,6 +383,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/missions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's missions, newest first, by agent, status and mode (cursor pagination) */
+        get: operations["ListMissionsRoute_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/passports/{jti}/checkpoint": {
         parameters: {
             query?: never;
@@ -677,6 +694,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/intents/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approval queue as Server-Sent Events, resumable with Last-Event-ID */
+        get: operations["FollowQueueRoute_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/intents/{intentId}": {
         parameters: {
             query?: never;
@@ -757,6 +791,23 @@ export interface paths {
         /** Replace the intent policy (admin); rules match named_intent, service, method and amount */
         put: operations["PolicyRoute_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/intents/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a policy (an unsaved one, or the saved one) would decide for an intent, with no state change */
+        post: operations["SimulatePolicyRoute_simulate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1375,6 +1426,37 @@ export interface components {
             checked_out: components["schemas"]["CheckedOutView"] | null;
             revoked: components["schemas"]["RevokedView"] | null;
         };
+        MissionAgentView: {
+            id: string;
+            name: string;
+        };
+        MissionSummaryView: {
+            jti: string;
+            mission_id: string;
+            agent: components["schemas"]["MissionAgentView"];
+            /**
+             * @description the mode the mission was opened in
+             * @enum {string}
+             */
+            accountability_mode: "standard" | "logged" | "enforced";
+            /** @enum {string} */
+            status: "active" | "expired" | "checked_out" | "revoked";
+            /** @description the mission's intent, as the agent or operator stated it */
+            summary: string;
+            services: string[];
+            /** Format: date-time */
+            issued_at: string;
+            /**
+             * Format: date-time
+             * @description the mission's end
+             */
+            expires_at: string;
+        };
+        MissionListResponse: {
+            missions: components["schemas"]["MissionSummaryView"][];
+            /** @description pass as `cursor` for the next (older) page; null on the last */
+            next_cursor: string | null;
+        };
         CheckpointDto: {
             services_used?: string[];
             actions_count?: number;
@@ -1861,6 +1943,25 @@ export interface components {
             /** @description the global position of this write (use as wait_for_position) */
             position: number;
         };
+        SimulatedIntentDto: {
+            named_intent: string;
+            target: string;
+            action: string;
+            parameters: components["schemas"]["CallRequestDto"];
+            amount?: components["schemas"]["AmountDto"];
+        };
+        SimulatePolicyDto: {
+            policy?: components["schemas"]["PolicyDto"];
+            intent: components["schemas"]["SimulatedIntentDto"];
+        };
+        PolicySimulationResponse: {
+            /** @enum {string} */
+            decision: "auto_approve" | "require_approval" | "deny";
+            approvals_required: number;
+            /** @description the rule that matched, or null for the default */
+            rule: string | null;
+            reason: string;
+        };
         ResolutionView: {
             note: string;
             /** @description the operator key that resolved it */
@@ -2180,6 +2281,9 @@ export type VerifyResponse = components['schemas']['VerifyResponse'];
 export type IntrospectDto = components['schemas']['IntrospectDto'];
 export type IntrospectionResponse = components['schemas']['IntrospectionResponse'];
 export type PassportView = components['schemas']['PassportView'];
+export type MissionAgentView = components['schemas']['MissionAgentView'];
+export type MissionSummaryView = components['schemas']['MissionSummaryView'];
+export type MissionListResponse = components['schemas']['MissionListResponse'];
 export type CheckpointDto = components['schemas']['CheckpointDto'];
 export type CheckpointResponse = components['schemas']['CheckpointResponse'];
 export type AnyJson = components['schemas']['AnyJson'];
@@ -2238,6 +2342,9 @@ export type MatchDto = components['schemas']['MatchDto'];
 export type RuleDto = components['schemas']['RuleDto'];
 export type PolicyDto = components['schemas']['PolicyDto'];
 export type PolicyChangedResponse = components['schemas']['PolicyChangedResponse'];
+export type SimulatedIntentDto = components['schemas']['SimulatedIntentDto'];
+export type SimulatePolicyDto = components['schemas']['SimulatePolicyDto'];
+export type PolicySimulationResponse = components['schemas']['PolicySimulationResponse'];
 export type ResolutionView = components['schemas']['ResolutionView'];
 export type SecurityEventView = components['schemas']['SecurityEventView'];
 export type SecurityEventListResponse = components['schemas']['SecurityEventListResponse'];
@@ -4658,6 +4765,85 @@ export interface operations {
             };
         };
     };
+    ListMissionsRoute_list: {
+        parameters: {
+            query?: {
+                agent_id?: string;
+                status?: "active" | "expired" | "checked_out" | "revoked";
+                mode?: "standard" | "logged" | "enforced";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissionListResponse"];
+                };
+            };
+            /** @description the body is not JSON or nests too deep, or the URL cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description no credential, or one that is not valid (unknown, revoked, expired, checked out) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the credential is valid, but not for this route or this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description a field, query parameter or header is not valid; `errors` names each refused field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description too many requests or open connections: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the store is unavailable or the read models are catching up: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
     RecordCheckpointRoute_checkpoint: {
         parameters: {
             query?: never;
@@ -6752,6 +6938,90 @@ export interface operations {
             };
         };
     };
+    FollowQueueRoute_stream: {
+        parameters: {
+            query?: {
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description resume after this event (or the last_event_id query parameter) */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Intents of the tenant as they change: the pending ones first, then each submission, approval and decision, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event: intent` and `data` (one JSON IntentSummaryView); a comment line every 15 s keeps the connection open. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        id: string;
+                        /** @enum {string} */
+                        event: "intent";
+                        data: components["schemas"]["IntentSummaryView"];
+                    };
+                };
+            };
+            /** @description the body is not JSON or nests too deep, or the URL cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description no credential, or one that is not valid (unknown, revoked, expired, checked out) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the credential is valid, but not for this route or this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description a field, query parameter or header is not valid; `errors` names each refused field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description too many requests or open connections: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the store is unavailable or the read models are catching up: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
     WaitForIntentRoute_get: {
         parameters: {
             query?: {
@@ -7267,6 +7537,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyChangedResponse"];
+                };
+            };
+            /** @description the body is not JSON or nests too deep, or the URL cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description no credential, or one that is not valid (unknown, revoked, expired, checked out) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the credential is valid, but not for this route or this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the resource's state forbids it (it exists, is decided, consumed or resolved), or concurrent writes kept conflicting */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the body is larger than MANDATE_BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description a field, query parameter or header is not valid; `errors` names each refused field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description too many requests or open connections: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description the store is unavailable or the read models are catching up: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    SimulatePolicyRoute_simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatePolicyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicySimulationResponse"];
                 };
             };
             /** @description the body is not JSON or nests too deep, or the URL cannot be read */
