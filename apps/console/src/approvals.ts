@@ -1,19 +1,14 @@
-import { ApiProblem, isAbort, MandateApi, pause } from './api';
+import { ApiProblem, isAbort, MandateApi } from './api';
 import { Directory } from './directory';
 import { el, fill, row } from './dom';
 import { actorText, amountText, revealInvisible, timeText, untilText } from './format';
 import { jsonTree } from './json-tree';
 import { can, Role } from './roles';
-import type { DecisionDto, IntentListResponse, IntentSummaryView, IntentView } from './types';
+import { StreamFollower } from './sse';
+import type { DecisionDto, IntentSummaryView, IntentView } from './types';
 
-/**
- * How often the queue is asked for. The API has no feed of pending intents, so the console polls: one small read a
- * second per open console, well inside an operator key's rate limit, and a decision made elsewhere leaves the queue
- * within a second.
- */
-export const POLL_MS = 1000;
-/** The queue is read whole: past this many pages of 500, the rest waits for the next poll. */
-const MAX_PAGES = 10;
+/** How often the time left on each card is written again (on screen only: nothing is asked of the server). */
+const CLOCK_MS = 1000;
 
 export interface QueueContext {
   api: MandateApi;
@@ -41,10 +36,12 @@ interface Card {
 }
 
 /**
- * The approval queue, live: pending intents polled every second, each shown with what a person needs to decide (the
- * agent, its mission, the reason, the amount, and the exact call: method, full URL, the body as a canonical tree),
- * approvals so far against the quorum, and the time left. Cards are added and removed in place, never redrawn, so a
- * note being typed or the keyboard focus survives every poll.
+ * The approval queue, live: the pending intents from the queue's feed (GET /v1/intents/stream), then each submission,
+ * approval and decision the moment it commits, each intent shown with what a person needs to decide (the agent, its
+ * mission, the reason, the amount, and the exact call: method, full URL, the body as a canonical tree), approvals so
+ * far against the quorum, and the time left. Cards are added and removed in place, never redrawn, so a note being
+ * typed or the keyboard focus survives every change. A dropped feed resumes with Last-Event-ID (sse.ts): the feed
+ * sends every intent that changed meanwhile, at its state now.
  */
 export class ApprovalQueue {
   readonly element: HTMLElement;
@@ -64,46 +61,39 @@ export class ApprovalQueue {
       ? 'Each intent is one call an agent wants to make. Approving opens it once, for exactly this call.'
       : `Your role (${context.role}) may see the queue but not decide.`;
     this.element = el('section', { attrs: { 'aria-labelledby': 'approvals-title' } }, this.heading, el('p', {}, intro), this.status, this.empty, this.list);
+    this.feed = this.follow();
   }
 
   start(): void {
-    void this.poll();
+    this.feed.start();
+    const clock = setInterval(() => this.tick(), CLOCK_MS);
+    this.abort.signal.addEventListener('abort', () => clearInterval(clock), { once: true });
   }
 
   stop(): void {
     this.abort.abort();
+    this.feed.stop();
   }
 
-  private async poll(): Promise<void> {
-    const signal = this.abort.signal;
-    while (!signal.aborted) {
-      try {
-        this.reconcile(await this.pending(signal));
-        this.setStatus('live', 'Live: the queue is read every second.');
-      } catch (error) {
-        if (isAbort(error)) return;
-        if (error instanceof ApiProblem && error.status === 401) return this.context.onEnded(error.code, error.message);
-        this.setStatus('reconnecting', error instanceof ApiProblem ? `Cannot read the queue (${error.code}); retrying.` : 'Mandate cannot be reached; retrying.');
-      }
-      try {
-        await pause(POLL_MS, signal);
-      } catch {
-        return;
-      }
-    }
-  }
+  private readonly feed: StreamFollower;
 
-  private async pending(signal: AbortSignal): Promise<IntentSummaryView[]> {
-    const all: IntentSummaryView[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const query: string = `/v1/intents?status=pending&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const answer: IntentListResponse = await this.context.api.get<IntentListResponse>(query, signal);
-      all.push(...answer.intents);
-      cursor = answer.next_cursor;
-      if (!cursor) break;
-    }
-    return all;
+  private follow(): StreamFollower {
+    return new StreamFollower(this.context.api, {
+      path: '/v1/intents/stream',
+      event: 'intent',
+      onEvent: (_position, data) => this.changed(data as IntentSummaryView),
+      onState: (state) => {
+        if (state.kind === 'ended') {
+          this.setStatus('ended', `The queue's feed ended: ${state.reason}`);
+          return this.context.onEnded(state.code, state.reason);
+        }
+        if (state.kind === 'live') {
+          this.empty.hidden = this.cards.size > 0;
+          return this.setStatus('live', 'Live: each intent appears the moment it is submitted.');
+        }
+        this.setStatus(state.kind, state.kind === 'connecting' ? 'Loading the queue…' : `The queue's feed dropped (${state.reason}); reconnecting.`);
+      },
+    });
   }
 
   private setStatus(state: string, text: string): void {
@@ -112,18 +102,21 @@ export class ApprovalQueue {
     this.status.textContent = text;
   }
 
-  private reconcile(pending: IntentSummaryView[]): void {
-    const now = Date.now();
-    const ids = new Set(pending.map((i) => i.id));
-    for (const id of [...this.cards.keys()]) if (!ids.has(id)) this.remove(id);
-    for (const summary of pending.sort(byExpiry)) {
-      const card = this.cards.get(summary.id) ?? this.add(summary);
-      card.summary = summary;
-      card.expiry.textContent = `${timeText(summary.expires_at)} (${untilText(summary.expires_at, now)})`;
-      if (card.detailedGiven !== null && card.detailedGiven !== summary.approvals.given) void this.loadDetails(card);
-    }
+  /** One intent as it stands now: on screen while pending, gone once decided or expired. */
+  private changed(summary: IntentSummaryView): void {
+    if (summary.status !== 'pending') return this.remove(summary.id);
+    const card = this.cards.get(summary.id) ?? this.add(summary);
+    card.summary = summary;
+    card.expiry.textContent = `${timeText(summary.expires_at)} (${untilText(summary.expires_at, Date.now())})`;
+    // The feed counts approvals; who gave them is in the intent itself.
+    if (card.detailedGiven !== null && card.detailedGiven !== summary.approvals.given) void this.loadDetails(card);
     this.empty.hidden = this.cards.size > 0;
     this.context.onCount(this.cards.size);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const card of this.cards.values()) card.expiry.textContent = `${timeText(card.summary.expires_at)} (${untilText(card.summary.expires_at, now)})`;
   }
 
   private add(summary: IntentSummaryView): Card {
