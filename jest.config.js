@@ -2,7 +2,7 @@ const moduleNameMapper = { '^@mandate/(.*)$': '<rootDir>/libs/$1/src' };
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 /** Suites that run in both topologies; the rest reach into the embedded data dir (tamper, replay CLI, durability). */
-const DISTRIBUTED_SUITES = ['lifecycle', 'revocation-stream', 'intents', 'detectors', 'bad-input', 'intents-bad-input', 'detectors-bad-input', 'write-path', 'parser-errors', 'refusals', 'key-verifiers', 'connections', 'rate-limits', 'stream-limits', 'services', 'proxy', 'proxy-detectors', 'agent-identity', 'signing-keys', 'console', 'policy-simulation', 'console-policy', 'queue-and-missions'];
+const DISTRIBUTED_SUITES = ['lifecycle', 'revocation-stream', 'intents', 'detectors', 'bad-input', 'intents-bad-input', 'detectors-bad-input', 'write-path', 'parser-errors', 'refusals', 'key-verifiers', 'connections', 'rate-limits', 'stream-limits', 'services', 'proxy', 'proxy-detectors', 'agent-identity', 'signing-keys', 'console', 'policy-simulation', 'console-policy', 'queue-and-missions', 'console-missions'];
 module.exports = {
   // End-to-end tests start real processes; unit specs finish in milliseconds either way. The limit holds for every
   // hook too, so a clean-up that hangs fails its suite after a minute instead of holding the run.

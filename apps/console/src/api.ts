@@ -62,6 +62,13 @@ export class MandateApi {
     return fetch(path, { headers, signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
   }
 
+  /** A response to read as it arrives (the audit export), a refusal already turned into its problem. */
+  async open(path: string, accept: string, signal: AbortSignal): Promise<Response> {
+    const response = await fetch(path, { headers: { authorization: this.authorization, accept }, signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    if (!response.ok) throw await problemOf(response);
+    return response;
+  }
+
   private async request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

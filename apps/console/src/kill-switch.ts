@@ -13,13 +13,42 @@ export interface KillSwitchContext {
 }
 
 /** What a reviewed kill switch would stop, and how to pull it. */
-interface Reviewed {
+export interface Reviewed {
   /** The confirmation, naming what will stop. */
   stops: Child[];
   /** The confirm button's words. */
   confirm: string;
   /** Pulls it; answers what was done. */
   revoke(): Promise<string>;
+}
+
+/**
+ * The kill switch of one passport, reviewed: what it is (its agent and mission) and what revoking it stops. Shared by
+ * this page and a mission's timeline, so that both say the same words before the same revocation.
+ */
+export async function reviewPassportRevocation(
+  api: MandateApi,
+  directory: Directory,
+  jti: string,
+  reason: string,
+  onRevoked?: (done: PassportRevokedResponse) => void,
+): Promise<Reviewed> {
+  const passport = await api.get<PassportView>(`/v1/passports/${encodeURIComponent(jti)}`);
+  const agent = await directory.agent(passport.agent_id);
+  const whose: Child[] = [' of agent ', agent?.name ?? '', ' ', el('code', {}, passport.agent_id), ', on the mission “', passport.intent.summary, '” (services: ', passport.intent.services.join(', '), ')'];
+  return {
+    stops:
+      passport.status === 'active'
+        ? ['This stops passport ', el('code', {}, passport.jti), ' (active)', ...whose, '. Its next call will be refused.']
+        : ['Passport ', el('code', {}, passport.jti), ...whose, ` is ${passport.status.replace('_', ' ')} already: revoking it changes nothing.`],
+    confirm: `Revoke passport ${passport.jti}`,
+    revoke: async () => {
+      const body: RevokePassportDto = reason ? { reason } : {};
+      const done = await api.post<PassportRevokedResponse>(`/v1/passports/${encodeURIComponent(jti)}/revoke`, body);
+      onRevoked?.(done);
+      return done.already_revoked ? `Passport ${done.jti} was already revoked: nothing changed.` : `Revoked passport ${done.jti}.`;
+    },
+  };
 }
 
 interface Field {
@@ -45,23 +74,9 @@ export class KillSwitchPage {
       { attrs: { 'aria-labelledby': 'kill-switch-title' } },
       el('h1', { id: 'kill-switch-title', attrs: { tabindex: '-1' } }, 'Kill switch'),
       el('p', {}, 'A revocation takes effect at once and cannot be undone: the next call with a revoked passport is refused, and every verifier and revocation stream learns of it.'),
-      this.form('passport', 'One passport', [{ name: 'jti', label: 'Passport (jti)', pattern: /^pp_[A-Za-z0-9_-]{16,64}$/, example: 'pp_…' }], async ({ jti }, reason) => {
-        const passport = await api.get<PassportView>(`/v1/passports/${encodeURIComponent(jti)}`);
-        const agent = await directory.agent(passport.agent_id);
-        const whose: Child[] = [' of agent ', agent?.name ?? '', ' ', el('code', {}, passport.agent_id), ', on the mission “', passport.intent.summary, '” (services: ', passport.intent.services.join(', '), ')'];
-        return {
-          stops:
-            passport.status === 'active'
-              ? ['This stops passport ', el('code', {}, passport.jti), ' (active)', ...whose, '. Its next call will be refused.']
-              : ['Passport ', el('code', {}, passport.jti), ...whose, ` is ${passport.status.replace('_', ' ')} already: revoking it changes nothing.`],
-          confirm: `Revoke passport ${passport.jti}`,
-          revoke: async () => {
-            const body: RevokePassportDto = reason ? { reason } : {};
-            const done = await api.post<PassportRevokedResponse>(`/v1/passports/${encodeURIComponent(jti)}/revoke`, body);
-            return done.already_revoked ? `Passport ${done.jti} was already revoked: nothing changed.` : `Revoked passport ${done.jti}.`;
-          },
-        };
-      }),
+      this.form('passport', 'One passport', [{ name: 'jti', label: 'Passport (jti)', pattern: /^pp_[A-Za-z0-9_-]{16,64}$/, example: 'pp_…' }], ({ jti }, reason) =>
+        reviewPassportRevocation(api, directory, jti, reason),
+      ),
       this.form('agent', 'Every passport of an agent', [{ name: 'agentId', label: 'Agent id', pattern: /^agt_[A-Za-z0-9_-]{1,64}$/, example: 'agt_…' }], async ({ agentId }, reason) => {
         const agent = await api.get<AgentDetailView>(`/v1/agents/${encodeURIComponent(agentId)}`);
         return {

@@ -2,9 +2,11 @@ import { ApiProblem, MandateApi } from './api';
 import { ActivityPage } from './activity';
 import { AgentsPage } from './agents';
 import { ApprovalQueue } from './approvals';
+import { AuditPage } from './audit';
 import { Directory } from './directory';
 import { KillSwitchPage } from './kill-switch';
 import { PolicyPage } from './policy';
+import { MissionsPage } from './missions';
 import { byId, el, fill } from './dom';
 import { can, keyParts, Role, ROLE_PROBES, roleFromProbes } from './roles';
 
@@ -21,12 +23,16 @@ const PAGES = {
   'kill-switch': { title: 'Kill switch', allowed: (role: Role) => can(role, 'revokePassport') && can(role, 'revokeAgent') },
   agents: { title: 'Agents', allowed: (role: Role) => can(role, 'listAgents') },
   policy: { title: 'Intent policy', allowed: (role: Role) => can(role, 'readPolicy') && can(role, 'simulatePolicy') },
+  missions: { title: 'Missions', allowed: (role: Role) => can(role, 'listMissions') && can(role, 'readPassport') },
+  audit: { title: 'Audit', allowed: (role: Role) => can(role, 'verifyAudit') && can(role, 'exportAudit') },
 } as const;
 type Page = keyof typeof PAGES;
 
 interface Session {
   role: Role;
   stop(): void;
+  /** What a page does each time it is opened, given the rest of the fragment (#missions/<jti> gives '<jti>'). */
+  opened: Partial<Record<Page, (sub: string) => void>>;
 }
 
 let session: Session | null = null;
@@ -131,8 +137,20 @@ function start(api: MandateApi, role: Role, key: { tenantId: string; keyId: stri
     fill(byId('policy-page'), policy.element);
     policy.start();
   }
+  const opened: Session['opened'] = {};
+  if (PAGES.missions.allowed(role)) {
+    const missions = new MissionsPage({ api, role, directory, announce, signal: abort.signal });
+    fill(byId('missions-page'), missions.element);
+    opened.missions = (sub) => missions.route(sub);
+  }
+  if (PAGES.audit.allowed(role)) {
+    const audit = new AuditPage({ api, tenantId: key.tenantId, announce, signal: abort.signal });
+    fill(byId('audit-page'), audit.element);
+    opened.audit = () => audit.opened();
+  }
   session = {
     role,
+    opened,
     stop: () => {
       abort.abort();
       queue.stop();
@@ -167,12 +185,13 @@ function signOut(message = 'Signed out.'): void {
   keyInput.focus();
 }
 
-/** Shows the page the fragment names (#approvals, #activity), or the first the role may see. */
+/** Shows the page the fragment names (#approvals, #missions/<jti>), or the first the role may see. */
 function show(moveFocus: boolean): void {
   if (!session) return;
   const role = session.role;
-  const named = location.hash.slice(1) as Page;
+  const [named, ...sub] = location.hash.slice(1).split('/') as [Page, ...string[]];
   const page: Page = named in PAGES && PAGES[named].allowed(role) ? named : 'approvals';
+  session.opened[page]?.(page === named ? sub.join('/') : '');
   for (const name of Object.keys(PAGES) as Page[]) byId(`${name}-page`).hidden = name !== page;
   for (const link of nav.querySelectorAll<HTMLAnchorElement>('a[data-page]')) {
     if (link.dataset.page === page) link.setAttribute('aria-current', 'page');

@@ -25,6 +25,10 @@ export const OPERATIONS = {
   readPolicy: { operation: 'GET /v1/policies/intents', roles: ['admin', 'operator', 'approver', 'auditor'] },
   changePolicy: { operation: 'PUT /v1/policies/intents', roles: ['admin'] },
   simulatePolicy: { operation: 'POST /v1/policies/intents/simulate', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  listMissions: { operation: 'GET /v1/missions', roles: ['admin', 'operator', 'approver', 'auditor'] },
+  readAudit: { operation: 'GET /v1/audit', roles: ['admin', 'auditor'] },
+  verifyAudit: { operation: 'GET /v1/audit/verify', roles: ['admin', 'auditor'] },
+  exportAudit: { operation: 'GET /v1/audit/export', roles: ['admin', 'auditor'] },
 } as const satisfies Record<string, { operation: string; roles: readonly Role[] }>;
 export type ConsoleOperation = keyof typeof OPERATIONS;
 

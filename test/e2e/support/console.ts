@@ -17,6 +17,12 @@ const SCREENSHOTS = path.join(ROOT, '.cache', 'console-screenshots', TOPOLOGY);
 const AXE = require.resolve('axe-core/axe.min.js');
 export const REFUND_URL = 'https://api.stripe.com/v1/refunds';
 
+/** Settings the server of a suite starts with (the proxy's test CA, say): set at the top of the suite's file. */
+let serverEnvironment: Record<string, string> = {};
+export function startServerWith(env: Record<string, string>): void {
+  serverEnvironment = env;
+}
+
 /** Set by the hooks below, for the tests of the file that imports this module. */
 export let server: MandateServer;
 let browser: Browser;
@@ -85,7 +91,7 @@ export const refundCall = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-export async function refundBot(tenant: Tenant, mode: 'enforced' | 'logged' = 'enforced', name = 'refund-bot', summary = 'refund duplicate charges'): Promise<Issued> {
+export async function refundBot(tenant: Tenant, mode: 'enforced' | 'logged' | 'standard' = 'enforced', name = 'refund-bot', summary = 'refund duplicate charges'): Promise<Issued> {
   const agentId = await tenant.agent(mode, name);
   const passport = await tenant.passport(agentId, { ttl_seconds: 3600, intent: { summary, services: ['stripe'] } });
   return { agentId, ...passport };
@@ -124,7 +130,7 @@ export async function restartRevocationStream(): Promise<void> {
 beforeAll(async () => {
   // Installs Chromium with apt-get when the machine has none yet (npm test and .ci/run have usually done it already).
   const executablePath = execFileSync('bash', [path.join(ROOT, 'scripts', 'browser.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  [server, browser] = await Promise.all([MandateProcess.start(), chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })]);
+  [server, browser] = await Promise.all([MandateProcess.start(serverEnvironment), chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })]);
 }, 300_000);
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((c) => c.close()));
