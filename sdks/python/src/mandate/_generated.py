@@ -1369,7 +1369,7 @@ class PolicyChangedResponse(BaseModel):
     """
 
 
-class SimulatedIntentDto(BaseModel):
+class IntentCallDto(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1385,7 +1385,7 @@ class SimulatePolicyDto(BaseModel):
         extra="forbid",
     )
     policy: PolicyDto | None = None
-    intent: SimulatedIntentDto
+    intent: IntentCallDto
 
 
 class PolicySimulationResponse(BaseModel):

@@ -1943,7 +1943,7 @@ export interface components {
             /** @description the global position of this write (use as wait_for_position) */
             position: number;
         };
-        SimulatedIntentDto: {
+        IntentCallDto: {
             named_intent: string;
             target: string;
             action: string;
@@ -1952,7 +1952,7 @@ export interface components {
         };
         SimulatePolicyDto: {
             policy?: components["schemas"]["PolicyDto"];
-            intent: components["schemas"]["SimulatedIntentDto"];
+            intent: components["schemas"]["IntentCallDto"];
         };
         PolicySimulationResponse: {
             /** @enum {string} */
@@ -2342,7 +2342,7 @@ export type MatchDto = components['schemas']['MatchDto'];
 export type RuleDto = components['schemas']['RuleDto'];
 export type PolicyDto = components['schemas']['PolicyDto'];
 export type PolicyChangedResponse = components['schemas']['PolicyChangedResponse'];
-export type SimulatedIntentDto = components['schemas']['SimulatedIntentDto'];
+export type IntentCallDto = components['schemas']['IntentCallDto'];
 export type SimulatePolicyDto = components['schemas']['SimulatePolicyDto'];
 export type PolicySimulationResponse = components['schemas']['PolicySimulationResponse'];
 export type ResolutionView = components['schemas']['ResolutionView'];
