@@ -222,6 +222,32 @@ describe('revocations and findings, live', () => {
     expect(opened.errors).toEqual([]);
   });
 
+  it('given a finding on screen in two consoles, when it is resolved in one, then the other shows it resolved, by whom and why, without a reload, and offers no form', async () => {
+    const acme = await newTenant(server, 'console-resolved-elsewhere');
+    const alice = await acme.key('operator');
+    const bob = await acme.key('operator');
+    const consoles = await Promise.all([openConsole(), openConsole()]);
+    for (const [opened, key] of [[consoles[0], alice], [consoles[1], bob]] as const) {
+      await signIn(opened, key, 'operator');
+      await opened.page.getByRole('link', { name: 'Revocations and findings' }).click();
+      await opened.page.locator('#findings .feed-state[data-state="live"]').waitFor();
+    }
+    const agentId = await acme.agent('logged', 'wandering-bot');
+    const bot = await acme.passport(agentId, { ttl_seconds: 3600 });
+    expect((await call(server, 'POST', `/v1/passports/${bot.jti}/actions`, { token: bot.token, body: { service: 'github', action: 'repos.list' } })).status).toBe(201);
+    const [aliceSees, bobSees] = consoles.map(({ page }) => page.locator(`#findings li[data-jti="${bot.jti}"]`, { hasText: 'scope_drift' }));
+    await Promise.all([aliceSees.getByRole('button', { name: 'Resolve' }).waitFor(), bobSees.getByRole('button', { name: 'Resolve' }).waitFor()]);
+
+    await aliceSees.getByLabel('Resolution note').fill('expected: <b>new</b> integration');
+    await aliceSees.getByRole('button', { name: 'Resolve' }).click();
+
+    await bobSees.getByText(`resolved by ${alice.split('.')[2]}: expected: <b>new</b> integration`).waitFor();
+    expect(await bobSees.getByRole('button', { name: 'Resolve' }).count()).toBe(0);
+    expect(await bobSees.locator('b').count()).toBe(0);
+    await aliceSees.getByText('resolved: expected: <b>new</b> integration').waitFor();
+    expect(consoles.flatMap((c) => c.errors)).toEqual([]);
+  });
+
   it('given the revocation stream dropped, when revocations happen while the console cannot reconnect, then on reconnecting it resumes with Last-Event-ID and shows each exactly once', async () => {
     const acme = await newTenant(server, 'console-resume');
     const opened = await openConsole();

@@ -478,6 +478,31 @@ describe('resolving a finding', () => {
   });
 });
 
+describe('resolutions on the findings stream', () => {
+  it('given subscribers, when a finding is resolved, then a security_event_resolved with the note arrives live, and a subscriber that resumes after the raise gets it too, once', async () => {
+    const acme = await newTenant(server, 'feed-resolutions');
+    const operator = await acme.key('operator');
+    const bot = await issue(acme, 'logged');
+    const live = await openFeed(await acme.key('auditor'));
+    const [finding] = await findingsOf(acme, bot.jti, await logged(bot, 'github'));
+    const raisedFrame = await findingOn(live, finding.id);
+    const away = await openFeed(acme.adminKey, raisedFrame.id);
+    away.close();
+
+    const resolved = await call(server, 'POST', `/v1/security-events/${finding.id}/resolve`, { token: operator, body: { note: 'expected: new integration' } });
+    expect(resolved.status).toBe(200);
+
+    const frame = await live.next((e) => e.event === 'security_event_resolved');
+    expect(frame).toMatchObject({ id: String(resolved.body.position), data: { id: finding.id, status: 'resolved', resolution: { note: 'expected: new integration', by: operator.split('.')[2] } } });
+    const resumed = await openFeed(acme.adminKey, raisedFrame.id);
+    await resumed.next((e) => e.event === 'security_event_resolved');
+    const [later] = await findingsOf(acme, bot.jti, await logged(bot, 'jira')).then((fs) => fs.filter((f) => f.id !== finding.id));
+    await findingOn(resumed, later.id);
+    expect(resumed.events.map((e) => [e.event, e.data.id])).toEqual([['security_event_resolved', finding.id], ['security_event', later.id]]);
+    expect(live.events.map((e) => [e.event, e.data.id]).slice(0, 2)).toEqual([['security_event', finding.id], ['security_event_resolved', finding.id]]);
+  });
+});
+
 describe('the findings stream across a restart', () => {
   it('given a subscriber that dropped, and a restart in between, when it reconnects with Last-Event-ID, then it gets exactly the findings it missed, in order, nothing twice', async () => {
     const acme = await newTenant(server, 'feed-resume');

@@ -67,8 +67,10 @@ export class ActivityPage {
   }
 
   start(): void {
-    this.follow(this.revocations, '/v1/revocations/stream', 'revocation', (position, data) => this.revocations.prepend(this.revocation(position, data as RevocationEventView)));
-    this.follow(this.findings, '/v1/security-events/stream', 'security_event', (position, data) => this.findings.prepend(this.finding(position, data as SecurityEventView)));
+    this.follow(this.revocations, '/v1/revocations/stream', ['revocation'], (position, data) => this.revocations.prepend(this.revocation(position, data as RevocationEventView)));
+    this.follow(this.findings, '/v1/security-events/stream', ['security_event', 'security_event_resolved'], (position, data, event) =>
+      event === 'security_event' ? this.findings.prepend(this.finding(position, data as SecurityEventView)) : this.resolvedElsewhere(data as SecurityEventView),
+    );
   }
 
   stop(): void {
@@ -76,10 +78,10 @@ export class ActivityPage {
     this.followers.forEach((f) => f.stop());
   }
 
-  private follow(view: FeedView, path: string, event: string, onEvent: (position: number, data: unknown) => void): void {
+  private follow(view: FeedView, path: string, events: string[], onEvent: (position: number, data: unknown, event: string) => void): void {
     const follower = new StreamFollower(this.context.api, {
       path,
-      event,
+      events,
       onEvent,
       onState: (state) => {
         view.show(state);
@@ -108,7 +110,7 @@ export class ActivityPage {
   }
 
   private finding(position: number, finding: SecurityEventView): HTMLLIElement {
-    const status = el('span', {}, finding.status);
+    const status = el('span', { className: 'finding-status' }, finding.status);
     const item = el(
       'li',
       { className: `entry severity-${finding.severity}`, attrs: { 'data-position': String(position), 'data-finding-id': finding.id, 'data-jti': finding.jti } },
@@ -125,8 +127,33 @@ export class ActivityPage {
       ),
     );
     if (finding.status === 'open' && can(this.context.role, 'resolveFinding')) item.append(this.resolveForm(finding, item, status));
-    else if (finding.resolution) status.textContent = `resolved: ${finding.resolution.note}`;
+    else if (finding.resolution) {
+      status.textContent = `resolved: ${finding.resolution.note}`;
+      item.classList.add('resolved');
+    }
     return item;
+  }
+
+  /**
+   * A finding on screen resolved by anyone (this console included: its own answer got there first, marked it resolved,
+   * and this changes nothing then): it reads resolved, with who and why, and its form goes. One not on screen needs
+   * nothing.
+   */
+  private resolvedElsewhere(finding: SecurityEventView): void {
+    const item = this.findings.list.querySelector<HTMLLIElement>(`li[data-finding-id="${CSS.escape(finding.id)}"]`);
+    const status = item?.querySelector('.finding-status');
+    if (!item || !status || !finding.resolution) return;
+    if (item.classList.contains('resolved')) return;
+    const form = item.querySelector('.resolve');
+    const hadFocus = form?.contains(document.activeElement) ?? false;
+    form?.remove();
+    item.classList.add('resolved');
+    fill(status, `resolved by ${finding.resolution.by}: `, el('span', { className: 'reason' }, finding.resolution.note));
+    if (hadFocus) {
+      item.tabIndex = -1;
+      item.focus();
+    }
+    this.context.announce(`The ${finding.signal} finding ${finding.id} was resolved by ${finding.resolution.by}.`);
   }
 
   private resolveForm(finding: SecurityEventView, item: HTMLElement, status: HTMLElement): HTMLElement {

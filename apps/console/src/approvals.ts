@@ -80,7 +80,7 @@ export class ApprovalQueue {
   private follow(): StreamFollower {
     return new StreamFollower(this.context.api, {
       path: '/v1/intents/stream',
-      event: 'intent',
+      events: ['intent'],
       onEvent: (_position, data) => this.changed(data as IntentSummaryView),
       onState: (state) => {
         if (state.kind === 'ended') {

@@ -75,9 +75,9 @@ export type StreamState =
 
 export interface FollowOptions {
   path: string;
-  /** The event type the feed sends (`revocation`, `security_event`); others are ignored. */
-  event: string;
-  onEvent(position: number, data: unknown): void;
+  /** The event types of the feed to take (`revocation`; `security_event` and `security_event_resolved`); others are ignored. */
+  events: readonly string[];
+  onEvent(position: number, data: unknown, event: string): void;
   onState(state: StreamState): void;
 }
 
@@ -165,7 +165,7 @@ export class StreamFollower {
         }
         for (const message of parser.push(value)) {
           if (message.event === 'end') return endCode(message.data);
-          if (message.event !== this.options.event) continue;
+          if (!this.options.events.includes(message.event)) continue;
           const position = Number(message.id);
           if (!Number.isSafeInteger(position)) continue;
           if (this.lastSeen !== null && position <= this.lastSeen) continue;
@@ -176,7 +176,7 @@ export class StreamFollower {
           } catch {
             continue;
           }
-          this.options.onEvent(position, data);
+          this.options.onEvent(position, data, message.event);
         }
       }
     } finally {

@@ -19,6 +19,8 @@ export interface Feed<T extends FeedItem> {
   /** Without Last-Event-ID: whether an item of the backlog is still worth sending. */
   fresh?(item: T): boolean;
   event: string;
+  /** The event type of an item, where a feed sends more than one (default: `event`). */
+  eventOf?(item: T): string;
   data(item: T): unknown;
 }
 
@@ -47,7 +49,7 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
     if (item.position <= sent) return;
     sent = item.position;
     if (fromBacklog && resumeFrom === undefined && feed.fresh && !feed.fresh(item)) return;
-    write(`id: ${item.position}\nevent: ${feed.event}\ndata: ${JSON.stringify(feed.data(item))}\n\n`);
+    write(`id: ${item.position}\nevent: ${feed.eventOf?.(item) ?? feed.event}\ndata: ${JSON.stringify(feed.data(item))}\n\n`);
   };
   const unsubscribe = feed.live((items) => (backlogDone ? items.forEach((i) => send(i, false)) : buffered.push(...items)));
   for (;;) {
@@ -64,6 +66,49 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
     unsubscribe();
   });
   return end;
+}
+
+/**
+ * The live half of a feed whose notifications say where something changed, not what: on each wake it reads the items
+ * after the last one it read, one read at a time (a wake during a read asks for one more after it), so the listener
+ * gets every item once, in position order, whatever order concurrent reads would have finished in. `startAfter` is
+ * where the read models stood when the feed was subscribed; the backlog covers what came before.
+ */
+export function liveByReading<T extends FeedItem>(
+  startAfter: number,
+  read: (afterPosition: number, limit: number) => Promise<T[]>,
+  wake: (onWake: () => void) => () => void,
+): Feed<T>['live'] {
+  return (listener) => {
+    let after = startAfter;
+    let reading = false;
+    let again = false;
+    let stopped = false;
+    const drain = async () => {
+      reading = true;
+      try {
+        do {
+          again = false;
+          for (let page = await read(after, 500); !stopped && page.length > 0; page = page.length < 500 ? [] : await read(after, 500)) {
+            after = page[page.length - 1].position;
+            listener(page);
+          }
+        } while (again && !stopped);
+      } catch {
+        // Read models not caught up, or closing: the next wake reads from where this one stopped.
+      } finally {
+        reading = false;
+      }
+    };
+    const unsubscribe = wake(() => {
+      if (reading) again = true;
+      else void drain();
+    });
+    return () => {
+      stopped = true;
+      unsubscribe();
+    };
+  };
 }
 
 /** The query of every event stream, for clients that cannot set headers (EventSource after a manual reconnect). */

@@ -158,9 +158,11 @@ describe('findings', () => {
     ]);
   });
 
-  it('given an open finding, when an operator resolves it, then it reads resolved with their note, by the operator behind the event', () =>
-    when(recorded('SecurityEventResolved', { ...ref, findingId: 'f1', note: 'expected: new integration', at: at(50) }, ada))
-      .then([{ kind: 'findingResolved', findingId: 'f1', resolution: { note: 'expected: new integration', by: 'key_ada', at: at(50) } }]));
+  it('given an open finding, when an operator resolves it, then it reads resolved with their note, by the operator behind the event, and the findings feed hears where', () => {
+    const resolved = recorded('SecurityEventResolved', { ...ref, findingId: 'f1', note: 'expected: new integration', at: at(50) }, ada);
+    when(resolved).then([{ kind: 'findingResolved', findingId: 'f1', resolution: { note: 'expected: new integration', by: 'key_ada', at: at(50) }, position: resolved.position }]);
+    expect(liveFeedsOf([resolved]).resolutions).toEqual([{ tenantId: 'ten_1', position: resolved.position }]);
+  });
 });
 
 describe('what no read model lists', () => {
@@ -268,6 +270,22 @@ describe('the writes, carried out by the SQLite read models', () => {
     const finding = raised();
     given(finding, recorded('SecurityEventResolved', { ...ref, findingId: finding.id, note: 'seen', at: at(90) }, ada)).then((read) =>
       expect(read.securityEvent('ten_1', finding.id)).toMatchObject({ status: 'resolved', resolution: { note: 'seen', by: 'key_ada', at: at(90) }, evidence: ['e7'], revoke: true }));
+  });
+
+  it('given two findings, the first resolved after the second was raised, then the findings feed interleaves raises and resolutions by position, each finding as it stands now', () => {
+    const first = raised();
+    const second = raised();
+    const resolution = recorded('SecurityEventResolved', { ...ref, findingId: first.id, note: 'seen', at: at(90) }, ada);
+    given(first, second, resolution).then((read) => {
+      const changes = (after: number) => read.findingChangesAfter('ten_1', after, 10).map((c) => [c.kind, c.finding.findingId, c.position, c.finding.status]);
+      expect(changes(0)).toEqual([
+        ['raised', first.id, first.position, 'resolved'],
+        ['raised', second.id, second.position, 'open'],
+        ['resolved', first.id, resolution.position, 'resolved'],
+      ]);
+      expect(changes(second.position)).toEqual([['resolved', first.id, resolution.position, 'resolved']]);
+      expect(read.findingChangesAfter('ten_2', 0, 10)).toEqual([]);
+    });
   });
 
   it('given an agent registered and suspended, and both events delivered again after a restart, then it is listed once, suspended', () => {

@@ -40,7 +40,7 @@ export type ReadModelChange =
   | { kind: 'intentDecided'; intentId: string; status: 'approved' | 'rejected' | 'expired'; position: number }
   /** Listed as open. */
   | { kind: 'findingRaised'; finding: SecurityEventSummary }
-  | { kind: 'findingResolved'; findingId: string; resolution: { note: string; by: string; at: string } };
+  | { kind: 'findingResolved'; findingId: string; resolution: { note: string; by: string; at: string }; position: number };
 
 /** A PassportRevoked event as the revocation feed shows it. */
 export function toRevocation(event: RecordedEvent): Revocation {
@@ -82,9 +82,9 @@ export function toTenantChange(event: RecordedMandateEvent): TenantChange | null
   }
 }
 
-/** What committed events bring to the live feeds: revocations, findings, tenant changes and queue changes, in commit order. */
+/** What committed events bring to the live feeds: revocations, findings, tenant changes, queue changes and resolutions, in commit order. */
 export function liveFeedsOf(events: RecordedEvent[]): LiveFeeds {
-  const feeds: LiveFeeds = { revocations: [], findings: [], tenantChanges: [], queueChanges: [] };
+  const feeds: LiveFeeds = { revocations: [], findings: [], tenantChanges: [], queueChanges: [], resolutions: [] };
   for (const event of events) {
     if (!isMandateEvent(event)) continue;
     if (event.type === 'PassportRevoked') feeds.revocations.push(toRevocation(event));
@@ -92,6 +92,7 @@ export function liveFeedsOf(events: RecordedEvent[]): LiveFeeds {
     const change = toTenantChange(event);
     if (change) feeds.tenantChanges.push(change);
     if (QUEUE_EVENTS.has(event.type)) feeds.queueChanges.push({ tenantId: event.tenantId, position: event.position });
+    if (event.type === 'SecurityEventResolved') feeds.resolutions.push({ tenantId: event.tenantId, position: event.position });
   }
   return feeds;
 }
@@ -101,10 +102,13 @@ export interface LiveFeeds {
   findings: SecurityEventSummary[];
   tenantChanges: TenantChange[];
   /** Where an intent of a tenant changed: the queue's feed reads the intents changed since (their rows say how). */
-  queueChanges: QueueChange[];
+  queueChanges: ChangeAt[];
+  /** Where a finding of a tenant was resolved: the findings feed reads it (the event holds no more than the note). */
+  resolutions: ChangeAt[];
 }
 
-export interface QueueChange {
+/** Where a read model's row of a tenant changed. */
+export interface ChangeAt {
   tenantId: string;
   position: number;
 }
@@ -160,7 +164,7 @@ function changesOf(event: RecordedMandateEvent): ReadModelChange[] {
       return [{ kind: 'findingRaised', finding: toSecurityEvent(event) }];
     case 'SecurityEventResolved':
       // Who resolved it is the operator behind the event, not something the data repeats.
-      return [{ kind: 'findingResolved', findingId: event.data.findingId, resolution: { note: event.data.note, by: event.actor.id, at: event.data.at } }];
+      return [{ kind: 'findingResolved', findingId: event.data.findingId, resolution: { note: event.data.note, by: event.actor.id, at: event.data.at }, position: event.position }];
     // Facts no read model lists (the audit trail has them all): named so that a new event type is a decision.
     case 'TenantCreated':
     case 'OperatorKeyCreated':

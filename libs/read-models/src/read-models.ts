@@ -1,5 +1,5 @@
 import { AuditEntry } from '@mandate/audit';
-import type { QueueChange } from './projection';
+import type { ChangeAt } from './projection';
 
 export interface Revocation {
   position: number;
@@ -92,6 +92,13 @@ export interface SecurityEventSummary {
   resolution: { note: string; by: string; at: string } | null;
 }
 
+/** A finding raised to operators, or its resolution, at its position; the finding as it stands now. */
+export interface FindingChange {
+  position: number;
+  kind: 'raised' | 'resolved';
+  finding: SecurityEventSummary;
+}
+
 export interface SecurityEventQuery {
   tenantId: string;
   signal?: string;
@@ -137,13 +144,17 @@ export interface ReadModels {
   /** The queue's feed: a tenant's intents changed after a position, each at its current state, in the order of their last change. */
   intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]>;
   /** Where intents changed, live, as the read models learn of it (from the stream in distributed mode). */
-  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void;
+  onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void;
   /** A tenant's missions, newest first. */
   missions(query: MissionQuery): Promise<MissionSummary[]>;
   /** Pending intents whose deadline has passed, across tenants: what the expiry sweep must record. */
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>>;
   securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]>;
   securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null>;
+  /** The findings feed: findings raised to operators and their resolutions after a position, in position order. */
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]>;
+  /** Where findings were resolved, live, as the read models learn of it. */
+  onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void;
   /** Findings raised to operators, live, for the security-events stream. */
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void;
   /** Tenant changes, live, as the read models learn of them (from the stream in distributed mode): never polled. */

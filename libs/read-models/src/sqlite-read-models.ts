@@ -4,13 +4,14 @@ import Database from 'better-sqlite3';
 import { canonicalJson, RecordedEvent } from '@mandate/core';
 import { AuditEntry, toAuditEntry } from '@mandate/audit';
 import { readModelChanges, ReadModelChange } from './projection';
-import { AgentSummary, AuditQuery, IntentSummary, MissionQuery, MissionSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
+import { AgentSummary, AuditQuery, FindingChange, IntentSummary, MissionQuery, MissionSummary, Revocation, SecurityEventQuery, SecurityEventSummary } from './read-models';
 
 /**
  * The shape of the read-model tables. A data directory written with another shape has its read models dropped and
  * rebuilt from the events at start (they are projections: nothing is lost). 2: audit entries say what happened. 3: what
  * they say is canonical JSON, whatever the key order of the event object it was projected from. 5: passports hold what
- * the missions list shows; intents, the position of their last change (the queue's feed).
+ * the missions list shows; intents, the position of their last change (the queue's feed); findings, where they were
+ * resolved (the findings feed).
  */
 const READ_MODEL_VERSION = 5;
 const READ_MODEL_TABLES = ['read_model_checkpoint', 'audit_entries', 'revocations', 'passports', 'agents', 'intents', 'security_events'];
@@ -51,8 +52,9 @@ CREATE TABLE IF NOT EXISTS security_events (
   position INTEGER PRIMARY KEY, finding_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, signal TEXT NOT NULL,
   severity TEXT NOT NULL, agent_id TEXT NOT NULL, jti TEXT NOT NULL, mission_id TEXT NOT NULL, detail TEXT NOT NULL,
   evidence TEXT NOT NULL, action TEXT NOT NULL, revoke INTEGER NOT NULL, raised INTEGER NOT NULL, raised_at TEXT NOT NULL,
-  status TEXT NOT NULL, resolution TEXT);
+  status TEXT NOT NULL, resolution TEXT, resolved_position INTEGER);
 CREATE INDEX IF NOT EXISTS security_events_by_tenant ON security_events (tenant_id, position);
+CREATE INDEX IF NOT EXISTS security_events_resolved ON security_events (tenant_id, resolved_position) WHERE resolved_position IS NOT NULL;
 `;
 
 export interface ReadModelOptions {
@@ -126,9 +128,18 @@ export class SqliteReadModels {
       intentsChanged: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?`),
       securityEvent: db.prepare(
         `INSERT OR IGNORE INTO security_events VALUES (@position, @findingId, @tenantId, @signal, @severity, @agentId, @jti,
-           @missionId, @detail, @evidence, @action, @revoke, @raised, @raisedAt, 'open', NULL)`,
+           @missionId, @detail, @evidence, @action, @revoke, @raised, @raisedAt, 'open', NULL, NULL)`,
       ),
-      securityEventResolved: db.prepare(`UPDATE security_events SET status = 'resolved', resolution = ? WHERE finding_id = ?`),
+      securityEventResolved: db.prepare(`UPDATE security_events SET status = 'resolved', resolution = ?, resolved_position = ? WHERE finding_id = ?`),
+      // Raised findings by where they were raised, and their resolutions by where they were resolved, interleaved.
+      findingChanges: db.prepare(
+        `SELECT * FROM (
+           SELECT *, position AS change_position, 'raised' AS change FROM security_events WHERE tenant_id = @tenantId AND raised = 1 AND position > @after
+           UNION ALL
+           SELECT *, resolved_position AS change_position, 'resolved' AS change FROM security_events
+             WHERE tenant_id = @tenantId AND raised = 1 AND resolved_position > @after)
+         ORDER BY change_position LIMIT @limit`,
+      ),
       securityEventById: db.prepare(`SELECT * FROM security_events WHERE tenant_id = ? AND finding_id = ?`),
       dueIntents: db.prepare(`SELECT intent_id, tenant_id FROM intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     };
@@ -225,7 +236,7 @@ export class SqliteReadModels {
         return;
       }
       case 'findingResolved':
-        sql.securityEventResolved.run(JSON.stringify(change.resolution), change.findingId);
+        sql.securityEventResolved.run(JSON.stringify(change.resolution), change.position, change.findingId);
         return;
     }
   }
@@ -307,6 +318,14 @@ export class SqliteReadModels {
     }
     const rows = this.db.prepare(`SELECT * FROM security_events WHERE ${where.join(' AND ')} ORDER BY position LIMIT @limit`).all(params) as any[];
     return rows.map(securityEventRow);
+  }
+
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): FindingChange[] {
+    return (this.sql.findingChanges.all({ tenantId, after: afterPosition, limit }) as any[]).map((r) => ({
+      position: r.change_position,
+      kind: r.change,
+      finding: securityEventRow(r),
+    }));
   }
 
   securityEvent(tenantId: string, findingId: string): SecurityEventSummary | null {

@@ -160,7 +160,10 @@ export class Mandate {
     return follow<RevocationFrame>('/v1/revocations/stream', open, t.logger, { lastEventId, reconnect, signal });
   }
 
-  /** Findings raised to operators as they happen; resumes like `revocations()`. */
+  /**
+   * Findings raised to operators as they happen (`event: 'security_event'`) and their resolutions by anyone
+   * (`'security_event_resolved'`: the finding with its resolution); resumes like `revocations()`.
+   */
   findingsStream({ lastEventId, reconnect, signal }: StreamOptions = {}): AsyncGenerator<FindingEvent, never, undefined> {
     const t = this.#t;
     const open = (last: string | undefined) =>

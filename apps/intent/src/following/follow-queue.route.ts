@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, liveByReading, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
 import { IntentSummary, READ_MODELS, ReadModels } from '@mandate/read-models';
 import { IntentSummaryView } from '../intent.response';
 import { intentSummaryView } from '../intent-view';
@@ -33,18 +33,10 @@ export class FollowQueueRoute {
       {
         event: 'intent',
         backlog: changedAfter,
-        // A change says where, not what: the rows changed since the last one read say what, each at its state. Reads
-        // may overlap; serveFeed drops what it has sent by position.
-        live: (listener) => {
-          let readUpTo = this.readModels.position();
-          return this.readModels.onQueueChanges((changes) => {
-            const mine = changes.filter((c) => c.tenantId === tenantId);
-            if (mine.length === 0) return;
-            const after = readUpTo;
-            readUpTo = Math.max(readUpTo, mine[mine.length - 1].position);
-            void changedAfter(after, 500).then(listener, () => undefined);
-          });
-        },
+        // A change says where, not what: the rows changed since the last one read say what, each at its state.
+        live: liveByReading(this.readModels.position(), changedAfter, (wake) =>
+          this.readModels.onQueueChanges((changes) => changes.some((c) => c.tenantId === tenantId) && wake()),
+        ),
         fresh: (i) => i.status === 'pending',
         data: intentSummaryView,
       },

@@ -11,7 +11,8 @@ import {
   IntentSummary,
   MissionQuery,
   MissionSummary,
-  QueueChange,
+  ChangeAt,
+  FindingChange,
   ReadModelDifference,
   ReadModelOptions,
   ReadModels,
@@ -39,7 +40,8 @@ export class ProjectedReadModels implements ReadModels {
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly intentListeners = new Set<(streamIds: string[]) => void>();
   private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
-  private readonly queueListeners = new Set<(changes: QueueChange[]) => void>();
+  private readonly queueListeners = new Set<(changes: ChangeAt[]) => void>();
+  private readonly resolutionListeners = new Set<(changes: ChangeAt[]) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -78,11 +80,12 @@ export class ProjectedReadModels implements ReadModels {
     const fresh = events.filter((e) => e.position > this.models.position);
     if (fresh.length === 0) return;
     this.db.transaction(() => this.models.apply(fresh))();
-    const { revocations, findings, tenantChanges, queueChanges } = liveFeedsOf(fresh);
+    const { revocations, findings, tenantChanges, queueChanges, resolutions } = liveFeedsOf(fresh);
     if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
     if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
     if (tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(tenantChanges));
     if (queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(queueChanges));
+    if (resolutions.length > 0) this.resolutionListeners.forEach((listener) => listener(resolutions));
     if (this.intentListeners.size > 0) {
       const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith(INTENT_STREAM_PREFIX)).map((e) => e.streamId))];
       if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
@@ -131,9 +134,14 @@ export class ProjectedReadModels implements ReadModels {
     return () => this.tenantListeners.delete(listener);
   }
 
-  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+  onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
     this.queueListeners.add(listener);
     return () => this.queueListeners.delete(listener);
+  }
+
+  onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
+    this.resolutionListeners.add(listener);
+    return () => this.resolutionListeners.delete(listener);
   }
 
   async revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {
@@ -180,6 +188,11 @@ export class ProjectedReadModels implements ReadModels {
   async securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]> {
     await this.current();
     return this.models.securityEvents(query);
+  }
+
+  async findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]> {
+    await this.current();
+    return this.models.findingChangesAfter(tenantId, afterPosition, limit);
   }
 
   async securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null> {

@@ -24,6 +24,7 @@ export type QueryMethod =
   | 'audit'
   | 'intents'
   | 'intentsChangedAfter'
+  | 'findingChangesAfter'
   | 'missions'
   | 'dueIntents'
   | 'securityEvents'

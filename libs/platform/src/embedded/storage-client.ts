@@ -13,7 +13,8 @@ import {
   IntentSummary,
   MissionQuery,
   MissionSummary,
-  QueueChange,
+  ChangeAt,
+  FindingChange,
   ReadModelDifference,
   ReadModels,
   Revocation,
@@ -58,7 +59,8 @@ export class EmbeddedStorage implements MandateStorage {
   private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
   private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
   private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
-  private readonly queueListeners = new Set<(changes: QueueChange[]) => void>();
+  private readonly queueListeners = new Set<(changes: ChangeAt[]) => void>();
+  private readonly resolutionListeners = new Set<(changes: ChangeAt[]) => void>();
   private closing = false;
   /**
    * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
@@ -111,6 +113,7 @@ export class EmbeddedStorage implements MandateStorage {
             if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
             if (message.tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(message.tenantChanges));
             if (message.queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(message.queueChanges));
+            if (message.resolutions.length > 0) this.resolutionListeners.forEach((listener) => listener(message.resolutions));
             return;
           case 'reply': {
             const waiting = this.pending.get(message.id);
@@ -273,9 +276,14 @@ export class EmbeddedStorage implements MandateStorage {
     return () => this.tenantListeners.delete(listener);
   }
 
-  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+  onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
     this.queueListeners.add(listener);
     return () => this.queueListeners.delete(listener);
+  }
+
+  onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
+    this.resolutionListeners.add(listener);
+    return () => this.resolutionListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -379,8 +387,16 @@ class WorkerReadModels implements ReadModels {
     return this.storage.query('intentsChangedAfter', tenantId, afterPosition, limit);
   }
 
-  onQueueChanges(listener: (changes: QueueChange[]) => void): () => void {
+  onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
     return this.storage.onQueueChanges(listener);
+  }
+
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]> {
+    return this.storage.query('findingChangesAfter', tenantId, afterPosition, limit);
+  }
+
+  onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
+    return this.storage.onFindingResolutions(listener);
   }
 
   missions(query: MissionQuery): Promise<MissionSummary[]> {

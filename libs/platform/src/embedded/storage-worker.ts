@@ -33,6 +33,7 @@ const queries = {
   audit: (query: Parameters<SqliteReadModels['audit']>[0]) => readModels.audit(query),
   intents: (tenantId: string, status: string, after: string, limit: number) => readModels.intents(tenantId, status, after, limit),
   intentsChangedAfter: (tenantId: string, after: number, limit: number) => readModels.intentsChangedAfter(tenantId, after, limit),
+  findingChangesAfter: (tenantId: string, after: number, limit: number) => readModels.findingChangesAfter(tenantId, after, limit),
   missions: (query: Parameters<SqliteReadModels['missions']>[0]) => readModels.missions(query),
   dueIntents: (now: string, limit: number) => readModels.dueIntents(now, limit),
   securityEvents: (query: Parameters<SqliteReadModels['securityEvents']>[0]) => readModels.securityEvents(query),

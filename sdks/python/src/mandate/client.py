@@ -424,7 +424,8 @@ class Mandate:
         return streams.iterate(self._transport, "/v1/revocations/stream", last_event_id, reconnect)
 
     def findings_stream(self, *, last_event_id: str | None = None, reconnect: bool = True) -> streams.EventStream:
-        """Findings raised to operators as they happen; resumes and closes like ``revocations()``."""
+        """Findings raised to operators as they happen (``event == "security_event"``), and their resolutions by anyone
+        (``"security_event_resolved"``, the finding with its resolution); resumes and closes like ``revocations()``."""
         return streams.iterate(self._transport, "/v1/security-events/stream", last_event_id, reconnect)
 
     def close(self) -> None:

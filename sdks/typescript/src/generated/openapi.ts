@@ -821,7 +821,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Findings raised to operators, as Server-Sent Events, resumable with Last-Event-ID */
+        /** Findings raised to operators and their resolutions, as Server-Sent Events, resumable with Last-Event-ID */
         get: operations["FindingsStreamRoute_stream"];
         put?: never;
         post?: never;
@@ -6952,7 +6952,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Intents of the tenant as they change: the pending ones first, then each submission, approval and decision, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event: intent` and `data` (one JSON IntentSummaryView); a comment line every 15 s keeps the connection open. */
+            /** @description Intents of the tenant as they change: the pending ones first, then each submission, approval and decision, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event` (`intent`) and `data` (one JSON IntentSummaryView); a comment line every 15 s keeps the connection open. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7740,7 +7740,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Findings raised to operators: the open ones first, then live, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event: security_event` and `data` (one JSON SecurityEventView); a comment line every 15 s keeps the connection open. */
+            /** @description Findings raised to operators (the open ones first, then live) and their resolutions, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event` (`security_event` or `security_event_resolved`) and `data` (one JSON SecurityEventView); a comment line every 15 s keeps the connection open. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7749,7 +7749,7 @@ export interface operations {
                     "text/event-stream": {
                         id: string;
                         /** @enum {string} */
-                        event: "security_event";
+                        event: "security_event" | "security_event_resolved";
                         data: components["schemas"]["SecurityEventView"];
                     };
                 };
@@ -8578,7 +8578,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revocations of the tenant: those whose token has not expired first, then live, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event: revocation` and `data` (one JSON RevocationEventView); a comment line every 15 s keeps the connection open. */
+            /** @description Revocations of the tenant: those whose token has not expired first, then live, as Server-Sent Events that never end: each has `id` (a global position; reconnect with Last-Event-ID to resume after it), `event` (`revocation`) and `data` (one JSON RevocationEventView); a comment line every 15 s keeps the connection open. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
-import { READ_MODELS, ReadModels, SecurityEventSummary } from '@mandate/read-models';
+import { Allow, CurrentPrincipal, EventStreamResponse, lastEventIdOf, liveByReading, OpenStreams, operatorOf, Principal, serveFeed, StreamQueryDto } from '@mandate/platform';
+import { FindingChange, READ_MODELS, ReadModels } from '@mandate/read-models';
 import { securityEventView } from '../finding-view';
 import { SecurityEventView } from '../../detector.response';
 
@@ -12,33 +12,36 @@ export class FindingsStreamRoute {
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
   ) {}
 
-  /** Findings raised to operators, live; resumable with Last-Event-ID like the revocation stream. */
+  /**
+   * Findings raised to operators, live, and their resolutions: a `security_event` when a finding is raised, a
+   * `security_event_resolved` (the finding as it stands, with its resolution) when someone resolves it, so every open
+   * console sees a finding leave the open ones wherever it was resolved. Ids are the positions of those events;
+   * resumable with Last-Event-ID like the revocation stream. Without it the stream starts with the open findings.
+   */
   @Get('stream')
   @Allow('admin', 'operator', 'auditor')
-  @EventStreamResponse('security_event', SecurityEventView, 'Findings raised to operators: the open ones first, then live')
-  @ApiOperation({ summary: 'Findings raised to operators, as Server-Sent Events, resumable with Last-Event-ID' })
+  @EventStreamResponse(['security_event', 'security_event_resolved'], SecurityEventView, 'Findings raised to operators (the open ones first, then live) and their resolutions')
+  @ApiOperation({ summary: 'Findings raised to operators and their resolutions, as Server-Sent Events, resumable with Last-Event-ID' })
   async stream(@Query() q: StreamQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @CurrentPrincipal() principal: Principal, @Res() reply: any) {
     const operator = operatorOf(principal);
     const tenantId = operator.tenantId;
     const resumeFrom = lastEventIdOf(lastEventId, q.last_event_id);
-    const raised = (f: SecurityEventSummary) => f.tenantId === tenantId && f.raised;
-    await this.streams.open(operator, reply, () => serveFeed<SecurityEventSummary>(
+    const changesAfter = (after: number, limit: number) => this.readModels.findingChangesAfter(tenantId, after, limit);
+
+    await this.streams.open(operator, reply, () => serveFeed<FindingChange>(
       reply.raw,
       {
         event: 'security_event',
-        backlog: async (after, limit) => {
-          // Pages of every finding, filtered to the raised ones; an empty filtered page must not end the backlog early.
-          for (let cursor = after; ; ) {
-            const page = await this.readModels.securityEvents({ tenantId, afterPosition: cursor, limit });
-            if (page.length === 0) return [];
-            const mine = page.filter(raised);
-            if (mine.length > 0) return mine;
-            cursor = page[page.length - 1].position;
-          }
-        },
-        live: (listener) => this.readModels.onSecurityEvents((fs) => listener(fs.filter(raised))),
-        fresh: (f) => f.status === 'open',
-        data: securityEventView,
+        eventOf: (c) => (c.kind === 'raised' ? 'security_event' : 'security_event_resolved'),
+        backlog: changesAfter,
+        // A raise comes whole with its event, a resolution does not: both are read from the read model, in order.
+        live: liveByReading(this.readModels.position(), changesAfter, (wake) => {
+          const raised = this.readModels.onSecurityEvents((findings) => findings.some((f) => f.raised && f.tenantId === tenantId) && wake());
+          const resolved = this.readModels.onFindingResolutions((changes) => changes.some((c) => c.tenantId === tenantId) && wake());
+          return () => (raised(), resolved());
+        }),
+        fresh: (c) => c.kind === 'raised' && c.finding.status === 'open',
+        data: (c) => securityEventView(c.finding),
       },
       resumeFrom,
     ));
