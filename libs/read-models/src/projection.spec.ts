@@ -239,6 +239,7 @@ describe('the writes, carried out by the SQLite read models', () => {
     given(first, second, approved).then((read) => {
       expect(read.intentsChangedAfter('ten_1', 0, 10).map((i) => [i.intentId, i.status, i.position])).toEqual([['int_2', 'pending', second.position], ['int_1', 'approved', approved.position]]);
       expect(read.intentsChangedAfter('ten_1', second.position, 10).map((i) => i.intentId)).toEqual(['int_1']);
+      expect(read.intentsChangedAfter('ten_1', 0, 10, true).map((i) => i.intentId)).toEqual(['int_2']);
       expect(read.intentsChangedAfter('ten_2', 0, 10)).toEqual([]);
     });
   });
@@ -284,6 +285,7 @@ describe('the writes, carried out by the SQLite read models', () => {
         ['resolved', first.id, resolution.position, 'resolved'],
       ]);
       expect(changes(second.position)).toEqual([['resolved', first.id, resolution.position, 'resolved']]);
+      expect(read.findingChangesAfter('ten_1', 0, 10, true).map((c) => [c.kind, c.finding.findingId])).toEqual([['raised', second.id]]);
       expect(read.findingChangesAfter('ten_2', 0, 10)).toEqual([]);
     });
   });

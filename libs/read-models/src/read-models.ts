@@ -141,8 +141,11 @@ export interface ReadModels {
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   /** The approval queue: a tenant's intents in a status, oldest first. */
   intents(tenantId: string, status: string, afterIntentId: string, limit: number): Promise<IntentSummary[]>;
-  /** The queue's feed: a tenant's intents changed after a position, each at its current state, in the order of their last change. */
-  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]>;
+  /**
+   * The queue's feed: a tenant's intents changed after a position, each at its current state, in the order of their
+   * last change; `openOnly`: the pending ones only (where a new subscriber starts, without reading every intent).
+   */
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<IntentSummary[]>;
   /** Where intents changed, live, as the read models learn of it (from the stream in distributed mode). */
   onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void;
   /** A tenant's missions, newest first. */
@@ -151,8 +154,11 @@ export interface ReadModels {
   dueIntents(now: string, limit: number): Promise<Array<{ intentId: string; tenantId: string }>>;
   securityEvents(query: SecurityEventQuery): Promise<SecurityEventSummary[]>;
   securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null>;
-  /** The findings feed: findings raised to operators and their resolutions after a position, in position order. */
-  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]>;
+  /**
+   * The findings feed: findings raised to operators and their resolutions after a position, in position order;
+   * `openOnly`: the open findings only (where a new subscriber starts).
+   */
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<FindingChange[]>;
   /** Where findings were resolved, live, as the read models learn of it. */
   onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void;
   /** Findings raised to operators, live, for the security-events stream. */

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS intents (
   expires_at TEXT NOT NULL, approvals_required INTEGER NOT NULL, approvals_given INTEGER NOT NULL, position INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS intents_by_status ON intents (tenant_id, status, intent_id);
 CREATE INDEX IF NOT EXISTS intents_by_change ON intents (tenant_id, position);
+CREATE INDEX IF NOT EXISTS intents_pending ON intents (tenant_id, position) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS intents_due ON intents (status, expires_at);
 CREATE TABLE IF NOT EXISTS security_events (
   position INTEGER PRIMARY KEY, finding_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, signal TEXT NOT NULL,
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS security_events (
   status TEXT NOT NULL, resolution TEXT, resolved_position INTEGER);
 CREATE INDEX IF NOT EXISTS security_events_by_tenant ON security_events (tenant_id, position);
 CREATE INDEX IF NOT EXISTS security_events_resolved ON security_events (tenant_id, resolved_position) WHERE resolved_position IS NOT NULL;
+CREATE INDEX IF NOT EXISTS security_events_open ON security_events (tenant_id, position) WHERE status = 'open' AND raised = 1;
 `;
 
 export interface ReadModelOptions {
@@ -126,6 +128,7 @@ export class SqliteReadModels {
       intentApprovals: db.prepare(`UPDATE intents SET approvals_given = ?, position = ? WHERE intent_id = ?`),
       intentsPage: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND status = ? AND intent_id > ? ORDER BY intent_id LIMIT ?`),
       intentsChanged: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?`),
+      pendingIntentsChanged: db.prepare(`SELECT * FROM intents WHERE tenant_id = ? AND position > ? AND status = 'pending' ORDER BY position LIMIT ?`),
       securityEvent: db.prepare(
         `INSERT OR IGNORE INTO security_events VALUES (@position, @findingId, @tenantId, @signal, @severity, @agentId, @jti,
            @missionId, @detail, @evidence, @action, @revoke, @raised, @raisedAt, 'open', NULL, NULL)`,
@@ -139,6 +142,10 @@ export class SqliteReadModels {
            SELECT *, resolved_position AS change_position, 'resolved' AS change FROM security_events
              WHERE tenant_id = @tenantId AND raised = 1 AND resolved_position > @after)
          ORDER BY change_position LIMIT @limit`,
+      ),
+      openFindings: db.prepare(
+        `SELECT *, position AS change_position, 'raised' AS change FROM security_events
+         WHERE tenant_id = @tenantId AND raised = 1 AND status = 'open' AND position > @after ORDER BY position LIMIT @limit`,
       ),
       securityEventById: db.prepare(`SELECT * FROM security_events WHERE tenant_id = ? AND finding_id = ?`),
       dueIntents: db.prepare(`SELECT intent_id, tenant_id FROM intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
@@ -265,8 +272,8 @@ export class SqliteReadModels {
     return (this.sql.intentsPage.all(tenantId, status, afterIntentId, limit) as any[]).map(intentRow);
   }
 
-  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): IntentSummary[] {
-    return (this.sql.intentsChanged.all(tenantId, afterPosition, limit) as any[]).map(intentRow);
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number, openOnly = false): IntentSummary[] {
+    return ((openOnly ? this.sql.pendingIntentsChanged : this.sql.intentsChanged).all(tenantId, afterPosition, limit) as any[]).map(intentRow);
   }
 
   missions(query: MissionQuery): MissionSummary[] {
@@ -320,8 +327,8 @@ export class SqliteReadModels {
     return rows.map(securityEventRow);
   }
 
-  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): FindingChange[] {
-    return (this.sql.findingChanges.all({ tenantId, after: afterPosition, limit }) as any[]).map((r) => ({
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number, openOnly = false): FindingChange[] {
+    return ((openOnly ? this.sql.openFindings : this.sql.findingChanges).all({ tenantId, after: afterPosition, limit }) as any[]).map((r) => ({
       position: r.change_position,
       kind: r.change,
       finding: securityEventRow(r),

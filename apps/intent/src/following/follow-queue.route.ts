@@ -32,7 +32,8 @@ export class FollowQueueRoute {
       reply.raw,
       {
         event: 'intent',
-        backlog: changedAfter,
+        // A new subscriber starts with the pending intents, read by themselves (not by reading every intent there was).
+        backlog: resumeFrom === undefined ? (after, limit) => this.readModels.intentsChangedAfter(tenantId, after, limit, true) : changedAfter,
         // A change says where, not what: the rows changed since the last one read say what, each at its state.
         live: liveByReading(this.readModels.position(), changedAfter, (wake) =>
           this.readModels.onQueueChanges((changes) => changes.some((c) => c.tenantId === tenantId) && wake()),

@@ -170,9 +170,9 @@ export class ProjectedReadModels implements ReadModels {
     return this.models.intents(tenantId, status, afterIntentId, limit);
   }
 
-  async intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]> {
+  async intentsChangedAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<IntentSummary[]> {
     await this.current();
-    return this.models.intentsChangedAfter(tenantId, afterPosition, limit);
+    return this.models.intentsChangedAfter(tenantId, afterPosition, limit, openOnly);
   }
 
   async missions(query: MissionQuery): Promise<MissionSummary[]> {
@@ -190,9 +190,9 @@ export class ProjectedReadModels implements ReadModels {
     return this.models.securityEvents(query);
   }
 
-  async findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]> {
+  async findingChangesAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<FindingChange[]> {
     await this.current();
-    return this.models.findingChangesAfter(tenantId, afterPosition, limit);
+    return this.models.findingChangesAfter(tenantId, afterPosition, limit, openOnly);
   }
 
   async securityEvent(tenantId: string, findingId: string): Promise<SecurityEventSummary | null> {

@@ -383,16 +383,16 @@ class WorkerReadModels implements ReadModels {
     return this.storage.query('intents', tenantId, status, afterIntentId, limit);
   }
 
-  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number): Promise<IntentSummary[]> {
-    return this.storage.query('intentsChangedAfter', tenantId, afterPosition, limit);
+  intentsChangedAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<IntentSummary[]> {
+    return this.storage.query('intentsChangedAfter', tenantId, afterPosition, limit, openOnly);
   }
 
   onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
     return this.storage.onQueueChanges(listener);
   }
 
-  findingChangesAfter(tenantId: string, afterPosition: number, limit: number): Promise<FindingChange[]> {
-    return this.storage.query('findingChangesAfter', tenantId, afterPosition, limit);
+  findingChangesAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<FindingChange[]> {
+    return this.storage.query('findingChangesAfter', tenantId, afterPosition, limit, openOnly);
   }
 
   onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {

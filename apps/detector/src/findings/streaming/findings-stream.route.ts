@@ -33,7 +33,8 @@ export class FindingsStreamRoute {
       {
         event: 'security_event',
         eventOf: (c) => (c.kind === 'raised' ? 'security_event' : 'security_event_resolved'),
-        backlog: changesAfter,
+        // A new subscriber starts with the open findings, read by themselves.
+        backlog: resumeFrom === undefined ? (after, limit) => this.readModels.findingChangesAfter(tenantId, after, limit, true) : changesAfter,
         // A raise comes whole with its event, a resolution does not: both are read from the read model, in order.
         live: liveByReading(this.readModels.position(), changesAfter, (wake) => {
           const raised = this.readModels.onSecurityEvents((findings) => findings.some((f) => f.raised && f.tenantId === tenantId) && wake());
