@@ -21,6 +21,7 @@ import {
   SecurityEventSummary,
   SqliteReadModels,
   liveFeedsOf,
+  LiveFeedListeners,
   TenantChange,
 } from '@mandate/read-models';
 
@@ -36,12 +37,8 @@ export class ProjectedReadModels implements ReadModels {
   private readonly models: SqliteReadModels;
   private subscription: Subscription | null = null;
   private waiters: Array<{ position: number; wake: () => void }> = [];
-  private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
-  private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
+  private readonly live = new LiveFeedListeners();
   private readonly intentListeners = new Set<(streamIds: string[]) => void>();
-  private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
-  private readonly queueListeners = new Set<(changes: ChangeAt[]) => void>();
-  private readonly resolutionListeners = new Set<(changes: ChangeAt[]) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -80,12 +77,7 @@ export class ProjectedReadModels implements ReadModels {
     const fresh = events.filter((e) => e.position > this.models.position);
     if (fresh.length === 0) return;
     this.db.transaction(() => this.models.apply(fresh))();
-    const { revocations, findings, tenantChanges, queueChanges, resolutions } = liveFeedsOf(fresh);
-    if (revocations.length > 0) this.revocationListeners.forEach((listener) => listener(revocations));
-    if (findings.length > 0) this.findingListeners.forEach((listener) => listener(findings));
-    if (tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(tenantChanges));
-    if (queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(queueChanges));
-    if (resolutions.length > 0) this.resolutionListeners.forEach((listener) => listener(resolutions));
+    this.live.publish(liveFeedsOf(fresh));
     if (this.intentListeners.size > 0) {
       const intents = [...new Set(fresh.filter((e) => e.streamId.startsWith(INTENT_STREAM_PREFIX)).map((e) => e.streamId))];
       if (intents.length > 0) this.intentListeners.forEach((listener) => listener(intents));
@@ -115,8 +107,7 @@ export class ProjectedReadModels implements ReadModels {
   }
 
   onRevocations(listener: (revocations: Revocation[]) => void): () => void {
-    this.revocationListeners.add(listener);
-    return () => this.revocationListeners.delete(listener);
+    return this.live.on('revocations', listener);
   }
 
   onIntentChanges(listener: (streamIds: string[]) => void): () => void {
@@ -125,23 +116,19 @@ export class ProjectedReadModels implements ReadModels {
   }
 
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
-    this.findingListeners.add(listener);
-    return () => this.findingListeners.delete(listener);
+    return this.live.on('findings', listener);
   }
 
   onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
-    this.tenantListeners.add(listener);
-    return () => this.tenantListeners.delete(listener);
+    return this.live.on('tenantChanges', listener);
   }
 
   onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
-    this.queueListeners.add(listener);
-    return () => this.queueListeners.delete(listener);
+    return this.live.on('queueChanges', listener);
   }
 
   onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
-    this.resolutionListeners.add(listener);
-    return () => this.resolutionListeners.delete(listener);
+    return this.live.on('resolutions', listener);
   }
 
   async revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {

@@ -16,6 +16,7 @@ import {
   ChangeAt,
   FindingChange,
   ReadModelDifference,
+  LiveFeedListeners,
   ReadModels,
   Revocation,
   SecurityEventQuery,
@@ -56,11 +57,8 @@ export class EmbeddedStorage implements MandateStorage {
   private head = 0;
   private headWaiters: Array<{ position: number; wake(): void }> = [];
   private commitWaiters: Array<() => void> = [];
-  private readonly revocationListeners = new Set<(revocations: Revocation[]) => void>();
-  private readonly findingListeners = new Set<(findings: SecurityEventSummary[]) => void>();
-  private readonly tenantListeners = new Set<(changes: TenantChange[]) => void>();
-  private readonly queueListeners = new Set<(changes: ChangeAt[]) => void>();
-  private readonly resolutionListeners = new Set<(changes: ChangeAt[]) => void>();
+  /** The live feeds of each commit, as the storage thread's commit messages bring them. */
+  readonly live = new LiveFeedListeners();
   private closing = false;
   /**
    * The latest committed events, in order: every event after `recentAfter`, as the commit messages brought them.
@@ -109,11 +107,7 @@ export class EmbeddedStorage implements MandateStorage {
           case 'commit':
             this.remember(message.events);
             this.advance(message.head);
-            if (message.revocations.length > 0) this.revocationListeners.forEach((listener) => listener(message.revocations));
-            if (message.findings.length > 0) this.findingListeners.forEach((listener) => listener(message.findings));
-            if (message.tenantChanges.length > 0) this.tenantListeners.forEach((listener) => listener(message.tenantChanges));
-            if (message.queueChanges.length > 0) this.queueListeners.forEach((listener) => listener(message.queueChanges));
-            if (message.resolutions.length > 0) this.resolutionListeners.forEach((listener) => listener(message.resolutions));
+            this.live.publish(message);
             return;
           case 'reply': {
             const waiting = this.pending.get(message.id);
@@ -261,31 +255,6 @@ export class EmbeddedStorage implements MandateStorage {
     });
   }
 
-  onRevocations(listener: (revocations: Revocation[]) => void): () => void {
-    this.revocationListeners.add(listener);
-    return () => this.revocationListeners.delete(listener);
-  }
-
-  onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
-    this.findingListeners.add(listener);
-    return () => this.findingListeners.delete(listener);
-  }
-
-  onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
-    this.tenantListeners.add(listener);
-    return () => this.tenantListeners.delete(listener);
-  }
-
-  onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
-    this.queueListeners.add(listener);
-    return () => this.queueListeners.delete(listener);
-  }
-
-  onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
-    this.resolutionListeners.add(listener);
-    return () => this.resolutionListeners.delete(listener);
-  }
-
   async close(): Promise<void> {
     if (this.closing) return;
     while (this.appendQueue.length > 0 || this.appendScheduled || this.appendInFlight) await new Promise((r) => setImmediate(r));
@@ -360,7 +329,7 @@ class WorkerReadModels implements ReadModels {
   }
 
   onRevocations(listener: (revocations: Revocation[]) => void): () => void {
-    return this.storage.onRevocations(listener);
+    return this.storage.live.on('revocations', listener);
   }
 
   revocationsAfter(tenantId: string, afterPosition: number, limit: number): Promise<Revocation[]> {
@@ -388,7 +357,7 @@ class WorkerReadModels implements ReadModels {
   }
 
   onQueueChanges(listener: (changes: ChangeAt[]) => void): () => void {
-    return this.storage.onQueueChanges(listener);
+    return this.storage.live.on('queueChanges', listener);
   }
 
   findingChangesAfter(tenantId: string, afterPosition: number, limit: number, openOnly?: boolean): Promise<FindingChange[]> {
@@ -396,7 +365,7 @@ class WorkerReadModels implements ReadModels {
   }
 
   onFindingResolutions(listener: (changes: ChangeAt[]) => void): () => void {
-    return this.storage.onFindingResolutions(listener);
+    return this.storage.live.on('resolutions', listener);
   }
 
   missions(query: MissionQuery): Promise<MissionSummary[]> {
@@ -416,10 +385,10 @@ class WorkerReadModels implements ReadModels {
   }
 
   onSecurityEvents(listener: (findings: SecurityEventSummary[]) => void): () => void {
-    return this.storage.onSecurityEvents(listener);
+    return this.storage.live.on('findings', listener);
   }
 
   onTenantChanges(listener: (changes: TenantChange[]) => void): () => void {
-    return this.storage.onTenantChanges(listener);
+    return this.storage.live.on('tenantChanges', listener);
   }
 }
