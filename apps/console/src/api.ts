@@ -57,32 +57,29 @@ export class MandateApi {
 
   /** An event stream's response, for the caller to read (see sse.ts). */
   stream(path: string, lastEventId: string | null, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { authorization: this.authorization, accept: 'text/event-stream' };
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId !== null) headers['last-event-id'] = lastEventId;
-    return fetch(path, { headers, signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    return this.fetch(path, { headers, signal });
   }
 
   /** A response to read as it arrives (the audit export), a refusal already turned into its problem. */
   async open(path: string, accept: string, signal: AbortSignal): Promise<Response> {
-    const response = await fetch(path, { headers: { authorization: this.authorization, accept }, signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    const response = await this.fetch(path, { headers: { accept }, signal });
     if (!response.ok) throw await problemOf(response);
     return response;
   }
 
   private async request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-      cache: 'no-store',
-      credentials: 'omit',
-      redirect: 'error',
-    });
+    const response = await this.fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     if (!response.ok) throw await problemOf(response);
     return (await response.json()) as T;
+  }
+
+  /** Every request of the console: with the key, nothing cached, no cookie, no redirect followed. */
+  private fetch(path: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
+    return fetch(path, { ...init, headers: { ...init.headers, authorization: this.authorization }, cache: 'no-store', credentials: 'omit', redirect: 'error' });
   }
 }
 

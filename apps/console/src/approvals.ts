@@ -107,7 +107,7 @@ export class ApprovalQueue {
     if (summary.status !== 'pending') return this.remove(summary.id);
     const card = this.cards.get(summary.id) ?? this.add(summary);
     card.summary = summary;
-    card.expiry.textContent = `${timeText(summary.expires_at)} (${untilText(summary.expires_at, Date.now())})`;
+    showExpiry(card, Date.now());
     // The feed counts approvals; who gave them is in the intent itself.
     if (card.detailedGiven !== null && card.detailedGiven !== summary.approvals.given) void this.loadDetails(card);
     this.empty.hidden = this.cards.size > 0;
@@ -116,7 +116,7 @@ export class ApprovalQueue {
 
   private tick(): void {
     const now = Date.now();
-    for (const card of this.cards.values()) card.expiry.textContent = `${timeText(card.summary.expires_at)} (${untilText(card.summary.expires_at, now)})`;
+    for (const card of this.cards.values()) showExpiry(card, now);
   }
 
   private add(summary: IntentSummaryView): Card {
@@ -265,5 +265,9 @@ export class ApprovalQueue {
     );
   }
 }
+
+const showExpiry = (card: Card, now: number): void => {
+  card.expiry.textContent = `${timeText(card.summary.expires_at)} (${untilText(card.summary.expires_at, now)})`;
+};
 
 const byExpiry = (a: IntentSummaryView, b: IntentSummaryView): number => a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);

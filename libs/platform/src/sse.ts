@@ -6,6 +6,8 @@ import { TenantStates } from './tenant-states';
 import { Metrics } from './metrics';
 
 const KEEPALIVE_MS = 15_000;
+/** How many items a backlog page or a live read takes at a time. */
+const FEED_PAGE = 500;
 
 export interface FeedItem {
   position: number;
@@ -53,7 +55,7 @@ export async function serveFeed<T extends FeedItem>(raw: any, feed: Feed<T>, res
   };
   const unsubscribe = feed.live((items) => (backlogDone ? items.forEach((i) => send(i, false)) : buffered.push(...items)));
   for (;;) {
-    const page = await feed.backlog(sent, 500);
+    const page = await feed.backlog(sent, FEED_PAGE);
     if (page.length === 0) break;
     page.forEach((i) => send(i, true));
   }
@@ -89,9 +91,12 @@ export function liveByReading<T extends FeedItem>(
       try {
         do {
           again = false;
-          for (let page = await read(after, 500); !stopped && page.length > 0; page = page.length < 500 ? [] : await read(after, 500)) {
+          for (;;) {
+            const page = await read(after, FEED_PAGE);
+            if (stopped || page.length === 0) break;
             after = page[page.length - 1].position;
             listener(page);
+            if (page.length < FEED_PAGE) break;
           }
         } while (again && !stopped);
       } catch {

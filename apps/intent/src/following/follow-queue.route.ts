@@ -38,7 +38,6 @@ export class FollowQueueRoute {
         live: liveByReading(this.readModels.position(), changedAfter, (wake) =>
           this.readModels.onQueueChanges((changes) => changes.some((c) => c.tenantId === tenantId) && wake()),
         ),
-        fresh: (i) => i.status === 'pending',
         data: intentSummaryView,
       },
       resumeFrom,

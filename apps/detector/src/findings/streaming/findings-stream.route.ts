@@ -41,7 +41,6 @@ export class FindingsStreamRoute {
           const resolved = this.readModels.onFindingResolutions((changes) => changes.some((c) => c.tenantId === tenantId) && wake());
           return () => (raised(), resolved());
         }),
-        fresh: (c) => c.kind === 'raised' && c.finding.status === 'open',
         data: (c) => securityEventView(c.finding),
       },
       resumeFrom,
