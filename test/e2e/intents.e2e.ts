@@ -329,7 +329,9 @@ describe('a retried submit', () => {
 
   it('given an out-of-scope submit under a key, when it is retried, then it is refused the same way and recorded once', async () => {
     const acme = await newTenant(server, 'idempotent-refusal');
-    const bot = await refundBot(acme);
+    // Logged: in enforced mode the refusal's finding revokes the passport, and whether that lands before the retry
+    // is a race this case is not about.
+    const bot = await refundBot(acme, 'logged');
     const outside = { expires_in: 3600, ...refundIntent({ target: 'github' }) };
     const first = await send('POST', '/v1/intents', { token: bot.token, body: outside, headers: { 'idempotency-key': 'k1' } });
     const again = await send('POST', '/v1/intents', { token: bot.token, body: outside, headers: { 'idempotency-key': 'k1' } });
